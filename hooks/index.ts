@@ -1,0 +1,220 @@
+// The public contract between mydocker's core and its plugins (built-in and users'). Plugins import
+// only from here, never from src/. Loaded in every process that runs hooks: `run` and `rm`.
+//
+// Every hook below is a tapable hook. A plugin taps it with its own name:
+//   hooks.prepareRootfs.tapPromise('my-plugin', async (ctx) => { ... })
+// The tap's name is what an error names, and it is the key of `ctx.state` (see PluginState).
+import type { AsyncSeriesHook, SyncHook } from 'tapable';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * What a plugin keeps in the container's state, under its tap name. The core writes it to disk after
+ * every hook, so a teardown that runs later in another process (`mydocker rm`) reads what the setup
+ * saved. Store plain JSON only: paths you mounted, names of links you created, ids you allocated.
+ */
+export type PluginState = Record<string, JsonValue>;
+
+/** What every hook sees of the container. Read-only: change the container through your own state. */
+export interface ContainerInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly image: { readonly ref: string; readonly id: string };
+  /** The command as given: argv, never joined into one string. */
+  readonly command: readonly string[];
+  readonly env: readonly string[];
+  readonly workdir: string;
+  readonly hostname: string;
+  readonly tty: boolean;
+  readonly storageDriver: string;
+  /** Resource limits and volumes as the user asked for them (plugins validate their own keys). */
+  readonly options: Readonly<Record<string, JsonValue>>;
+  /** The container's own directory under the state root; a plugin may keep files there. */
+  readonly stateDir: string;
+}
+
+interface HookContextBase {
+  readonly container: ContainerInfo;
+  /** This tap's saved state; mutate it, the core persists it after the hook. */
+  readonly state: PluginState;
+  /** The kernel interface (mount, setns, ...), the same object the core uses. */
+  readonly kernel: Kernel;
+}
+
+/** prepareRootfs: the container's root directory exists, is not yet anyone's root. */
+export interface RootfsContext extends HookContextBase {
+  /** Host path of the container's root filesystem (for overlay: the merged directory). */
+  readonly rootfs: string;
+  /** Host paths of the image's read-only layers, top layer first. */
+  readonly layers: readonly string[];
+}
+
+/** releaseRootfs: undo prepareRootfs. `remove` is true when the container itself is being removed. */
+export interface RootfsReleaseContext extends HookContextBase {
+  readonly rootfs: string;
+  readonly remove: boolean;
+  /** Teardown is best effort: report a failure here instead of throwing, the next tap still runs. */
+  readonly errors: Error[];
+}
+
+/** applyCgroups and setupNetwork: the container's first process exists but has not started. */
+export interface ProcessContext extends HookContextBase {
+  /** Host PID of the container's first process (PID 1 inside). */
+  readonly pid: number;
+  readonly rootfs: string;
+}
+
+/** releaseCgroups and teardownNetwork. The first process may be gone, or may never have existed. */
+export interface TeardownContext extends HookContextBase {
+  readonly pid: number | null;
+  readonly errors: Error[];
+}
+
+/** enterNamespace: `exec` is about to start a process inside a running container. */
+export interface EnterContext extends HookContextBase {
+  readonly pid: number;
+  /**
+   * Register how to return the calling thread to where it was. The core spawns the exec'd process
+   * right after the hook and then runs these, newest first, whatever happened.
+   */
+  onLeave(restore: () => void): void;
+}
+
+export interface LifecycleHooks {
+  /**
+   * Makes the container's root filesystem complete. Runs in the `run` (or `start`) process on the
+   * host side, before any namespace exists. The storage driver has already mounted `ctx.rootfs`.
+   * May: mount into ctx.rootfs (volumes), write files into it. Must save: whatever releaseRootfs
+   * needs to undo it (mount points made). Mounts here are copied into the container's mount
+   * namespace when it is created; the host's copies are undone by releaseRootfs.
+   */
+  readonly prepareRootfs: AsyncSeriesHook<[RootfsContext]>;
+  /**
+   * Undoes prepareRootfs. Runs when the container ends (remove=false: unmount, keep its files) and
+   * when it is removed (remove=true), in the process that saw it end or in `rm`, possibly after a
+   * crash: it must tolerate a half-done or already-undone setup.
+   */
+  readonly releaseRootfs: AsyncSeriesHook<[RootfsReleaseContext]>;
+  /**
+   * Puts the container in its resource limits. Runs in the `run` process after the first process
+   * was born in its namespaces and before it runs the user's command, so limits hold from the
+   * command's first instruction. May: create cgroups, move ctx.pid. Must save: the cgroup paths.
+   */
+  readonly applyCgroups: AsyncSeriesHook<[ProcessContext]>;
+  /** Undoes applyCgroups, after the container's processes are gone. */
+  readonly releaseCgroups: AsyncSeriesHook<[TeardownContext]>;
+  /**
+   * Connects the container's network namespace (/proc/<pid>/ns/net). Runs in the `run` process
+   * after applyCgroups, before the user's command starts. Until a network plugin taps it, the
+   * container has loopback only. Must save: links, addresses and rules it made.
+   */
+  readonly setupNetwork: AsyncSeriesHook<[ProcessContext]>;
+  /** Undoes setupNetwork: links, addresses, firewall rules. */
+  readonly teardownNetwork: AsyncSeriesHook<[TeardownContext]>;
+  /**
+   * Joins the calling thread to a running container (for `exec`). Synchronous by necessity:
+   * namespaces belong to a thread, so the tap calls setns() on the main thread and the core spawns
+   * the process before anything else runs. Register the way back with ctx.onLeave.
+   */
+  readonly enterNamespace: SyncHook<[EnterContext]>;
+}
+
+export const HOOK_NAMES = [
+  'prepareRootfs',
+  'releaseRootfs',
+  'applyCgroups',
+  'releaseCgroups',
+  'setupNetwork',
+  'teardownNetwork',
+  'enterNamespace',
+] as const satisfies readonly (keyof LifecycleHooks)[];
+
+/** The contexts a storage driver's methods receive. */
+export interface StorageContext {
+  readonly container: ContainerInfo;
+  readonly state: PluginState;
+  readonly kernel: Kernel;
+  /** Host paths of the image's read-only layers, top layer first. */
+  readonly layers: readonly string[];
+  /** A directory the driver owns for this container (under the state root). */
+  readonly dir: string;
+}
+
+/**
+ * A storage driver gives a container its copy-on-write root. Chosen per run with
+ * `--storage-driver NAME`; registered by a plugin with `api.registerStorageDriver`.
+ */
+export interface StorageDriver {
+  readonly name: string;
+  /** Why this driver cannot work on this host (e.g. the kernel lacks the filesystem), or null. */
+  unsupportedReason(): string | null;
+  /** Mount the container's root and return its host path. Called on every start. */
+  mount(ctx: StorageContext): Promise<string>;
+  /** Unmount it, keeping the container's files. Idempotent. */
+  unmount(ctx: StorageContext): Promise<void>;
+  /** Delete the container's own layer. Called after unmount when the container is removed. */
+  remove(ctx: StorageContext): Promise<void>;
+}
+
+/** What a plugin's `apply` receives. */
+export interface PluginApi {
+  readonly hooks: LifecycleHooks;
+  registerStorageDriver(driver: StorageDriver): void;
+  /** The state root this runtime works in (images, containers). */
+  readonly root: string;
+}
+
+export interface Plugin {
+  /** Shown in errors; built-ins are prefixed `mydocker:`. */
+  readonly name: string;
+  apply(api: PluginApi): void | Promise<void>;
+}
+
+/** Identity helper that gives a plugin object its types. */
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/** Kernel calls as a plugin may need them. Failures throw a KernelError naming call, path and errno. */
+export interface Kernel {
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  chdir(path: string): void;
+  fchdir(fd: number): void;
+  sethostname(name: string): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** Unlocks a pty master and returns its number (the N of /dev/pts/N in its devpts). */
+  unlockPty(masterFd: number): number;
+  setWindowSize(fd: number, rows: number, cols: number): void;
+}
+
+/** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */
+export const CLONE = {
+  NEWNS: 0x00020000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+  FS: 0x00000200,
+} as const;
+
+export const MS = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  REMOUNT: 0x20,
+  NOATIME: 0x400,
+  BIND: 0x1000,
+  REC: 0x4000,
+  PRIVATE: 0x40000,
+  SLAVE: 0x80000,
+  STRICTATIME: 0x1000000,
+} as const;
+
+export const MNT = { FORCE: 1, DETACH: 2 } as const;

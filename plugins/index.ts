@@ -1,0 +1,6 @@
+// The built-in plugins, applied to every runtime before the users' own, through the same API.
+import type { Plugin } from '../hooks/index.js';
+import overlay from './overlay.js';
+import aufs from './aufs.js';
+
+export const builtinPlugins: readonly Plugin[] = [overlay, aufs];

@@ -1,0 +1,41 @@
+// Built-in storage driver "overlay" (the default): the image's layers as overlayfs lower dirs, the
+// container's own upper dir, mounted on the host at <root>/storage/overlay/<id>/merged. The mount is
+// copied into the container's mount namespace when it is created; releaseRootfs unmounts the host's.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { definePlugin, type StorageContext, type StorageDriver } from '../hooks/index.js';
+import { kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
+
+function dirs(ctx: StorageContext): { upper: string; work: string; merged: string } {
+  return { upper: path.join(ctx.dir, 'upper'), work: path.join(ctx.dir, 'work'), merged: path.join(ctx.dir, 'merged') };
+}
+
+export const overlayDriver: StorageDriver = {
+  name: 'overlay',
+  unsupportedReason: () => (kernelHasFilesystem('overlay') ? null : 'the kernel has no overlay filesystem (try: modprobe overlay)'),
+  async mount(ctx) {
+    const { upper, work, merged } = dirs(ctx);
+    for (const d of [upper, work, merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+    // overlayfs separates options with ',' and lower dirs with ':'; the state root must avoid both.
+    for (const p of [...ctx.layers, upper, work]) {
+      if (/[,:]/.test(p)) throw new Error(`path ${p} contains ',' or ':', which overlayfs options cannot carry`);
+    }
+    const options = `lowerdir=${ctx.layers.join(':')},upperdir=${upper},workdir=${work}`;
+    ctx.kernel.mount('overlay', merged, 'overlay', 0, options);
+    ctx.state.merged = merged;
+    return merged;
+  },
+  async unmount(ctx) {
+    unmountIfMounted(ctx.kernel, dirs(ctx).merged);
+  },
+  async remove(ctx) {
+    fs.rmSync(ctx.dir, { recursive: true, force: true });
+  },
+};
+
+export default definePlugin({
+  name: 'mydocker:overlay',
+  apply(api) {
+    api.registerStorageDriver(overlayDriver);
+  },
+});

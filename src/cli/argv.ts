@@ -1,0 +1,135 @@
+// Splits `mydocker [GLOBAL] COMMAND ...` before cac sees it. For `run`, everything after the image
+// name belongs to the container's command, untouched (`run busybox ls -l /` passes -l to ls); cac
+// alone would take those flags as its own. The flag tables here are also what cac registers, so the
+// two never disagree.
+import { MydockerError } from '../errors.js';
+
+export interface FlagSpec {
+  /** cac's raw name, e.g. '-e, --env <K=V>' */
+  raw: string;
+  description: string;
+  repeatable?: boolean;
+}
+
+export const GLOBAL_FLAGS: FlagSpec[] = [{ raw: '--root <dir>', description: 'State root (default: $MYDOCKER_ROOT or /var/lib/mydocker)' }];
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the container' },
+  { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
+  { raw: '--rm', description: 'Remove the container and everything of it when it exits' },
+  { raw: '--name <name>', description: 'Assign a name to the container' },
+  { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable; -e K copies K from your environment)', repeatable: true },
+  { raw: '--env-file <file>', description: 'Read environment variables from a file (repeatable)', repeatable: true },
+  { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
+  // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
+  { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },
+  { raw: '--storage-driver <driver>', description: 'Storage driver: overlay (default) or aufs' },
+  { raw: '--plugin <file>', description: 'Load a plugin for this run: .ts, .js or .mjs (repeatable)', repeatable: true },
+];
+
+interface ParsedSpec {
+  long: string;
+  short: string | undefined;
+  takesValue: boolean;
+}
+
+function parseSpec(spec: FlagSpec): ParsedSpec {
+  const long = /--([\w-]+)/.exec(spec.raw)![1]!;
+  const short = /(?:^|\s)-(\w)[,\s]/.exec(`${spec.raw} `)?.[1];
+  return { long, short, takesValue: /[<[]/.test(spec.raw) };
+}
+
+export interface SplitRun {
+  /** Flags before the image, normalized to long names for cac. */
+  flags: string[];
+  image: string | undefined;
+  /** The container's command, exactly as given. */
+  command: string[];
+}
+
+/** Splits the tokens after `run` into its flags, the image, and the command. */
+export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...RUN_FLAGS, ...GLOBAL_FLAGS]): SplitRun {
+  const parsed = specs.map(parseSpec);
+  const byLong = new Map(parsed.map((p) => [p.long, p]));
+  const byShort = new Map(parsed.filter((p) => p.short).map((p) => [p.short!, p]));
+  byShort.set('h', byLong.get('hostname')!);
+  const flags: string[] = [];
+  let i = 0;
+  const valueFor = (name: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const next = tokens[++i];
+    if (next === undefined) throw usageError(`flag needs an argument: ${name}`);
+    return next;
+  };
+  for (; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '--') {
+      i++;
+      break;
+    }
+    if (token === '--help') {
+      flags.push(token);
+      continue;
+    }
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=');
+      const name = token.slice(2, eq < 0 ? undefined : eq);
+      const spec = byLong.get(name);
+      if (!spec) throw usageError(`unknown flag: --${name}`);
+      // --flag=value: mri would not take a value that starts with '-' from the next token.
+      if (spec.takesValue) flags.push(`--${spec.long}=${valueFor(`--${name}`, eq < 0 ? undefined : token.slice(eq + 1))}`);
+      else if (eq >= 0) throw usageError(`flag --${name} takes no value`);
+      else flags.push(`--${spec.long}`);
+      continue;
+    }
+    if (token.startsWith('-') && token.length > 1) {
+      // A cluster like -it, or -eK=V / -e K=V.
+      for (let c = 1; c < token.length; c++) {
+        const spec = byShort.get(token[c]!);
+        if (!spec) throw usageError(`unknown shorthand flag: '${token[c]}' in ${token}`);
+        if (!spec.takesValue) {
+          flags.push(`--${spec.long}`);
+          continue;
+        }
+        const rest = token.slice(c + 1);
+        flags.push(`--${spec.long}=${valueFor(`-${token[c]}`, rest === '' ? undefined : rest.replace(/^=/, ''))}`);
+        break;
+      }
+      continue;
+    }
+    break;
+  }
+  return { flags, image: tokens[i], command: tokens.slice(i + 1) };
+}
+
+/** Splits `[GLOBAL FLAGS] COMMAND REST...`. */
+export function splitCommand(argv: readonly string[]): { globals: string[]; command: string | undefined; rest: string[] } {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--root') {
+      globals.push(token, argv[++i] ?? '');
+    } else if (token.startsWith('--root=') || (token.startsWith('-') && token !== '-')) {
+      globals.push(token);
+    } else {
+      break;
+    }
+  }
+  return { globals, command: argv[i], rest: argv.slice(i + 1) };
+}
+
+export function usageError(message: string, command = 'run'): MydockerError {
+  return new MydockerError(message, { hint: `see 'mydocker ${command} --help'` });
+}
+
+/** All values of a flag, as strings (cac gives one value or an array). */
+export function toArray(value: unknown): string[] {
+  if (value === undefined || value === null || value === false) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** The last value of a flag given once or more (later wins, as in Docker), or undefined. */
+export function lastValue(value: unknown): string | undefined {
+  return toArray(value).at(-1);
+}

@@ -1,0 +1,27 @@
+// `mydocker ps [-a] [-q]`: Docker's columns, status derived from the live process table.
+import { createRuntime, type ContainerSummary } from '../../runtime/runtime.js';
+import { shortId } from '../../container/ids.js';
+import { ago, humanDuration, quoteCommand, table } from '../format.js';
+import { lastValue } from '../argv.js';
+
+export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
+  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const all = runtime
+    .listContainers()
+    .filter((c) => options.all === true || c.status === 'running')
+    .sort((a, b) => b.created.localeCompare(a.created));
+  if (options.quiet === true) {
+    process.stdout.write(all.map((c) => `${shortId(c.id)}\n`).join(''));
+    return 0;
+  }
+  const rows = all.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), '', c.name]);
+  process.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+  return 0;
+}
+
+function statusText(c: ContainerSummary): string {
+  if (c.status === 'running') return `Up ${humanDuration(Date.now() - Date.parse(c.startedAt ?? c.created))}`;
+  if (c.status === 'created') return 'Created';
+  const code = c.exitCode === null ? '' : ` (${c.exitCode})`;
+  return c.finishedAt ? `Exited${code} ${ago(c.finishedAt)}` : `Exited${code}`;
+}

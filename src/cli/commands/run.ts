@@ -1,0 +1,66 @@
+// `mydocker run`: the foreground path. Creates and starts the container, relays the terminal or
+// passes stdio through, forwards signals to PID 1, and returns the container's exit code.
+import { MydockerError } from '../../errors.js';
+import { createRuntime } from '../../runtime/runtime.js';
+import { relayTerminal } from '../../process/terminal.js';
+import { lastValue, toArray } from '../argv.js';
+import { Readable } from 'node:stream';
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+export default async function run(args: unknown[], options: Record<string, unknown>, command: string[]): Promise<number> {
+  const image = String(args[0]);
+  const tty = options.tty === true;
+  const interactive = options.interactive === true;
+  if (tty && interactive && !process.stdin.isTTY) {
+    throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
+  }
+  const runtime = await createRuntime({ root: lastValue(options.root), plugins: toArray(options.plugin) });
+  const container = await runtime.run({
+    image,
+    command,
+    env: toArray(options.env),
+    envFiles: toArray(options.envFile),
+    workdir: lastValue(options.workdir),
+    hostname: lastValue(options.hostname),
+    name: lastValue(options.name),
+    tty,
+    interactive,
+    autoRemove: options.rm === true,
+    storageDriver: lastValue(options.storageDriver),
+    stdio: [interactive ? 0 : 'ignore', 1, 2],
+  });
+
+  const forward = (signal: NodeJS.Signals): void => container.signal(signal);
+  for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  const restoreTerminal = tty && process.stdin.isTTY && interactive ? rawMode() : () => {};
+  try {
+    const relay =
+      container.ptyMaster === null
+        ? Promise.resolve()
+        : relayTerminal(runtime.kernel, container.ptyMaster, {
+            input: interactive ? process.stdin : Readable.from([]),
+            output: process.stdout,
+            size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : null),
+            onResize: (listener) => {
+              process.stdout.on('resize', listener);
+              return () => process.stdout.off('resize', listener);
+            },
+          });
+    const [code] = await Promise.all([container.wait(), relay]);
+    return code;
+  } finally {
+    restoreTerminal();
+    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+  }
+}
+
+/** Puts the user's terminal in raw mode (keys go to the container) and returns the undo. */
+function rawMode(): () => void {
+  process.stdin.setRawMode(true);
+  const restore = (): void => {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  };
+  process.once('exit', restore);
+  return restore;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The CLI entry: parses arguments with cac, loads the one command module it needs, prints errors as
+// one line, and exits with Docker's codes (125 when mydocker fails). The only place that prints or
+// exits; everything below it is library code.
+import { cac, type CAC, type Command } from 'cac';
+import { GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { MydockerError } from '../errors.js';
+import { VERSION } from './version.js';
+
+type Handler = (args: unknown[], options: Record<string, unknown>) => Promise<number>;
+
+function addFlags(target: CAC | Command, flags: FlagSpec[]): void {
+  // Every value as a list of strings: mri would turn "--name 007" into the number 7.
+  for (const f of flags) target.option(f.raw, f.description, /<[^>]+>/.test(f.raw) ? { type: [String] } : undefined);
+}
+
+function build(state: { command: string[]; exit: Promise<number> | undefined }): CAC {
+  const cli = cac('mydocker');
+  addFlags(cli, GLOBAL_FLAGS);
+  const on = (command: Command, load: () => Promise<{ default: Handler }>): void => {
+    command.action((...args: unknown[]) => {
+      const options = args.pop() as Record<string, unknown>;
+      state.exit = load().then((m) => m.default(args, options));
+    });
+  };
+
+  const run = cli
+    .command('run <image> [...command]', 'Run a command in a new container')
+    .usage('run [OPTIONS] IMAGE [COMMAND] [ARG...]')
+    .example('mydocker run -it busybox sh')
+    .example('mydocker run --rm -e GREETING=hi busybox sh -c \'echo "$GREETING"\'');
+  addFlags(run, RUN_FLAGS);
+  on(run, async () => {
+    const m = await import('./commands/run.js');
+    return { default: (args, options) => m.default(args, options, state.command) };
+  });
+
+  const rm = cli.command('rm [...containers]', 'Remove one or more containers').option('-f, --force', 'Kill a running container first');
+  on(rm, () => import('./commands/rm.js'));
+
+  const ps = cli.command('ps', 'List containers').option('-a, --all', 'Show all containers (default: running only)').option('-q, --quiet', 'Only IDs');
+  on(ps, () => import('./commands/ps.js'));
+
+  const imp = cli
+    .command('import <file> <name>', 'Import a rootfs tarball (plain or gzip, as `docker export` writes) as an image')
+    .usage('import FILE NAME[:TAG]');
+  on(imp, () => import('./commands/import.js'));
+
+  on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+
+  cli.help();
+  cli.version(VERSION, '--version');
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const state: { command: string[]; exit: Promise<number> | undefined } = { command: [], exit: undefined };
+  const cli = build(state);
+  const { globals, command, rest } = splitCommand(argv);
+  let tokens = argv;
+  if (command === 'run') {
+    const split = splitRunArgs(rest);
+    state.command = split.command;
+    tokens = [...globals, 'run', ...split.flags, ...(split.image === undefined ? [] : [split.image])];
+  }
+  if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
+    throw new MydockerError(`'${command}' is not a mydocker command`, { hint: "see 'mydocker --help'" });
+  }
+  cli.parse(['node', 'mydocker', ...tokens], { run: false });
+  if (cli.options.help || cli.options.version) return 0; // cac printed it
+  if (!cli.matchedCommand) {
+    cli.outputHelp();
+    return command === undefined && argv.length === 0 ? 0 : 125;
+  }
+  cli.runMatchedCommand();
+  return state.exit ?? 0;
+}
+
+function report(error: unknown): number {
+  if (error instanceof MydockerError) {
+    process.stderr.write(`mydocker: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
+    return error.exitCode;
+  }
+  // cac's own errors: unknown option, missing argument.
+  if (error instanceof Error && error.name === 'CACError') {
+    const e = usageError(error.message.replace(/\.$/, ''), process.argv[2] ?? '');
+    process.stderr.write(`mydocker: ${e.message} (${e.hint})\n`);
+    return 125;
+  }
+  process.stderr.write(`mydocker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 125;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(report(error)),
+);

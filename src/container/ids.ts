@@ -1,0 +1,21 @@
+// Container IDs (64 hex characters, shown as 12) and generated names (Docker's adjective_surname).
+import { randomBytes } from 'node:crypto';
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+const ADJECTIVES = ['brave', 'calm', 'eager', 'fervent', 'gifted', 'happy', 'jolly', 'keen', 'lucid', 'modest', 'nifty', 'quirky', 'serene', 'sharp', 'tender', 'vibrant', 'wizardly', 'zealous'];
+const SURNAMES = ['babbage', 'curie', 'dijkstra', 'engelbart', 'hopper', 'kilby', 'knuth', 'lamport', 'liskov', 'lovelace', 'mccarthy', 'noether', 'pike', 'ritchie', 'shannon', 'thompson', 'torvalds', 'turing'];
+
+export function randomName(): string {
+  const pick = (list: string[]): string => list[randomBytes(1)[0]! % list.length]!;
+  return `${pick(ADJECTIVES)}_${pick(SURNAMES)}`;
+}
+
+/** Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

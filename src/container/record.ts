@@ -1,0 +1,38 @@
+// The container record kept on disk (<root>/containers/<id>/container.json): its configuration,
+// what each plugin saved, and the facts of its last start. Status is derived when read (see status.ts),
+// never trusted as stored, so it is right after a crash of mydocker or a reboot.
+import type { JsonValue, PluginState } from '../../hooks/index.js';
+
+export type StoredStatus = 'created' | 'running' | 'exited';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  image: { ref: string; id: string };
+  command: string[];
+  env: string[];
+  workdir: string;
+  hostname: string;
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+  storageDriver: string;
+  /** Options that belong to plugins (limits, volumes, network), as the user gave them. */
+  options: Record<string, JsonValue>;
+  /** Users' plugin files this container was created with; `rm` loads them to run their teardowns. */
+  plugins: string[];
+  /** Host path of the root filesystem while mounted. */
+  rootfs: string | null;
+  state: {
+    status: StoredStatus;
+    pid: number | null;
+    /** The pid's start time (field 22 of /proc/<pid>/stat): a recycled pid has another one. */
+    pidStartTime: number | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+    exitCode: number | null;
+  };
+  /** What each tap saved, by tap name. */
+  pluginState: Record<string, PluginState>;
+}

@@ -1,0 +1,18 @@
+// Status as users see it, derived from the record and the live process table when read.
+import type { ContainerRecord } from './record.js';
+import { isSameProcessAlive } from './proc-stat.js';
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+export function deriveStatus(record: ContainerRecord, procRoot = '/proc'): ContainerStatus {
+  const { state } = record;
+  if (state.status === 'running') {
+    // Stored as running but the process is gone (mydocker was killed, or the host rebooted).
+    return isSameProcessAlive(state.pid, state.pidStartTime, procRoot) ? 'running' : 'exited';
+  }
+  if (state.status === 'created' && state.pid !== null && isSameProcessAlive(state.pid, state.pidStartTime, procRoot)) {
+    // A run killed between launch and "go": its first process still waits.
+    return 'running';
+  }
+  return state.status;
+}

@@ -1,0 +1,142 @@
+// Extracts an untrusted tar stream (plain or gzip) into a fresh directory and returns the sha256 of
+// the uncompressed tar, the layer's digest. Paths with '..' are refused; every other path, and every
+// hard link, is resolved inside the directory as if it were "/" (resolveInRoot), so nothing lands
+// outside it. Symlink targets are kept verbatim: inside a container an absolute link is correct.
+// Device nodes are skipped: a container's /dev is made fresh at every start.
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Parser, type ReadEntry } from 'tar';
+import { MydockerError } from '../errors.js';
+import { archivePathComponents, resolveInRoot } from './root-path.js';
+
+export interface ExtractResult {
+  digest: string;
+  /** Bytes of file content written. */
+  size: number;
+  skipped: string[];
+}
+
+export async function extractLayer(input: Readable, gzip: boolean, dir: string): Promise<ExtractResult> {
+  const hash = createHash('sha256');
+  const result: ExtractResult = { digest: '', size: 0, skipped: [] };
+  const owner = process.getuid?.() === 0;
+  const deferredDirModes: Array<[string, number, Date]> = [];
+  let failure: unknown;
+
+  const parser = new Parser({
+    onReadEntry: (entry: ReadEntry) => {
+      if (failure !== undefined) return entry.resume();
+      try {
+        writeEntry(entry);
+      } catch (error) {
+        failure = error;
+        entry.resume();
+      }
+    },
+  });
+
+  function writeEntry(entry: ReadEntry): void {
+    const parts = archivePathComponents(entry.path);
+    if (parts.length === 0) return entry.resume(); // "./" itself
+    const target = resolveInRoot(dir, parts.join('/'));
+    const mode = (entry.mode ?? 0o644) & 0o7777;
+    switch (entry.type) {
+      case 'Directory': {
+        if (!isDirectory(target)) {
+          fs.rmSync(target, { force: true, recursive: true });
+          fs.mkdirSync(target, { mode: 0o700 });
+        }
+        if (owner) fs.chownSync(target, entry.uid ?? 0, entry.gid ?? 0);
+        // Set the final mode last: a read-only directory must still receive its children.
+        deferredDirModes.push([target, mode, entry.mtime ?? new Date(0)]);
+        return entry.resume();
+      }
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile': {
+        fs.rmSync(target, { force: true, recursive: true });
+        const fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        entry.on('data', (chunk: Buffer) => {
+          result.size += chunk.length;
+          fs.writeSync(fd, chunk);
+        });
+        entry.on('end', () => {
+          try {
+            if (owner) fs.fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
+            fs.fchmodSync(fd, mode); // after chown, which clears setuid bits
+            if (entry.mtime) fs.futimesSync(fd, entry.mtime, entry.mtime);
+          } finally {
+            fs.closeSync(fd);
+          }
+        });
+        return;
+      }
+      case 'SymbolicLink': {
+        fs.rmSync(target, { force: true, recursive: true });
+        fs.symlinkSync(entry.linkpath ?? '', target);
+        if (owner) fs.lchownSync(target, entry.uid ?? 0, entry.gid ?? 0);
+        return entry.resume();
+      }
+      case 'Link': {
+        const source = resolveInRoot(dir, archivePathComponents(entry.linkpath ?? '').join('/'));
+        fs.rmSync(target, { force: true, recursive: true });
+        fs.linkSync(source, target);
+        return entry.resume();
+      }
+      default:
+        result.skipped.push(`${entry.path} (${entry.type})`);
+        return entry.resume();
+    }
+  }
+
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  // tar's Parser is not a Node stream: feed it from a Writable that waits for its 'drain'.
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (parser.write(chunk)) callback();
+      else parser.once('drain', () => callback());
+    },
+    final(callback) {
+      parser.once('end', () => callback());
+      parser.once('error', (e: Error) => callback(e));
+      parser.end();
+    },
+  });
+  try {
+    if (gzip) await pipeline(input, createGunzip(), tee, sink);
+    else await pipeline(input, tee, sink);
+  } catch (error) {
+    throw new MydockerError(`cannot read the archive: ${(error as Error).message}`);
+  }
+  if (failure !== undefined) throw failure;
+  for (const [target, mode, mtime] of deferredDirModes.reverse()) {
+    fs.chmodSync(target, mode);
+    fs.utimesSync(target, mtime, mtime);
+  }
+  fs.chmodSync(dir, 0o755);
+  result.digest = `sha256:${hash.digest('hex')}`;
+  return result;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function layerDirName(digest: string): string {
+  return digest.replace(/^sha256:/, '');
+}
+

@@ -1,0 +1,78 @@
+// The real Kernel: libc calls through koffi, on the calling (main) thread. Never use koffi's async
+// variants here: namespaces and the root belong to a thread, and async calls run on a worker.
+import { createRequire } from 'node:module';
+import type Koffi from 'koffi';
+import type { Kernel } from '../../hooks/index.js';
+import { KernelError } from './kernel-error.js';
+
+// ioctl requests from <asm-generic/ioctls.h>.
+const TIOCSPTLCK = 0x40045431;
+const TIOCGPTN = 0x80045430;
+const TIOCSWINSZ = 0x5414;
+
+// pivot_root has no glibc wrapper.
+const SYS_PIVOT_ROOT: Partial<Record<NodeJS.Architecture, number>> = { x64: 155, arm64: 41, riscv64: 41 };
+
+let cached: Kernel | undefined;
+
+/** The process-wide libc Kernel, loaded on first use (koffi costs ~15 ms to load). */
+export function libcKernel(): Kernel {
+  cached ??= createLibcKernel();
+  return cached;
+}
+
+function createLibcKernel(): Kernel {
+  // Loaded here, not at import: commands that make no kernel calls (ps, images) never pay for it.
+  const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+  const libc = koffi.load('libc.so.6');
+  const unshare = libc.func('int unshare(int flags)');
+  const setns = libc.func('int setns(int fd, int nstype)');
+  const mount = libc.func(
+    'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+  );
+  const umount2 = libc.func('int umount2(const char *target, int flags)');
+  const syscall = libc.func('long syscall(long number, ...)');
+  const chdir = libc.func('int chdir(const char *path)');
+  const fchdir = libc.func('int fchdir(int fd)');
+  const sethostname = libc.func('int sethostname(const char *name, size_t len)');
+  const mknod = libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
+  const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
+
+  // Reads errno right after the call: anything in between (even a console.log) may clobber it.
+  const check = (result: number | bigint, name: string, detail?: string): void => {
+    if (Number(result) < 0) throw new KernelError(name, koffi.errno(), detail);
+  };
+
+  return {
+    unshare: (flags) => check(unshare(flags), 'unshare', `0x${flags.toString(16)}`),
+    setns: (fd, nstype) => check(setns(fd, nstype), 'setns', `0x${nstype.toString(16)}`),
+    mount: (source, target, fstype, flags, data) =>
+      check(mount(source, target, fstype, flags, data), 'mount', `${fstype ?? source ?? 'none'} on ${target}`),
+    umount: (target, flags) => check(umount2(target, flags), 'umount2', target),
+    pivotRoot: (newRoot, putOld) => {
+      const nr = SYS_PIVOT_ROOT[process.arch];
+      if (nr === undefined) throw new KernelError('pivot_root', 38 /* ENOSYS */, `unsupported arch ${process.arch}`);
+      check(syscall(nr, 'str', newRoot, 'str', putOld), 'pivot_root', `${newRoot}, ${putOld}`);
+    },
+    chdir: (path) => check(chdir(path), 'chdir', path),
+    fchdir: (fd) => check(fchdir(fd), 'fchdir'),
+    sethostname: (name) => check(sethostname(name, Buffer.byteLength(name)), 'sethostname', name),
+    mknod: (path, mode, major, minor) => {
+      // makedev() for the small numbers of the standard devices.
+      const dev = (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n);
+      check(mknod(path, mode, dev), 'mknod', path);
+    },
+    unlockPty: (masterFd) => {
+      check(ioctl(masterFd, TIOCSPTLCK, 'int *', [0]), 'ioctl', 'TIOCSPTLCK');
+      const number = Buffer.alloc(4);
+      check(ioctl(masterFd, TIOCGPTN, 'void *', number), 'ioctl', 'TIOCGPTN');
+      return number.readUInt32LE(0);
+    },
+    setWindowSize: (fd, rows, cols) => {
+      const size = Buffer.alloc(8);
+      size.writeUInt16LE(rows, 0);
+      size.writeUInt16LE(cols, 2);
+      check(ioctl(fd, TIOCSWINSZ, 'void *', size), 'ioctl', 'TIOCSWINSZ');
+    },
+  };
+}

@@ -1,0 +1,232 @@
+// Creates the container's first process, in the runtime process, in one synchronous window on the
+// main thread. Namespaces belong to a thread: between unshare() and the setns() calls that return,
+// the main thread lives inside the container's namespaces, so nothing asynchronous may run and every
+// module must already be loaded. The window, in order:
+//   unshare(MNT|UTS|IPC|NET|PID) -> make / private (systemd makes it shared; without this mounts leak
+//   to the host and pivot_root fails) -> bind the rootfs onto itself (pivot_root wants a mount point)
+//   -> hostname -> /dev, /sys -> terminal -> spawn the first process (PID 1, waiting on fd 3)
+//   -> mount /proc from a second short child (proc takes the PID namespace of its mounter)
+//   -> pivot_root(".", ".") and detach the old root (moves PID 1's root along)
+//   -> create the workdir and find the command, now resolved inside the container's root
+//   -> setns() back into every host namespace and fchdir() back to the saved cwd.
+// If anything fails, the first process is killed and the thread is returned to the host regardless.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
+import { CLONE, MNT, MS, type Kernel } from '../../hooks/index.js';
+import { CommandError, MydockerError } from '../errors.js';
+import { FIRST_PROCESS_SHELL, firstProcessArgs } from './first-process.js';
+import { populateDev } from './dev.js';
+
+export type StdioTarget = number | 'inherit' | 'ignore' | 'pipe';
+
+export interface LaunchSpec {
+  /** Host path of the prepared root filesystem. */
+  rootfs: string;
+  hostname: string;
+  command: readonly string[];
+  env: readonly string[];
+  workdir: string;
+  /** Give the container a pty from its own devpts; stdio is then the terminal. */
+  tty: boolean;
+  /** Without tty: what the container's fds 0, 1, 2 are. */
+  stdio: [StdioTarget, StdioTarget, StdioTarget];
+}
+
+export interface Launched {
+  child: ChildProcess;
+  pid: number;
+  /** The pty master, when spec.tty. The caller owns it. */
+  ptyMaster: number | null;
+}
+
+export interface LaunchDeps {
+  kernel: Kernel;
+  spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
+  spawnSync(file: string, args: string[], options: { stdio: 'pipe'; env: NodeJS.ProcessEnv }): SpawnSyncReturns<Buffer>;
+  /** Host namespaces to return to; opened before the window. */
+  openHostNamespaces?(): HostNamespaces;
+}
+
+export interface HostNamespaces {
+  fds: Array<{ fd: number; nstype: number }>;
+  cwdFd: number;
+}
+
+const NAMESPACES = [
+  // Order of return: mnt last is not required, but pid must be reset before any later spawn.
+  { file: 'mnt', nstype: CLONE.NEWNS },
+  { file: 'uts', nstype: CLONE.NEWUTS },
+  { file: 'ipc', nstype: CLONE.NEWIPC },
+  { file: 'net', nstype: CLONE.NEWNET },
+  { file: 'pid', nstype: CLONE.NEWPID },
+] as const;
+
+const UNSHARE_FLAGS = NAMESPACES.reduce((flags, ns) => flags | ns.nstype, 0);
+const MOUNT_BIN = '/bin/mount';
+
+export function openHostNamespaces(): HostNamespaces {
+  const fds: HostNamespaces['fds'] = [];
+  try {
+    for (const ns of NAMESPACES) fds.push({ fd: fs.openSync(`/proc/thread-self/ns/${ns.file}`, 'r'), nstype: ns.nstype });
+    return { fds, cwdFd: fs.openSync('.', 'r') };
+  } catch (error) {
+    for (const { fd } of fds) fs.closeSync(fd);
+    throw error;
+  }
+}
+
+export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
+  const { kernel } = deps;
+  const host = (deps.openHostNamespaces ?? openHostNamespaces)();
+  let child: ChildProcess | undefined;
+  let ptyMaster: number | null = null;
+  let ptySlave: number | null = null;
+  let inside = false;
+  try {
+    kernel.unshare(UNSHARE_FLAGS);
+    inside = true;
+    kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
+    kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
+    kernel.sethostname(spec.hostname);
+    for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
+    populateDev(kernel, path.join(spec.rootfs, 'dev'));
+    kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+
+    let ttyPath: string | null = null;
+    if (spec.tty) {
+      // The pty comes from the container's own devpts, so inside it is /dev/pts/N.
+      ptyMaster = fs.openSync(path.join(spec.rootfs, 'dev/pts/ptmx'), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+      const n = kernel.unlockPty(ptyMaster);
+      ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+      ttyPath = `/dev/pts/${n}`;
+    }
+
+    const stdio = ptySlave !== null ? [ptySlave, ptySlave, ptySlave, 'pipe'] : [...spec.stdio, 'pipe'];
+    const env = Object.fromEntries(spec.env.map((e) => splitEnv(e)));
+    child = deps.spawn(FIRST_PROCESS_SHELL, firstProcessArgs({ ttyPath, workdir: spec.workdir, env: spec.env, command: spec.command }), {
+      stdio: stdio as SpawnOptions['stdio'],
+      env,
+      cwd: '/',
+      detached: true, // its own session: a terminal of its own, signals only through us
+    });
+    if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
+    if (ptySlave !== null) {
+      fs.closeSync(ptySlave);
+      ptySlave = null;
+    }
+
+    mountProc(deps, path.join(spec.rootfs, 'proc'));
+
+    kernel.chdir(spec.rootfs);
+    kernel.pivotRoot('.', '.');
+    // The old root now sits on top of the new one; detach it, lazily, with everything below it.
+    kernel.umount('.', MNT.DETACH);
+    kernel.chdir('/');
+
+    // From here paths resolve inside the container's root, so its symlinks cannot lead to the host.
+    ensureWorkdir(spec.workdir);
+    checkCommand(spec.command, spec.env);
+
+    return { child, pid: child.pid, ptyMaster };
+  } catch (error) {
+    if (child?.pid !== undefined) child.kill('SIGKILL');
+    if (ptyMaster !== null) fs.closeSync(ptyMaster);
+    throw error;
+  } finally {
+    if (ptySlave !== null) fs.closeSync(ptySlave);
+    if (inside) returnToHost(kernel, host);
+    for (const { fd } of host.fds) fs.closeSync(fd);
+    fs.closeSync(host.cwdFd);
+  }
+}
+
+function returnToHost(kernel: Kernel, host: HostNamespaces): void {
+  try {
+    for (const { fd, nstype } of host.fds) kernel.setns(fd, nstype);
+    kernel.fchdir(host.cwdFd);
+  } catch (error) {
+    // The main thread is stranded in the container: no later step could be trusted.
+    throw new MydockerError(`could not return to the host's namespaces: ${(error as Error).message}`, {
+      hint: 'this is a bug in mydocker; nothing else can safely run in this process',
+    });
+  }
+}
+
+function mountProc(deps: LaunchDeps, target: string): void {
+  // proc shows the PID namespace of the process that mounts it: mount(8) runs as PID 2 inside.
+  const result = deps.spawnSync(MOUNT_BIN, ['-n', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', target], {
+    stdio: 'pipe',
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
+  if (result.error) throw new MydockerError(`could not run ${MOUNT_BIN} to mount /proc: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new MydockerError(`mounting /proc in the container failed: ${result.stderr.toString().trim()}`);
+  }
+}
+
+/** Creates a mount point inside the rootfs, refusing one that is a link or a file in the image. */
+function ensureDirectory(rootfs: string, name: string): void {
+  const target = path.join(rootfs, name);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(target);
+  } catch {
+    fs.mkdirSync(target, { mode: 0o755 });
+    return;
+  }
+  if (!stat.isDirectory()) {
+    throw new MydockerError(`the image's /${name} is not a directory`, { hint: 'the image is broken; rebuild it' });
+  }
+}
+
+function ensureWorkdir(workdir: string): void {
+  try {
+    fs.mkdirSync(workdir, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new MydockerError(`cannot create working directory ${workdir}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  if (!fs.statSync(workdir).isDirectory()) throw new MydockerError(`working directory ${workdir} is not a directory`);
+}
+
+/** Finds the command as execvp() would, so the common failures get Docker's message and code. */
+export function checkCommand(command: readonly string[], env: readonly string[], access: (p: string) => 'ok' | 'missing' | 'notexec' = accessCheck): void {
+  const name = command[0];
+  if (name === undefined || name === '') throw new CommandError('no command given and the image has none', 127);
+  if (name.includes('/')) {
+    const result = access(name);
+    if (result === 'missing') throw new CommandError(`exec: "${name}": no such file or directory`, 127);
+    if (result === 'notexec') throw new CommandError(`exec: "${name}": permission denied`, 126);
+    return;
+  }
+  const searchPath = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  let sawNotExec = false;
+  for (const dir of searchPath.split(':')) {
+    const result = access(path.posix.join(dir || '.', name));
+    if (result === 'ok') return;
+    if (result === 'notexec') sawNotExec = true;
+  }
+  if (sawNotExec) throw new CommandError(`exec: "${name}": permission denied`, 126);
+  throw new CommandError(`exec: "${name}": executable file not found in $PATH`, 127);
+}
+
+function accessCheck(file: string): 'ok' | 'missing' | 'notexec' {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return 'missing';
+  }
+  if (!stat.isFile()) return 'notexec';
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return 'ok';
+  } catch {
+    return 'notexec';
+  }
+}
+
+function splitEnv(entry: string): [string, string] {
+  const eq = entry.indexOf('=');
+  return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+}

@@ -1,0 +1,228 @@
+// `run`: create a container and start its command, in the calling process. The steps, each with its
+// undo pushed *before* it starts (a step may fail half-way):
+//   record + name -> rootfs (storage driver, then prepareRootfs) -> first process (launch window)
+//   -> applyCgroups -> setupNetwork -> "go": the first process execs the user's command.
+// A failure unwinds the steps already begun, newest first, and removes the record: nothing is left.
+import * as fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { JsonValue } from '../../hooks/index.js';
+import { MydockerError, describe } from '../errors.js';
+import { buildEnv } from '../container/env.js';
+import { newContainerId, randomName } from '../container/ids.js';
+import type { ContainerRecord } from '../container/record.js';
+import { processStartTime } from '../container/proc-stat.js';
+import { BUSYBOX_IMAGE, buildBusyboxImage } from '../image/busybox.js';
+import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
+import { GO_MESSAGE } from '../process/first-process.js';
+import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
+import { hookContext } from './contexts.js';
+import { releaseContainer, storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
+
+export interface RunSpec {
+  image: string;
+  /** argv; empty or absent means the image's Entrypoint/Cmd. */
+  command?: string[];
+  env?: string[];
+  envFiles?: string[];
+  workdir?: string;
+  hostname?: string;
+  name?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  /** Remove everything of the container when it ends (--rm). */
+  autoRemove?: boolean;
+  storageDriver?: string;
+  /** Options for plugins (limits, volumes, networks), kept in the record as given. */
+  options?: Record<string, JsonValue>;
+  /** Users' plugin files in use for this run, recorded so that `rm` loads them too. */
+  plugins?: string[];
+  /** Without tty: the container's fds 0, 1, 2 (default: /dev/null, inherit, inherit). */
+  stdio?: [StdioTarget, StdioTarget, StdioTarget];
+  /** Where `-e NAME` (no value) takes its value from. Default: this process's environment. */
+  callerEnv?: NodeJS.ProcessEnv;
+}
+
+export interface RunningContainer {
+  readonly id: string;
+  readonly name: string;
+  /** Host PID of the container's PID 1. */
+  readonly pid: number;
+  /** With tty: the pty master, to relay to the user's terminal. */
+  readonly ptyMaster: number | null;
+  /** Sends a signal to the container's PID 1. */
+  signal(signal: NodeJS.Signals): void;
+  /**
+   * Resolves with the exit code once the container has ended and been released (and removed, with
+   * autoRemove): the command's own code, or 128+N when killed by signal N.
+   */
+  wait(): Promise<number>;
+}
+
+export interface RunDeps extends ReleaseDeps {
+  images: ImageStore;
+  launchDeps(): LaunchDeps;
+}
+
+export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<RunningContainer> {
+  // Everything that can be refused is checked before anything is created.
+  const driver = deps.host.storageDriver(spec.storageDriver ?? 'overlay');
+  const unsupported = driver.unsupportedReason();
+  if (unsupported) throw new MydockerError(`storage driver "${driver.name}" cannot be used: ${unsupported}`);
+  const workdirGiven = spec.workdir;
+  if (workdirGiven !== undefined && !workdirGiven.startsWith('/')) {
+    throw new MydockerError(`working directory "${workdirGiven}" is not absolute`, { hint: 'use an absolute path, e.g. -w /app' });
+  }
+  if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
+    throw new MydockerError(`invalid hostname "${spec.hostname}"`, { hint: 'letters, digits, "." and "-", at most 63 characters' });
+  }
+  const image = await findImage(deps, spec.image);
+  const command = imageCommand(image, spec.command ?? []);
+  const id = newContainerId();
+  const hostname = spec.hostname ?? id.slice(0, 12);
+  const tty = spec.tty ?? false;
+  const env = buildEnv({ imageEnv: image.config.Env ?? [], hostname, tty, envFiles: spec.envFiles ?? [], env: spec.env ?? [], callerEnv: spec.callerEnv ?? process.env });
+
+  const record: ContainerRecord = {
+    id,
+    name: spec.name ?? randomName(),
+    created: new Date().toISOString(),
+    image: { ref: spec.image, id: image.id },
+    command,
+    env,
+    workdir: workdirGiven ?? image.config.WorkingDir ?? '/',
+    hostname,
+    tty,
+    interactive: spec.interactive ?? false,
+    autoRemove: spec.autoRemove ?? false,
+    storageDriver: driver.name,
+    options: spec.options ?? {},
+    plugins: spec.plugins ?? [],
+    rootfs: null,
+    state: { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null },
+    pluginState: {},
+  };
+  if (spec.name === undefined) {
+    // A generated name may collide; try a few before giving up.
+    for (let i = 0; ; i++) {
+      try {
+        deps.containers.create(record);
+        break;
+      } catch (error) {
+        if (i >= 8 || !(error instanceof MydockerError)) throw error;
+        record.name = randomName() + `_${i}`;
+      }
+    }
+  } else {
+    deps.containers.create(record);
+  }
+
+  const begun: ReleaseStep[] = [];
+  let child: ChildProcess | undefined;
+  const stateDir = deps.containers.dir(id);
+  try {
+    begun.push('rootfs');
+    const layers = image.layers.map((l) => deps.images.layerDir(l)).reverse();
+    record.rootfs = await driver.mount(storageContext(deps, record, layers));
+    deps.containers.save(record);
+    await deps.host.hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
+    deps.containers.save(record);
+
+    const launched = launch(
+      { rootfs: record.rootfs, hostname, command, env, workdir: record.workdir, tty, stdio: spec.stdio ?? ['ignore', 'inherit', 'inherit'] },
+      deps.launchDeps(),
+    );
+    child = launched.child;
+    record.state.pid = launched.pid;
+    record.state.pidStartTime = processStartTime(launched.pid);
+    deps.containers.save(record);
+
+    begun.push('cgroups');
+    await deps.host.hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+    deps.containers.save(record);
+    begun.push('network');
+    await deps.host.hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+
+    const exited = exitOf(launched.child);
+    record.state.status = 'running';
+    record.state.startedAt = new Date().toISOString();
+    deps.containers.save(record);
+    const sync = launched.child.stdio[3] as NodeJS.WritableStream & { destroy(): void };
+    sync.write(GO_MESSAGE);
+    sync.end();
+    return handle(deps, record, launched.child, launched.ptyMaster, exited);
+  } catch (error) {
+    if (child?.pid !== undefined) {
+      const gone = exitOf(child);
+      child.kill('SIGKILL');
+      await gone;
+    }
+    const failures = await releaseContainer(deps, record, { remove: true, steps: [...begun].reverse() });
+    deps.containers.delete(record);
+    if (failures.length > 0 && error instanceof Error) {
+      error.message += `; cleaning up also failed: ${failures.map(describe).join('; ')}`;
+    }
+    throw error;
+  }
+}
+
+async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {
+  const found = deps.images.find(ref);
+  if (found) return found;
+  if (normalizeRef(ref) === BUSYBOX_IMAGE) return buildBusyboxImage(deps.root, deps.images);
+  throw new MydockerError(`unable to find image "${ref}"`, { hint: `import one with: mydocker import ROOTFS.tar ${ref}` });
+}
+
+function imageCommand(image: ImageRecord, given: string[]): string[] {
+  const entrypoint = image.config.Entrypoint ?? [];
+  const command = given.length > 0 ? given : (image.config.Cmd ?? []);
+  const argv = [...entrypoint, ...command];
+  if (argv.length === 0) throw new MydockerError('no command specified', { hint: 'give one after the image name' });
+  return argv;
+}
+
+function exitOf(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(128 + (osConstants.signals[child.signalCode] ?? 0));
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, ptyMaster: number | null, exited: Promise<number>): RunningContainer {
+  let finished: Promise<number> | undefined;
+  return {
+    id: record.id,
+    name: record.name,
+    pid: record.state.pid!,
+    ptyMaster,
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    wait: () =>
+      (finished ??= (async () => {
+        const code = await exited;
+        record.state.status = 'exited';
+        record.state.exitCode = code;
+        record.state.finishedAt = new Date().toISOString();
+        deps.containers.save(record);
+        const failures = await releaseContainer(deps, record, { remove: record.autoRemove });
+        if (record.autoRemove) deps.containers.delete(record);
+        if (failures.length > 0) {
+          throw new MydockerError(`container ${record.name} exited with ${code}, but releasing it failed: ${failures.map(describe).join('; ')}`);
+        }
+        return code;
+      })()),
+  };
+}
+
+export function closeQuietly(fd: number | null): void {
+  if (fd === null) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}

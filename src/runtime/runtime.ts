@@ -1,0 +1,151 @@
+// The runtime API: what the CLI drives and what a user's script imports. One Runtime works in one
+// state root with one set of plugins (built-ins, the root's config file, then the caller's).
+import * as fs from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { Kernel, LifecycleHooks, Plugin } from '../../hooks/index.js';
+import { builtinPlugins } from '../../plugins/index.js';
+import { ContainerStore } from '../container/store.js';
+import type { ContainerRecord } from '../container/record.js';
+import { deriveStatus, type ContainerStatus } from '../container/status.js';
+import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary } from '../image/store.js';
+import { isGzipFile } from '../image/gzip.js';
+import { libcKernel } from '../kernel/libc.js';
+import type { LaunchDeps } from '../process/launch.js';
+import { StateRoot, resolveRoot } from '../state-root.js';
+import { MydockerError } from '../errors.js';
+import { readConfigFile } from './config-file.js';
+import { loadPluginFile } from './load-plugin.js';
+import { PluginHost } from './plugin-host.js';
+import { removeContainer } from './remove.js';
+import { runContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
+
+export interface RuntimeOptions {
+  /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
+  root?: string;
+  /** Plugins (objects or file paths) added after the built-ins and the root's config file. */
+  plugins?: Array<Plugin | string>;
+  /** Read <root>/config.json for more plugins (default true). */
+  configFile?: boolean;
+  /** Kernel calls; default libc through koffi. Tests pass a fake. */
+  kernel?: Kernel;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  command: string[];
+  created: string;
+  status: ContainerStatus;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export class Runtime {
+  readonly root: StateRoot;
+  readonly containers: ContainerStore;
+  readonly images: ImageStore;
+  private readonly host: PluginHost;
+  private readonly userPluginFiles: string[] = [];
+  private kernelInstance: Kernel | undefined;
+
+  private constructor(root: string, kernel: Kernel | undefined) {
+    this.root = new StateRoot(root);
+    this.containers = new ContainerStore(this.root);
+    this.images = new ImageStore(this.root);
+    this.host = new PluginHost(root);
+    this.kernelInstance = kernel;
+  }
+
+  static async create(options: RuntimeOptions = {}): Promise<Runtime> {
+    const runtime = new Runtime(resolveRoot(options.root), options.kernel);
+    for (const plugin of builtinPlugins) await runtime.host.use(plugin);
+    const fromConfig = options.configFile === false ? [] : readConfigFile(runtime.root.configFile).plugins;
+    for (const plugin of [...fromConfig, ...(options.plugins ?? [])]) await runtime.use(plugin);
+    return runtime;
+  }
+
+  /** The lifecycle hooks; a script may tap them like a plugin does. */
+  get hooks(): LifecycleHooks {
+    return this.host.hooks;
+  }
+
+  get kernel(): Kernel {
+    this.kernelInstance ??= libcKernel();
+    return this.kernelInstance;
+  }
+
+  /** Adds a plugin: an object, or a file (.ts through tsx, .js natively) recorded in new containers. */
+  async use(plugin: Plugin | string): Promise<void> {
+    if (typeof plugin !== 'string') return this.host.use(plugin);
+    const file = fs.realpathSync(plugin);
+    if (this.userPluginFiles.includes(file)) return;
+    await this.host.use(await loadPluginFile(file));
+    this.userPluginFiles.push(file);
+  }
+
+  /** Creates a container and starts its command; see RunningContainer for the rest of its life. */
+  async run(spec: RunSpec): Promise<RunningContainer> {
+    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
+    return runContainer(this.runDeps(), { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] });
+  }
+
+  /** Removes a container by name, ID or ID prefix; `force` kills a running one first. */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    const record = this.containers.resolve(ref);
+    // Teardowns belong to the plugins the container was created with.
+    for (const file of record.plugins) {
+      if (!fs.existsSync(file)) {
+        throw new MydockerError(`container ${record.name} was created with plugin ${file}, which is gone`, {
+          hint: 'restore the file so that its teardown can run, then rm again',
+        });
+      }
+      await this.use(file);
+    }
+    await removeContainer(this.runDeps(), record, { force: options.force ?? false });
+  }
+
+  listContainers(): ContainerSummary[] {
+    return this.containers.list().map((r: ContainerRecord) => ({
+      id: r.id,
+      name: r.name,
+      image: r.image.ref,
+      command: r.command,
+      created: r.created,
+      status: deriveStatus(r),
+      exitCode: r.state.exitCode,
+      startedAt: r.state.startedAt,
+      finishedAt: r.state.finishedAt,
+    }));
+  }
+
+  /** Imports a rootfs tarball (plain or gzip, docker export style) as an image. */
+  async importImage(file: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
+    if (!fs.existsSync(file)) throw new MydockerError(`cannot import ${file}: no such file`);
+    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
+    const gzip = isGzipFile(file);
+    return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config);
+  }
+
+  listImages(): ImageSummary[] {
+    return this.images.list();
+  }
+
+  private runDeps(): RunDeps {
+    const kernel = this.kernel;
+    return {
+      root: this.root,
+      host: this.host,
+      kernel,
+      containers: this.containers,
+      images: this.images,
+      launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync }),
+    };
+  }
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  return Runtime.create(options);
+}
