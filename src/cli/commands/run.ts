@@ -41,7 +41,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
         : relayTerminal(runtime.kernel, container.ptyMaster, {
             input: interactive ? process.stdin : Readable.from([]),
             output: process.stdout,
-            size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : null),
+            size: () => (process.stdout.isTTY && process.stdout.rows > 0 ? { rows: process.stdout.rows, cols: process.stdout.columns } : null),
             onResize: (listener) => {
               process.stdout.on('resize', listener);
               return () => process.stdout.off('resize', listener);
