@@ -4,6 +4,7 @@
 // outside it. Symlink targets are kept verbatim: inside a container an absolute link is correct.
 // Device nodes are skipped: a container's /dev is made fresh at every start.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Transform, Writable, type Readable } from 'node:stream';
@@ -42,6 +43,8 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string):
     const parts = archivePathComponents(entry.path);
     if (parts.length === 0) return entry.resume(); // "./" itself
     const target = resolveInRoot(dir, parts.join('/'));
+    // Archives may omit parent directories; the resolved parent holds no symlink, so this stays inside.
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
     const mode = (entry.mode ?? 0o644) & 0o7777;
     switch (entry.type) {
       case 'Directory': {

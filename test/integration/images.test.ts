@@ -1,0 +1,89 @@
+// `import` and `images` with real tarballs, including hostile ones built with GNU tar.
+import { describe, test, type TestContext } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { World, integrationSkipReason } from '../support/world.js';
+
+const skip = integrationSkipReason() ?? false;
+
+function world(t: TestContext, label: string): World {
+  const w = new World(label);
+  t.after(() => w.cleanup());
+  return w;
+}
+
+/** A minimal rootfs: static busybox plus sh and cat links. */
+function rootfsDir(parent: string): string {
+  const dir = path.join(parent, 'rootfs');
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(dir, 'bin/busybox'));
+  fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
+  for (const applet of ['sh', 'cat', 'ls', 'echo']) fs.symlinkSync('busybox', path.join(dir, 'bin', applet));
+  fs.mkdirSync(path.join(dir, 'etc'));
+  fs.writeFileSync(path.join(dir, 'etc/motd'), 'imported\n');
+  return dir;
+}
+
+describe('images', { skip }, () => {
+  test('import a gzip rootfs tarball, list it, run it', (t) => {
+    const w = world(t, 'import');
+    const dir = rootfsDir(w.root);
+    const tarball = path.join(w.root, 'rootfs.tar.gz');
+    execFileSync('tar', ['-C', dir, '-czf', tarball, '.']);
+    const imp = w.run(['import', tarball, 'mini:1.0']);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.match(imp.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const images = w.run(['images']).stdout;
+    assert.match(images, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/m);
+    assert.match(images, new RegExp(`^mini\\s+1\\.0\\s+${imp.stdout.slice(7, 19)}\\s+.+ago\\s+[\\d.]+[kM]B$`, 'm'));
+    const r = w.run(['run', '--rm', 'mini:1.0', 'cat', '/etc/motd']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'imported\n');
+  });
+
+  test('a hostile tarball writes nothing outside the store', (t) => {
+    const w = world(t, 'hostile');
+    const sentinel = path.join(w.root, 'sentinel');
+    fs.mkdirSync(sentinel);
+    const src = path.join(w.root, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'payload'), 'pwned\n');
+    fs.symlinkSync(sentinel, path.join(src, 'link')); // absolute link to a host directory
+    const tarball = path.join(w.root, 'evil.tar');
+    // link first, then a file "through" it: must land inside the layer, never in the sentinel.
+    execFileSync('tar', ['-C', src, '-cf', tarball, 'link']);
+    execFileSync('tar', ['-C', src, '-rf', tarball, '--transform', 's,^payload$,link/through,', 'payload']);
+    execFileSync('tar', ['-C', src, '-rPf', tarball, '--transform', `s,^payload$,${sentinel}/absolute,`, 'payload']);
+    const imp = w.run(['import', tarball, 'evil']);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.deepEqual(fs.readdirSync(sentinel), [], 'an entry escaped the layer');
+    const [layer] = w.list('layers');
+    const diff = path.join(w.root, 'layers', layer!, 'diff');
+    assert.equal(fs.readlinkSync(path.join(diff, 'link')), sentinel, 'symlink targets are kept verbatim');
+    assert.equal(fs.readFileSync(path.join(diff, sentinel, 'through'), 'utf8'), 'pwned\n');
+    assert.equal(fs.readFileSync(path.join(diff, sentinel, 'absolute'), 'utf8'), 'pwned\n');
+
+    // '..' is refused outright, and a refused import leaves no layer and no image.
+    const dotdot = path.join(w.root, 'dotdot.tar');
+    execFileSync('tar', ['-C', src, '-cPf', dotdot, '--transform', 's,^payload$,../../escape,', 'payload']);
+    const refused = w.run(['import', dotdot, 'dotdot']);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /contains '\.\.'/);
+    assert.ok(!fs.existsSync(path.join(w.root, '..', 'escape')));
+    assert.deepEqual(w.list('layers'), [layer]);
+    assert.doesNotMatch(w.run(['images']).stdout, /dotdot/);
+  });
+
+  test('import of a missing file or a bad name is refused with 125', (t) => {
+    const w = world(t, 'badimport');
+    assert.equal(w.run(['import', path.join(w.root, 'nope.tar'), 'x']).status, 125);
+    const dir = rootfsDir(w.root);
+    const tarball = path.join(w.root, 'ok.tar');
+    execFileSync('tar', ['-C', dir, '-cf', tarball, '.']);
+    const bad = w.run(['import', tarball, 'Bad Name']);
+    assert.equal(bad.status, 125);
+    assert.match(bad.stderr, /invalid image reference/);
+  });
+});

@@ -1,0 +1,45 @@
+// `mydocker run -it busybox sh` driven through a real pty, as a user at a terminal would.
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { CLI, World, integrationSkipReason } from '../support/world.js';
+import { spawnInPty } from '../support/pty.js';
+
+const skip = integrationSkipReason() ?? false;
+
+describe('run -it', { skip }, () => {
+  test('an interactive shell on a real terminal: tty, PID 1, Ctrl-C, window size, exit code', async (t) => {
+    const w = new World('tty');
+    t.after(() => w.cleanup());
+    assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0); // build the image outside the pty
+
+    const session = spawnInPty(process.execPath, [CLI, 'run', '-it', '--rm', '-h', 'ttybox', 'busybox', 'sh'], {
+      PATH: process.env.PATH,
+      MYDOCKER_ROOT: w.root,
+    });
+    t.after(() => session.close());
+    await session.expect(/\/ # /); // busybox's prompt (it then asks the cursor position: ESC[6n)
+
+    session.type('tty; hostname; echo "pid=$$"; ps -o pid,comm\n');
+    await session.expect(/PID\s+COMMAND[\s\S]*\/ # /);
+    const screen = session.screen();
+    assert.match(screen, /^\/dev\/pts\/\d+\r*$/m, 'tty names a terminal of the container');
+    assert.match(screen, /^ttybox\r*$/m);
+    assert.match(screen, /^pid=1\r*$/m);
+    assert.match(screen, /^\s+1 sh\r*$/m);
+
+    session.resize(33, 111);
+    session.type('stty size\n');
+    await session.expect(/^33 111\r*$/m);
+
+    // Ctrl-C reaches the container's foreground job, not mydocker.
+    session.type('sleep 1000\n');
+    await session.expect(/sleep 1000\r*\n/);
+    session.type('\x03');
+    session.type('echo "after=$?"\n');
+    await session.expect(/^after=130\r*$/m);
+
+    session.type('exit 3\n');
+    assert.equal(await session.exit, 3);
+    assert.deepEqual(w.containerIds(), []);
+  });
+});
