@@ -1,5 +1,17 @@
 // Container IDs (64 hex characters, shown as 12) and generated names (Docker's adjective_surname).
-import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+
+/** Random bytes from the kernel; node:crypto would cost every command ~4 ms to load. */
+function randomBytes(n: number): Buffer {
+  const buf = Buffer.alloc(n);
+  const fd = fs.openSync('/dev/urandom', 'r');
+  try {
+    fs.readSync(fd, buf, 0, n, null);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buf;
+}
 
 export function newContainerId(): string {
   return randomBytes(32).toString('hex');

@@ -6,7 +6,6 @@
 // tar (~40 ms to load) is loaded only by the commands that import.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MydockerError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../atomic-file.js';
@@ -104,6 +103,7 @@ export class ImageStore {
   async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig): Promise<ImageRecord> {
     const fullRef = normalizeRef(ref);
     const { extractLayer } = await import('./extract-layer.js');
+    const { createHash } = await import('node:crypto'); // only imports hash: not on run's path
     fs.mkdirSync(this.root.layers, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
     const staging = fs.mkdtempSync(path.join(this.root.layers, '.import-'));

@@ -54,7 +54,8 @@ export async function releaseContainer(
     });
     record.rootfs = null;
   }
-  if (deps.containers.exists(record.id)) {
+  // A removal that succeeded deletes the record next; otherwise keep what the teardowns changed.
+  if ((!options.remove || errors.length > 0) && deps.containers.exists(record.id)) {
     await attempt(async () => deps.containers.save(record));
   }
   return errors;

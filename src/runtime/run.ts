@@ -12,7 +12,6 @@ import { buildEnv } from '../container/env.js';
 import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
-import { BUSYBOX_IMAGE, buildBusyboxImage } from '../image/busybox.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
 import { GO_MESSAGE } from '../process/first-process.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
@@ -124,9 +123,14 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     begun.push('rootfs');
     const layers = image.layers.map((l) => deps.images.layerDir(l)).reverse();
     record.rootfs = await driver.mount(storageContext(deps, record, layers));
-    deps.containers.save(record);
-    await deps.host.hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
-    deps.containers.save(record);
+    const { hooks } = deps.host;
+    // The record is written after a hook only when something tapped it (and may have saved state):
+    // every write costs a run about a millisecond.
+    const saveAfter = (hook: { taps: readonly unknown[] }): void => {
+      if (hook.taps.length > 0) deps.containers.save(record);
+    };
+    await hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
+    saveAfter(hooks.prepareRootfs);
 
     const launched = launch(
       { rootfs: record.rootfs, hostname, command, env, workdir: record.workdir, tty, stdio: spec.stdio ?? ['ignore', 'inherit', 'inherit'] },
@@ -135,13 +139,13 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     child = launched.child;
     record.state.pid = launched.pid;
     record.state.pidStartTime = processStartTime(launched.pid);
-    deps.containers.save(record);
+    // Until "go", a crash of this process closes fd 3 and the waiting first process exits by itself.
 
     begun.push('cgroups');
-    await deps.host.hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
-    deps.containers.save(record);
+    await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+    saveAfter(hooks.applyCgroups);
     begun.push('network');
-    await deps.host.hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+    await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
 
     const exited = exitOf(launched.child);
     record.state.status = 'running';
@@ -169,7 +173,10 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
 async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {
   const found = deps.images.find(ref);
   if (found) return found;
-  if (normalizeRef(ref) === BUSYBOX_IMAGE) return buildBusyboxImage(deps.root, deps.images);
+  if (normalizeRef(ref) === 'busybox:latest') {
+    const { buildBusyboxImage } = await import('../image/busybox.js');
+    return buildBusyboxImage(deps.root, deps.images);
+  }
   throw new MydockerError(`unable to find image "${ref}"`, { hint: `import one with: mydocker import ROOTFS.tar ${ref}` });
 }
 

@@ -15,7 +15,6 @@ import type { LaunchDeps } from '../process/launch.js';
 import { StateRoot, resolveRoot } from '../state-root.js';
 import { MydockerError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
-import { loadPluginFile } from './load-plugin.js';
 import { PluginHost } from './plugin-host.js';
 import { removeContainer } from './remove.js';
 import { runContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
@@ -82,6 +81,7 @@ export class Runtime {
     if (typeof plugin !== 'string') return this.host.use(plugin);
     const file = fs.realpathSync(plugin);
     if (this.userPluginFiles.includes(file)) return;
+    const { loadPluginFile } = await import('./load-plugin.js');
     await this.host.use(await loadPluginFile(file));
     this.userPluginFiles.push(file);
   }

@@ -2,9 +2,7 @@
 // passes stdio through, forwards signals to PID 1, and returns the container's exit code.
 import { MydockerError } from '../../errors.js';
 import { createRuntime } from '../../runtime/runtime.js';
-import { relayTerminal } from '../../process/terminal.js';
 import { lastValue, toArray } from '../argv.js';
-import { Readable } from 'node:stream';
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -35,11 +33,12 @@ export default async function run(args: unknown[], options: Record<string, unkno
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   const restoreTerminal = tty && process.stdin.isTTY && interactive ? rawMode() : () => {};
   try {
+    // The relay needs node:tty (and with it node:net): loaded only for -t.
     const relay =
       container.ptyMaster === null
         ? Promise.resolve()
-        : relayTerminal(runtime.kernel, container.ptyMaster, {
-            input: interactive ? process.stdin : Readable.from([]),
+        : (await import('../../process/terminal.js')).relayTerminal(runtime.kernel, container.ptyMaster, {
+            input: interactive ? process.stdin : (await import('node:stream')).Readable.from([]),
             output: process.stdout,
             size: () => (process.stdout.isTTY && process.stdout.rows > 0 ? { rows: process.stdout.rows, cols: process.stdout.columns } : null),
             onResize: (listener) => {

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `npm run bench`: what one `mydocker run --rm busybox /bin/true` costs, against a bare `node -e 0`
+// measured in the same run on the same machine, and against runc and crun where installed (on the
+// same busybox root). Uses hyperfine when present (apt-get install hyperfine), else its own loop.
+// A benchmark, not a test: it prints figures and asserts nothing. Run as root.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.resolve(here, '../dist/src/cli/main.js');
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));
+const env = { ...process.env, MYDOCKER_ROOT: root };
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** An OCI bundle over the busybox layer, for runc and crun. */
+function ociBundle(runtime) {
+  const layers = fs.readdirSync(path.join(root, 'layers'));
+  const bundle = path.join(root, `bundle-${path.basename(runtime)}`);
+  fs.mkdirSync(bundle);
+  execFileSync(runtime, ['spec'], { cwd: bundle });
+  const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  config.root = { path: path.join(root, 'layers', layers[0], 'diff'), readonly: true };
+  config.process.terminal = false;
+  config.process.args = ['/bin/true'];
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+  return bundle;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Own timing loop: wall time of whole commands through sh, like hyperfine's default. */
+function timeCommand(command) {
+  const times = [];
+  for (let i = 0; i < 3; i++) spawnSync('sh', ['-c', command], { env, stdio: 'ignore' });
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync('sh', ['-c', command], { env, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${command} exited ${r.status}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return { median: median(times), min: Math.min(...times) };
+}
+
+function hyperfine(commands) {
+  const out = path.join(root, 'hyperfine.json');
+  const args = ['-N', '--warmup', '3', '--runs', String(runs), '--export-json', out, ...Object.values(commands)];
+  const r = spawnSync('hyperfine', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('hyperfine failed');
+  const results = JSON.parse(fs.readFileSync(out, 'utf8')).results;
+  return Object.fromEntries(Object.keys(commands).map((name, i) => [name, { median: results[i].median * 1000, min: results[i].min * 1000 }]));
+}
+
+try {
+  if (process.getuid() !== 0) throw new Error('run the benchmark as root');
+  if (!fs.existsSync(cli)) throw new Error('build first: npm run build');
+  // Build the busybox image once, outside the measurement.
+  execFileSync(process.execPath, [cli, 'run', '--rm', 'busybox', 'true'], { env, stdio: 'inherit' });
+
+  const commands = {
+    'node -e 0': `${process.execPath} -e 0`,
+    'mydocker run --rm busybox /bin/true': `${process.execPath} ${cli} run --rm busybox /bin/true`,
+  };
+  let id = 0;
+  for (const runtime of ['runc', 'crun']) {
+    const bin = which(runtime);
+    if (!bin) continue;
+    const bundle = ociBundle(bin);
+    // hyperfine -N runs without a shell: a fixed container name is fine, `run` deletes it on exit.
+    commands[`${runtime} run /bin/true`] = `${bin} run --bundle ${bundle} mydocker-bench-${runtime}-${id++}`;
+  }
+
+  const useHyperfine = which('hyperfine') !== null;
+  const results = useHyperfine ? hyperfine(commands) : Object.fromEntries(Object.entries(commands).map(([k, c]) => [k, timeCommand(c)]));
+  const base = results['node -e 0'].median;
+  console.log(`\n${useHyperfine ? 'hyperfine' : 'own loop'}, ${runs} runs each, ${os.cpus().length} cores, node ${process.version}`);
+  console.log('command'.padEnd(40), 'median ms'.padStart(10), 'min ms'.padStart(8), 'x node -e 0'.padStart(12));
+  for (const [name, r] of Object.entries(results)) {
+    console.log(name.padEnd(40), r.median.toFixed(1).padStart(10), r.min.toFixed(1).padStart(8), (r.median / base).toFixed(2).padStart(12));
+  }
+  for (const runtime of ['runc', 'crun']) if (!which(runtime)) console.log(`(${runtime} not installed: not measured)`);
+  console.log(`target: mydocker run at most 1.30 x node -e 0`);
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
