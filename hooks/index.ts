@@ -189,6 +189,8 @@ export interface Kernel {
   /** Unlocks a pty master and returns its number (the N of /dev/pts/N in its devpts). */
   unlockPty(masterFd: number): number;
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** A close-on-exec pipe with blocking ends: [read, write]. */
+  pipe(): [number, number];
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

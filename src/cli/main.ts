@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     tokens = [...globals, 'run', ...split.flags, ...(split.image === undefined ? [] : [split.image])];
   }
   if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
-    throw new MydockerError(`'${command}' is not a mydocker command`, { hint: "see 'mydocker --help'" });
+    throw new MydockerError(`'${command}' is not a mydocker command`, { exitCode: 1, hint: "see 'mydocker --help'" });
   }
   cli.parse(['node', 'mydocker', ...tokens], { run: false });
   if (cli.options.help || cli.options.version) return 0; // cac printed it

@@ -37,6 +37,8 @@ function createLibcKernel(): Kernel {
   const sethostname = libc.func('int sethostname(const char *name, size_t len)');
   const mknod = libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
   const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
+  const pipe2 = libc.func('int pipe2(_Out_ int *fds, int flags)');
+  const O_CLOEXEC = 0o2000000;
 
   // Reads errno right after the call: anything in between (even a console.log) may clobber it.
   const check = (result: number | bigint, name: string, detail?: string): void => {
@@ -67,6 +69,11 @@ function createLibcKernel(): Kernel {
       const number = Buffer.alloc(4);
       check(ioctl(masterFd, TIOCGPTN, 'void *', number), 'ioctl', 'TIOCGPTN');
       return number.readUInt32LE(0);
+    },
+    pipe: () => {
+      const fds = [0, 0];
+      check(pipe2(fds, O_CLOEXEC), 'pipe2');
+      return [fds[0]!, fds[1]!];
     },
     setWindowSize: (fd, rows, cols) => {
       const size = Buffer.alloc(8);

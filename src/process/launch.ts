@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
 import { CLONE, MNT, MS, type Kernel } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../errors.js';
-import { FIRST_PROCESS_SHELL, firstProcessArgs } from './first-process.js';
+import { FIRST_PROCESS_SHELL, GO_MESSAGE, READY_MESSAGE, firstProcessArgs } from './first-process.js';
 import { populateDev } from './dev.js';
 
 export type StdioTarget = number | 'inherit' | 'ignore' | 'pipe';
@@ -38,6 +38,10 @@ export interface Launched {
   pid: number;
   /** The pty master, when spec.tty. The caller owns it. */
   ptyMaster: number | null;
+  /** Lets the first process exec the user's command. Closing without it makes it exit 125. */
+  go(): void;
+  /** Closes the "go" pipe without sending: the first process exits 125 before any user code. */
+  abandon(): void;
 }
 
 export interface LaunchDeps {
@@ -83,6 +87,14 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
   let inside = false;
+  // Blocking pipes, not Node streams: the window must read "ready" synchronously.
+  const [goRead, goWrite] = kernel.pipe();
+  const [readyRead, readyWrite] = kernel.pipe();
+  const childEnds = new Set([goRead, readyWrite]);
+  const closeChildEnds = (): void => {
+    for (const fd of childEnds) fs.closeSync(fd);
+    childEnds.clear();
+  };
   try {
     kernel.unshare(UNSHARE_FLAGS);
     inside = true;
@@ -102,7 +114,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       ttyPath = `/dev/pts/${n}`;
     }
 
-    const stdio = ptySlave !== null ? [ptySlave, ptySlave, ptySlave, 'pipe'] : [...spec.stdio, 'pipe'];
+    const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite];
     const env = Object.fromEntries(spec.env.map((e) => splitEnv(e)));
     child = deps.spawn(FIRST_PROCESS_SHELL, firstProcessArgs({ ttyPath, workdir: spec.workdir, env: spec.env, command: spec.command }), {
       stdio: stdio as SpawnOptions['stdio'],
@@ -111,10 +123,14 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       detached: true, // its own session: a terminal of its own, signals only through us
     });
     if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
+    closeChildEnds();
     if (ptySlave !== null) {
       fs.closeSync(ptySlave);
       ptySlave = null;
     }
+    // pivot_root moves the root of every process whose root is the old one: until the host's sh
+    // runs (its loader has mapped the host's libc), it must keep the host's root.
+    waitForReady(readyRead);
 
     mountProc(deps, path.join(spec.rootfs, 'proc'));
 
@@ -128,17 +144,45 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     ensureWorkdir(spec.workdir);
     checkCommand(spec.command, spec.env);
 
-    return { child, pid: child.pid, ptyMaster };
+    let open = true;
+    const close = (): void => {
+      if (open) fs.closeSync(goWrite);
+      open = false;
+    };
+    return {
+      child,
+      pid: child.pid,
+      ptyMaster,
+      go: () => {
+        if (open) fs.writeSync(goWrite, GO_MESSAGE);
+        close();
+      },
+      abandon: close,
+    };
   } catch (error) {
     if (child?.pid !== undefined) child.kill('SIGKILL');
     if (ptyMaster !== null) fs.closeSync(ptyMaster);
+    fs.closeSync(goWrite);
     throw error;
   } finally {
+    closeChildEnds();
+    fs.closeSync(readyRead);
     if (ptySlave !== null) fs.closeSync(ptySlave);
     if (inside) returnToHost(kernel, host);
     for (const { fd } of host.fds) fs.closeSync(fd);
     fs.closeSync(host.cwdFd);
   }
+}
+
+function waitForReady(fd: number): void {
+  const buf = Buffer.alloc(READY_MESSAGE.length);
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, null);
+    if (n === 0) throw new MydockerError('the container\'s first process died before it was ready');
+    got += n;
+  }
+  if (buf.toString() !== READY_MESSAGE) throw new MydockerError('the container\'s first process sent an unexpected message');
 }
 
 function returnToHost(kernel: Kernel, host: HostNamespaces): void {

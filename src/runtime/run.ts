@@ -13,7 +13,6 @@ import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
-import { GO_MESSAGE } from '../process/first-process.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
 import { hookContext } from './contexts.js';
 import { releaseContainer, storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
@@ -118,6 +117,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
 
   const begun: ReleaseStep[] = [];
   let child: ChildProcess | undefined;
+  let abandon = (): void => {};
   const stateDir = deps.containers.dir(id);
   try {
     begun.push('rootfs');
@@ -137,6 +137,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
       deps.launchDeps(),
     );
     child = launched.child;
+    abandon = launched.abandon;
     record.state.pid = launched.pid;
     record.state.pidStartTime = processStartTime(launched.pid);
     // Until "go", a crash of this process closes fd 3 and the waiting first process exits by itself.
@@ -151,11 +152,10 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
     deps.containers.save(record);
-    const sync = launched.child.stdio[3] as NodeJS.WritableStream & { destroy(): void };
-    sync.write(GO_MESSAGE);
-    sync.end();
+    launched.go();
     return handle(deps, record, launched.child, launched.ptyMaster, exited);
   } catch (error) {
+    abandon();
     if (child?.pid !== undefined) {
       const gone = exitOf(child);
       child.kill('SIGKILL');
@@ -211,6 +211,8 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
     wait: () =>
       (finished ??= (async () => {
         const code = await exited;
+        // `rm -f` from another process may have removed it already, teardown included.
+        if (!deps.containers.exists(record.id)) return code;
         record.state.status = 'exited';
         record.state.exitCode = code;
         record.state.finishedAt = new Date().toISOString();

@@ -107,6 +107,17 @@ describe('run', { skip }, () => {
     await waitFor(() => w.containerIds().length === 0, '--rm to remove the container');
   });
 
+  test('signals sent to mydocker reach PID 1 (sig-proxy)', async (t) => {
+    const w = world(t, 'signals');
+    assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
+    const child = w.start(['run', '--rm', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 1; done']);
+    t.after(() => child.kill('SIGKILL'));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 42);
+  });
+
   test('arguments reach PID 1 unchanged', (t) => {
     const w = world(t, 'args');
     const args = ['a  b', '"quoted"', "it's", '', '$HOME', '*', 'tab\there', '-l'];

@@ -1,6 +1,7 @@
 // `mydocker run -it busybox sh` driven through a real pty, as a user at a terminal would.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { CLI, World, integrationSkipReason } from '../support/world.js';
 import { spawnInPty } from '../support/pty.js';
 
@@ -38,8 +39,11 @@ describe('run -it', { skip }, () => {
     session.type('echo "after=$?"\n');
     await session.expect(/^after=130\r*$/m);
 
+    assert.notEqual(session.modes(), session.initialModes, 'mydocker put the terminal in raw mode');
     session.type('exit 3\n');
     assert.equal(await session.exit, 3);
+    assert.equal(session.modes(), session.initialModes, 'the user\'s terminal is restored');
+    assert.match(execFileSync('stty', ['-a', '-F', session.slavePath], { encoding: 'utf8' }), /(^|\s)icanon\b[\s\S]*(^|\s)echo\b/);
     assert.deepEqual(w.containerIds(), []);
   });
 });

@@ -3,11 +3,17 @@
 // master and reads the screen from it.
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { libcKernel } from '../../src/kernel/libc.js';
 
 export interface PtySession {
   child: ChildProcess;
+  /** The terminal the program was given, e.g. /dev/pts/7. */
+  slavePath: string;
+  /** The terminal's modes now, as `stty -g` prints them. */
+  modes(): string;
+  /** The modes it had before the program started. */
+  initialModes: string;
   /** Everything the terminal showed so far. */
   screen(): string;
   type(text: string): void;
@@ -24,8 +30,11 @@ export function spawnInPty(file: string, args: string[], env: NodeJS.ProcessEnv)
   const n = kernel.unlockPty(master);
   const slave = fs.openSync(`/dev/pts/${n}`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
   kernel.setWindowSize(master, 24, 80);
+  const modes = (): string => execFileSync('stty', ['-g', '-F', `/dev/pts/${n}`], { encoding: 'utf8' }).trim();
+  const initialModes = modes();
   const child = spawn(file, args, { stdio: [slave, slave, slave], env, detached: true });
-  fs.closeSync(slave);
+  // The test keeps its own slave descriptor, as a terminal emulator's session outlives the program:
+  // the pty stays, so the terminal's modes can be read after the program has exited.
   const stream = new tty.ReadStream(master);
   let output = '';
   stream.on('data', (chunk: Buffer) => {
@@ -35,6 +44,9 @@ export function spawnInPty(file: string, args: string[], env: NodeJS.ProcessEnv)
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   return {
     child,
+    slavePath: `/dev/pts/${n}`,
+    modes,
+    initialModes,
     screen: () => output,
     type: (text) => {
       stream.write(text);
@@ -54,6 +66,7 @@ export function spawnInPty(file: string, args: string[], env: NodeJS.ProcessEnv)
     close: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       stream.destroy();
+      fs.closeSync(slave);
     },
   };
 }

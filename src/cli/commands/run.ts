@@ -14,7 +14,14 @@ export default async function run(args: unknown[], options: Record<string, unkno
     throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
   }
   const runtime = await createRuntime({ root: lastValue(options.root), plugins: toArray(options.plugin) });
-  const container = await runtime.run({
+  // A signal that arrives while the container is being set up must neither kill us half-way (and
+  // leave mounts behind) nor be lost: hold it, and deliver it to PID 1 as soon as it exists.
+  const pending: NodeJS.Signals[] = [];
+  const hold = (signal: NodeJS.Signals): void => void pending.push(signal);
+  for (const s of FORWARDED_SIGNALS) process.on(s, hold);
+  let container;
+  try {
+    container = await runtime.run({
     image,
     command,
     env: toArray(options.env),
@@ -27,10 +34,15 @@ export default async function run(args: unknown[], options: Record<string, unkno
     autoRemove: options.rm === true,
     storageDriver: lastValue(options.storageDriver),
     stdio: [interactive ? 0 : 'ignore', 1, 2],
-  });
+    });
+  } finally {
+    for (const s of FORWARDED_SIGNALS) process.off(s, hold);
+  }
 
-  const forward = (signal: NodeJS.Signals): void => container.signal(signal);
+  const started = container;
+  const forward = (signal: NodeJS.Signals): void => started.signal(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  for (const s of pending) forward(s);
   const restoreTerminal = tty && process.stdin.isTTY && interactive ? rawMode() : () => {};
   try {
     // The relay needs node:tty (and with it node:net): loaded only for -t.
