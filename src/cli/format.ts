@@ -15,7 +15,8 @@ export function humanSize(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
+  // Round before deciding the unit, so 999,999 bytes is 1MB, not 1000kB.
+  while (unit < units.length - 1 && Number(value.toPrecision(3)) >= 1000) {
     value /= 1000;
     unit++;
   }

@@ -23,7 +23,9 @@ export function buildEnv(input: EnvInput): string[] {
     const key = eq < 0 ? entry : entry.slice(0, eq);
     if (key === '' || /\s/.test(key)) throw new MydockerError(`invalid environment variable "${entry}" in ${origin}`, { hint: 'use KEY=VALUE' });
     if (eq >= 0) env.set(key, entry.slice(eq + 1));
-    else if (input.callerEnv[key] !== undefined) env.set(key, input.callerEnv[key]!);
+    else if (Object.prototype.hasOwnProperty.call(input.callerEnv, key) && typeof input.callerEnv[key] === 'string') {
+      env.set(key, input.callerEnv[key]);
+    }
   };
   env.set('PATH', DEFAULT_PATH);
   for (const entry of input.imageEnv) set(entry, 'the image');

@@ -54,6 +54,7 @@ export class ContainerStore {
   /** Finds a container by full ID, name, or unique ID prefix. */
   resolve(ref: string): ContainerRecord {
     if (ref === '' || ref.includes('/') || ref.startsWith('.')) throw new NoSuchContainerError(ref);
+    if (/^[0-9a-f]{64}$/.test(ref) && this.exists(ref)) return this.load(ref); // an exact ID first, as Docker
     const byName = readOrNull(path.join(this.root.names, ref));
     if (byName !== null && this.exists(byName)) return this.load(byName);
     const ids = this.ids().filter((id) => id.startsWith(ref));

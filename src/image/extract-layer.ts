@@ -24,6 +24,8 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string):
   const hash = createHash('sha256');
   const result: ExtractResult = { digest: '', size: 0, skipped: [] };
   const owner = process.getuid?.() === 0;
+  // Archive-relative paths: a later entry may have replaced a directory (or a parent) with a symlink,
+  // so each is resolved again at the end, never trusted as a host path.
   const deferredDirModes: Array<[string, number, Date]> = [];
   let failure: unknown;
 
@@ -54,7 +56,7 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string):
         }
         if (owner) fs.chownSync(target, entry.uid ?? 0, entry.gid ?? 0);
         // Set the final mode last: a read-only directory must still receive its children.
-        deferredDirModes.push([target, mode, entry.mtime ?? new Date(0)]);
+        deferredDirModes.push([parts.join('/'), mode, entry.mtime ?? new Date(0)]);
         return entry.resume();
       }
       case 'File':
@@ -122,13 +124,26 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string):
     throw new MydockerError(`cannot read the archive: ${(error as Error).message}`);
   }
   if (failure !== undefined) throw failure;
-  for (const [target, mode, mtime] of deferredDirModes.reverse()) {
-    fs.chmodSync(target, mode);
-    fs.utimesSync(target, mtime, mtime);
-  }
+  for (const [relative, mode, mtime] of deferredDirModes.reverse()) setDirectoryMode(dir, relative, mode, mtime);
   fs.chmodSync(dir, 0o755);
   result.digest = `sha256:${hash.digest('hex')}`;
   return result;
+}
+
+/** chmod/utimes through a descriptor opened without following a final link: never the host's. */
+function setDirectoryMode(root: string, relative: string, mode: number, mtime: Date): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(resolveInRoot(root, relative), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return; // no longer a directory: a later entry replaced it
+  }
+  try {
+    fs.fchmodSync(fd, mode);
+    fs.futimesSync(fd, mtime, mtime);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isDirectory(p: string): boolean {

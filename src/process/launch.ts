@@ -87,15 +87,31 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
   let inside = false;
-  // Blocking pipes, not Node streams: the window must read "ready" synchronously.
-  const [goRead, goWrite] = kernel.pipe();
-  const [readyRead, readyWrite] = kernel.pipe();
-  const childEnds = new Set([goRead, readyWrite]);
+  // Blocking pipes, not Node streams: the window must read "ready" synchronously. The child's ends
+  // are closed here once it has them; ours when the launch fails or the caller says go/abandon.
+  const childEnds = new Set<number>();
+  let goWrite = -1;
+  let readyRead = -1;
   const closeChildEnds = (): void => {
     for (const fd of childEnds) fs.closeSync(fd);
     childEnds.clear();
   };
+  const abort = (): void => {
+    if (child?.pid !== undefined) child.kill('SIGKILL'); // harmless if it already exited
+    child = undefined;
+    if (ptyMaster !== null) fs.closeSync(ptyMaster);
+    if (goWrite >= 0) fs.closeSync(goWrite);
+    ptyMaster = null;
+    goWrite = -1;
+  };
   try {
+    const [goRead, goWriteEnd] = kernel.pipe();
+    childEnds.add(goRead);
+    goWrite = goWriteEnd;
+    const [readyReadEnd, readyWrite] = kernel.pipe();
+    childEnds.add(readyWrite);
+    readyRead = readyReadEnd;
+
     kernel.unshare(UNSHARE_FLAGS);
     inside = true;
     kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
@@ -144,33 +160,47 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     ensureWorkdir(spec.workdir);
     checkCommand(spec.command, spec.env);
 
+    const goFd = goWrite;
     let open = true;
     const close = (): void => {
-      if (open) fs.closeSync(goWrite);
+      if (open) fs.closeSync(goFd);
       open = false;
     };
-    return {
+    const launched: Launched = {
       child,
       pid: child.pid,
       ptyMaster,
       go: () => {
-        if (open) fs.writeSync(goWrite, GO_MESSAGE);
+        if (open) fs.writeSync(goFd, GO_MESSAGE);
         close();
       },
       abandon: close,
     };
+    returnIfInside();
+    return launched;
   } catch (error) {
-    if (child?.pid !== undefined) child.kill('SIGKILL');
-    if (ptyMaster !== null) fs.closeSync(ptyMaster);
-    fs.closeSync(goWrite);
+    abort();
+    if (inside) returnIfInside(error);
     throw error;
   } finally {
     closeChildEnds();
-    fs.closeSync(readyRead);
+    if (readyRead >= 0) fs.closeSync(readyRead);
     if (ptySlave !== null) fs.closeSync(ptySlave);
-    if (inside) returnToHost(kernel, host);
     for (const { fd } of host.fds) fs.closeSync(fd);
     fs.closeSync(host.cwdFd);
+  }
+
+  /** Back to the host's namespaces; if that fails nothing of this launch may survive. */
+  function returnIfInside(original?: unknown): void {
+    if (!inside) return;
+    inside = false;
+    try {
+      returnToHost(kernel, host);
+    } catch (error) {
+      abort();
+      if (original !== undefined) (error as Error).cause = original;
+      throw error;
+    }
   }
 }
 

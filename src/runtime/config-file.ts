@@ -24,6 +24,9 @@ export function readConfigFile(file: string): ConfigFile {
   } catch (error) {
     throw new MydockerError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new MydockerError(`config file ${file} must hold a JSON object, e.g. {"plugins": []}`);
+  }
   const plugins = (parsed as { plugins?: unknown }).plugins ?? [];
   if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'string')) {
     throw new MydockerError(`config file ${file}: "plugins" must be a list of file paths`);

@@ -1,0 +1,475 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
+import { checkCommand, launch, type HostNamespaces, type LaunchDeps, type LaunchSpec } from '../../src/process/launch.js';
+import { CLONE, MNT, MS } from '../../hooks/index.js';
+import { CommandError, MydockerError } from '../../src/errors.js';
+import { KernelError } from '../../src/kernel/kernel-error.js';
+import { FIRST_PROCESS_ARGV0, FIRST_PROCESS_SCRIPT, FIRST_PROCESS_SHELL } from '../../src/process/first-process.js';
+import { FakeKernel, type FakeKernelOptions } from '../support/fake-kernel.js';
+import { tempDir } from '../support/tmp.js';
+
+const S_IFCHR = 0o020000;
+const ALL_NS = CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET | CLONE.NEWPID;
+
+interface FakeChild {
+  pid: number | undefined;
+  kills: Array<NodeJS.Signals | number | undefined>;
+  /** What the first process would read on its fd 3 ("go"), through its own descriptor. */
+  goReader?: number;
+}
+
+interface Harness {
+  base: string;
+  rootfs: string;
+  spec: LaunchSpec;
+  kernel: FakeKernel;
+  deps: LaunchDeps;
+  host: HostNamespaces;
+  child: FakeChild;
+  spawns: Array<{ file: string; args: string[]; options: SpawnOptions; kernelCallsBefore: number }>;
+  spawnSyncs: Array<{ file: string; args: string[]; kernelCallsBefore: number }>;
+}
+
+interface HarnessOptions {
+  kernel?: FakeKernelOptions;
+  spec?: Partial<LaunchSpec>;
+  childPid?: number | undefined;
+  /** What the fake first process writes on its fd 4 (default "ready\n"). */
+  ready?: string;
+  spawnSyncResult?: Partial<SpawnSyncReturns<Buffer>>;
+}
+
+function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}): Harness {
+  const base = tempDir(t, 'mydocker-launch-');
+  const rootfs = path.join(base, 'rootfs');
+  fs.mkdirSync(rootfs);
+  const kernel = new FakeKernel(opts.kernel);
+  // Real fds (launch closes them), standing in for /proc/thread-self/ns/*.
+  const nsTypes = [CLONE.NEWNS, CLONE.NEWUTS, CLONE.NEWIPC, CLONE.NEWNET, CLONE.NEWPID];
+  const host: HostNamespaces = {
+    fds: nsTypes.map((nstype, i) => {
+      const file = path.join(base, `ns-${i}`);
+      fs.writeFileSync(file, '');
+      return { fd: fs.openSync(file, 'r'), nstype };
+    }),
+    cwdFd: fs.openSync(base, 'r'),
+  };
+  t.after(() => {
+    for (const fd of [...host.fds.map((f) => f.fd), host.cwdFd]) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed by launch, as it should be
+      }
+    }
+  });
+  const child: FakeChild = { pid: 'childPid' in opts ? opts.childPid : 4242, kills: [] };
+  const spawns: Harness['spawns'] = [];
+  const spawnSyncs: Harness['spawnSyncs'] = [];
+  const deps: LaunchDeps = {
+    kernel,
+    openHostNamespaces: () => host,
+    spawn(file, args, options) {
+      spawns.push({ file, args, options, kernelCallsBefore: windowCalls(kernel).length });
+      // The first process: reports "ready" on its fd 4 and keeps its fd 3 to read "go" from.
+      const stdio = options.stdio;
+      if (Array.isArray(stdio) && child.pid !== undefined) {
+        if (typeof stdio[4] === 'number' && opts.ready !== '') fs.writeSync(stdio[4], opts.ready ?? 'ready\n');
+        if (typeof stdio[3] === 'number') {
+          child.goReader = fs.openSync(`/proc/self/fd/${stdio[3]}`, 'r');
+          t.after(() => fs.closeSync(child.goReader!));
+        }
+      }
+      const fake = Object.assign(new EventEmitter(), {
+        pid: child.pid,
+        kill: (signal?: NodeJS.Signals | number) => {
+          child.kills.push(signal);
+          return true;
+        },
+      });
+      return fake as unknown as ChildProcess;
+    },
+    spawnSync(file, args) {
+      spawnSyncs.push({ file, args, kernelCallsBefore: windowCalls(kernel).length });
+      return {
+        pid: 99,
+        output: [],
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.alloc(0),
+        status: 0,
+        signal: null,
+        ...opts.spawnSyncResult,
+      } as SpawnSyncReturns<Buffer>;
+    },
+  };
+  const spec: LaunchSpec = {
+    rootfs,
+    hostname: 'box1',
+    // After pivot_root the real code resolves these on the (fake world's) host: keep them real.
+    command: [process.execPath, '-e', '0'],
+    env: ['PATH=/usr/bin:/bin', 'HOME=/root', 'PWD=/w'],
+    workdir: path.join(base, 'work/dir'),
+    tty: false,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    ...opts.spec,
+  };
+  return { base, rootfs, spec, kernel, deps, host, child, spawns, spawnSyncs };
+}
+
+/** The kernel calls but pipe(): a handshake pipe, if launch makes one, is outside these orders. */
+function windowCalls(kernel: FakeKernel) {
+  return kernel.calls.filter((c) => c.call !== 'pipe');
+}
+
+function assertClosed(fd: number): void {
+  assert.throws(() => fs.fstatSync(fd), (e: NodeJS.ErrnoException) => e.code === 'EBADF', `fd ${fd} was left open`);
+}
+
+function assertReturnedToHost(h: Harness): void {
+  const tail = windowCalls(h.kernel).slice(-(h.host.fds.length + 1));
+  assert.deepEqual(
+    tail,
+    [...h.host.fds.map(({ fd, nstype }) => ({ call: 'setns', args: [fd, nstype] })), { call: 'fchdir', args: [h.host.cwdFd] }],
+    'the thread did not return to every host namespace, then its cwd',
+  );
+  for (const { fd } of h.host.fds) assertClosed(fd);
+  assertClosed(h.host.cwdFd);
+}
+
+describe('launch', () => {
+  it('makes the kernel calls of the launch window in order', (t) => {
+    const h = harness(t);
+    const launched = launch(h.spec, h.deps);
+    const dev = path.join(h.rootfs, 'dev');
+    const expected = [
+      { call: 'unshare', args: [ALL_NS] },
+      { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] },
+      { call: 'mount', args: [h.rootfs, h.rootfs, null, MS.BIND | MS.REC, null] },
+      { call: 'sethostname', args: ['box1'] },
+      { call: 'mount', args: ['tmpfs', dev, 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k'] },
+      { call: 'mknod', args: [path.join(dev, 'null'), S_IFCHR | 0o666, 1, 3] },
+      { call: 'mknod', args: [path.join(dev, 'zero'), S_IFCHR | 0o666, 1, 5] },
+      { call: 'mknod', args: [path.join(dev, 'full'), S_IFCHR | 0o666, 1, 7] },
+      { call: 'mknod', args: [path.join(dev, 'random'), S_IFCHR | 0o666, 1, 8] },
+      { call: 'mknod', args: [path.join(dev, 'urandom'), S_IFCHR | 0o666, 1, 9] },
+      { call: 'mknod', args: [path.join(dev, 'tty'), S_IFCHR | 0o666, 5, 0] },
+      { call: 'mount', args: ['devpts', path.join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5'] },
+      { call: 'mount', args: ['shm', path.join(dev, 'shm'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k'] },
+      { call: 'mount', args: ['mqueue', path.join(dev, 'mqueue'), 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC, null] },
+      { call: 'mount', args: ['sysfs', path.join(h.rootfs, 'sys'), 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null] },
+      { call: 'chdir', args: [h.rootfs] },
+      { call: 'pivotRoot', args: ['.', '.'] },
+      { call: 'umount', args: ['.', MNT.DETACH] },
+      { call: 'chdir', args: ['/'] },
+      ...h.host.fds.map(({ fd, nstype }) => ({ call: 'setns', args: [fd, nstype] })),
+      { call: 'fchdir', args: [h.host.cwdFd] },
+    ];
+    const calls = windowCalls(h.kernel);
+    assert.deepEqual(calls, expected);
+    // unshare asks for exactly the five namespaces
+    for (const flag of [CLONE.NEWNS, CLONE.NEWUTS, CLONE.NEWIPC, CLONE.NEWNET, CLONE.NEWPID]) {
+      assert.ok((calls[0]!.args[0] as number) & flag);
+    }
+    assert.equal((calls[0]!.args[0] as number) & (CLONE.NEWUSER | CLONE.NEWCGROUP), 0);
+    assert.equal(launched.pid, 4242);
+    assert.equal(launched.ptyMaster, null);
+    assert.deepEqual(h.child.kills, []);
+    assertReturnedToHost(h);
+  });
+
+  it('spawns the first process after /sys and mounts /proc from a child before pivot_root', (t) => {
+    const h = harness(t);
+    launch(h.spec, h.deps);
+    const calls = windowCalls(h.kernel);
+    const sysfsIndex = calls.findIndex((c) => c.call === 'mount' && c.args[2] === 'sysfs');
+    const chdirIndex = calls.findIndex((c) => c.call === 'chdir');
+    assert.equal(h.spawns.length, 1);
+    assert.equal(h.spawns[0]!.kernelCallsBefore, sysfsIndex + 1);
+    assert.equal(h.spawnSyncs.length, 1);
+    assert.equal(h.spawnSyncs[0]!.kernelCallsBefore, chdirIndex, '/proc is mounted right before chdir + pivot_root');
+    assert.deepEqual(h.spawnSyncs[0]!.args, ['-n', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', path.join(h.rootfs, 'proc')]);
+    assert.equal(h.spawnSyncs[0]!.file, '/bin/mount');
+  });
+
+  it('spawns /bin/sh as the first process with the command untouched and only the container env', (t) => {
+    const h = harness(t, { spec: { command: [process.execPath, 'a b', '$HOME', ''], stdio: [7, 'inherit', 'pipe'] } });
+    launch(h.spec, h.deps);
+    const { file, args, options } = h.spawns[0]!;
+    assert.equal(file, FIRST_PROCESS_SHELL);
+    assert.deepEqual(args, ['-c', FIRST_PROCESS_SCRIPT, FIRST_PROCESS_ARGV0, '', h.spec.workdir, '/w', '', process.execPath, 'a b', '$HOME', '']);
+    assert.deepEqual(options.env, { PATH: '/usr/bin:/bin', HOME: '/root', PWD: '/w' });
+    const stdio = options.stdio as unknown[];
+    assert.deepEqual(stdio.slice(0, 3), [7, 'inherit', 'pipe']);
+    assert.ok(stdio.length >= 4, 'the first process gets its sync fd 3');
+    assert.equal(options.cwd, '/');
+    assert.equal(options.detached, true);
+  });
+
+  it('builds /dev in the rootfs: nodes chmodded to 0666, links, pts/shm/mqueue; creates the mount points', (t) => {
+    const h = harness(t);
+    launch(h.spec, h.deps);
+    const dev = path.join(h.rootfs, 'dev');
+    for (const name of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+      assert.equal(fs.statSync(path.join(dev, name)).mode & 0o777, 0o666, name);
+    }
+    assert.equal(fs.readlinkSync(path.join(dev, 'ptmx')), 'pts/ptmx');
+    assert.equal(fs.readlinkSync(path.join(dev, 'fd')), '/proc/self/fd');
+    assert.equal(fs.readlinkSync(path.join(dev, 'stderr')), '/proc/self/fd/2');
+    for (const d of ['pts', 'shm', 'mqueue']) assert.ok(fs.statSync(path.join(dev, d)).isDirectory(), d);
+    for (const d of ['proc', 'sys']) assert.ok(fs.statSync(path.join(h.rootfs, d)).isDirectory(), d);
+    assert.ok(fs.statSync(h.spec.workdir).isDirectory(), 'the workdir was created');
+  });
+
+  it('allocates the pty from the container devpts when tty is set', (t) => {
+    const h = harness(t, {
+      spec: { tty: true },
+      kernel: {
+        ptyNumber: 3,
+        onCall: ({ call, args }) => {
+          // A fake devpts instance: its ptmx and the slave the fake unlockPty will name.
+          if (call === 'mount' && args[2] === 'devpts') {
+            fs.writeFileSync(path.join(String(args[1]), 'ptmx'), '');
+            fs.writeFileSync(path.join(String(args[1]), '3'), '');
+          }
+        },
+      },
+    });
+    const launched = launch(h.spec, h.deps);
+    t.after(() => fs.closeSync(launched.ptyMaster!));
+    assert.equal(typeof launched.ptyMaster, 'number');
+    assert.deepEqual(h.kernel.callsOf('unlockPty'), [{ call: 'unlockPty', args: [launched.ptyMaster] }]);
+    const { args, options } = h.spawns[0]!;
+    assert.equal(args[3], '/dev/pts/3');
+    const stdio = options.stdio as unknown[];
+    assert.ok(stdio.length >= 4);
+    assert.ok(typeof stdio[0] === 'number' && stdio[0] === stdio[1] && stdio[1] === stdio[2], 'the slave is fds 0, 1 and 2');
+    assertClosed(stdio[0] as number);
+    fs.fstatSync(launched.ptyMaster!); // the master stays open for the caller
+  });
+
+  it('go() sends "go" on the first process\'s fd 3, once; all other handshake fds are closed', (t) => {
+    const h = harness(t);
+    const launched = launch(h.spec, h.deps);
+    assert.equal(h.kernel.pipes.length, 2, 'a go pipe and a ready pipe');
+    const [[goRead, goWrite], [readyRead, readyWrite]] = h.kernel.pipes as [[number, number], [number, number]];
+    assert.deepEqual((h.spawns[0]!.options.stdio as unknown[]).slice(3), [goRead, readyWrite]);
+    for (const fd of [goRead, readyRead, readyWrite]) assertClosed(fd);
+    fs.fstatSync(goWrite); // kept for go()
+    launched.go();
+    launched.go();
+    assertClosed(goWrite);
+    assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), 'go\n');
+  });
+
+  it('abandon() closes the go pipe without a word', (t) => {
+    const h = harness(t);
+    const launched = launch(h.spec, h.deps);
+    launched.abandon();
+    launched.go();
+    assertClosed(h.kernel.pipes[0]![1]);
+    assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), '');
+  });
+
+  it('does not pivot_root before the first process is ready, and gives up if it dies first', (t) => {
+    const h = harness(t, { ready: '' });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof MydockerError && /died before it was ready/.test(e.message));
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('pivotRoot').length, 0);
+    assert.equal(h.spawnSyncs.length, 0, '/proc is not mounted either');
+    assertReturnedToHost(h);
+    for (const fd of h.kernel.pipes.flat()) assertClosed(fd);
+  });
+
+  it('refuses an unexpected message on the ready pipe', (t) => {
+    const h = harness(t, { ready: 'nope!\n' });
+    assert.throws(() => launch(h.spec, h.deps), /unexpected message/);
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    for (const fd of h.kernel.pipes.flat()) assertClosed(fd);
+  });
+
+  it('closes every pipe end when the launch fails', (t) => {
+    const h = harness(t, { kernel: { failOn: { call: 'pivotRoot' } } });
+    assert.throws(() => launch(h.spec, h.deps), KernelError);
+    assert.equal(h.kernel.pipes.length, 2);
+    for (const fd of h.kernel.pipes.flat()) assertClosed(fd);
+  });
+
+  it(
+    'closes the first pipe when making the second one fails',
+    (t) => {
+      const h = harness(t, { kernel: { failOn: { call: 'pipe', nth: 2, errno: 24 /* EMFILE */ } } });
+      assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof KernelError && e.code === 'EMFILE');
+      assert.equal(h.kernel.callsOf('unshare').length, 0);
+      for (const fd of h.kernel.pipes.flat()) assertClosed(fd);
+    },
+  );
+
+  it('kills the child and still returns to the host when pivot_root fails', (t) => {
+    const h = harness(t, { kernel: { failOn: { call: 'pivotRoot', errno: 22 } } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof KernelError && e.syscall === 'pivotRoot' && e.code === 'EINVAL');
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('umount').length, 0);
+    assert.equal(fs.existsSync(h.spec.workdir), false, 'nothing ran after the failed call');
+    assertReturnedToHost(h);
+  });
+
+  it('returns to the host when a mount fails before the child exists', (t) => {
+    const h = harness(t, { kernel: { failOn: { call: 'mount', when: (args) => args[2] === 'devpts' } } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof KernelError && e.syscall === 'mount');
+    assert.equal(h.spawns.length, 0);
+    assert.deepEqual(h.child.kills, []);
+    assertReturnedToHost(h);
+  });
+
+  it('does not setns back when unshare itself failed, but closes the saved fds', (t) => {
+    const h = harness(t, { kernel: { failOn: { call: 'unshare' } } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof KernelError && e.code === 'EPERM');
+    assert.deepEqual(windowCalls(h.kernel).map((c) => c.call), ['unshare']);
+    for (const { fd } of h.host.fds) assertClosed(fd);
+    assertClosed(h.host.cwdFd);
+  });
+
+  it('refuses an image whose /dev is a symlink, before mounting anything on it', (t) => {
+    const h = harness(t);
+    const hostDev = path.join(h.base, 'host-dev');
+    fs.mkdirSync(hostDev);
+    fs.symlinkSync(hostDev, path.join(h.rootfs, 'dev'));
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof MydockerError && /image's \/dev is not a directory/.test(e.message));
+    assert.equal(h.kernel.calls.some((c) => c.call === 'mount' && c.args[2] === 'tmpfs'), false);
+    assert.deepEqual(fs.readdirSync(hostDev), []);
+    assertReturnedToHost(h);
+  });
+
+  it('reports a failed /proc mount with mount(8)\'s message and kills the child', (t) => {
+    const h = harness(t, { spawnSyncResult: { status: 32, stderr: Buffer.from('mount: permission denied\n') } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof MydockerError && e.message === 'mounting /proc in the container failed: mount: permission denied');
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('pivotRoot').length, 0);
+    assertReturnedToHost(h);
+  });
+
+  it('reports mount(8) that cannot run', (t) => {
+    const error = Object.assign(new Error('spawnSync /bin/mount ENOENT'), { code: 'ENOENT' });
+    const h = harness(t, { spawnSyncResult: { status: null, error } });
+    assert.throws(() => launch(h.spec, h.deps), /could not run \/bin\/mount to mount \/proc: spawnSync \/bin\/mount ENOENT/);
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assertReturnedToHost(h);
+  });
+
+  it('fails cleanly when the first process could not be spawned', (t) => {
+    const h = harness(t, { childPid: undefined });
+    assert.throws(() => launch(h.spec, h.deps), /could not start the container's first process/);
+    assert.deepEqual(h.child.kills, []);
+    assert.equal(h.spawnSyncs.length, 0);
+    assertReturnedToHost(h);
+  });
+
+  it('gives Docker\'s 127 for a missing command, after pivot_root, and kills the child', (t) => {
+    const h = harness(t, { spec: { command: ['no-such-command-mydocker'], env: [`PATH=${tempDir(t)}`] } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof CommandError && e.exitCode === 127 && /executable file not found in \$PATH/.test(e.message));
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('pivotRoot').length, 1);
+    assertReturnedToHost(h);
+  });
+
+  it('refuses a workdir that is a file', (t) => {
+    const h = harness(t);
+    const file = path.join(h.base, 'a-file');
+    fs.writeFileSync(file, '');
+    assert.throws(() => launch({ ...h.spec, workdir: file }, h.deps), (e: unknown) => e instanceof MydockerError && /cannot create working directory|is not a directory/.test(e.message));
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assertReturnedToHost(h);
+  });
+
+  it('reports a failed return to the host as a bug of mydocker', (t) => {
+    const h = harness(t, { kernel: { failOn: { call: 'setns', nth: 3 } } });
+    assert.throws(() => launch(h.spec, h.deps), (e: unknown) => e instanceof MydockerError && /could not return to the host's namespaces/.test(e.message));
+    assert.equal(h.kernel.callsOf('setns').length, 3, 'stops at the failed setns');
+    assert.equal(h.kernel.callsOf('fchdir').length, 0);
+  });
+
+  it(
+    'kills the first process when the return to the host fails',
+    (t) => {
+      const h = harness(t, { kernel: { failOn: { call: 'setns', nth: 1 } } });
+      assert.throws(() => launch(h.spec, h.deps), /could not return to the host's namespaces/);
+      assert.deepEqual(h.child.kills, ['SIGKILL']);
+      // nor may its "go" pipe stay open: the first process would wait on it as long as we live
+      assertClosed(h.kernel.pipes[0]![1]);
+    },
+  );
+});
+
+describe('checkCommand', () => {
+  const table = (entries: Record<string, 'ok' | 'notexec'>) => {
+    const asked: string[] = [];
+    const access = (p: string): 'ok' | 'missing' | 'notexec' => {
+      asked.push(p);
+      return entries[p] ?? 'missing';
+    };
+    return { access, asked };
+  };
+  const commandError = (code: 126 | 127, message: string) => (e: unknown): boolean => {
+    assert.ok(e instanceof CommandError, `expected CommandError, got ${String(e)}`);
+    assert.equal(e.exitCode, code);
+    assert.equal(e.message, message);
+    return true;
+  };
+
+  it('finds a command in the PATH of the container env, in order', () => {
+    const { access, asked } = table({ '/b/ls': 'ok', '/c/ls': 'ok' });
+    checkCommand(['ls', '-l'], ['PATH=/a:/b:/c'], access);
+    assert.deepEqual(asked, ['/a/ls', '/b/ls']);
+  });
+
+  it('uses the default PATH when the env has none, and "." for an empty entry', () => {
+    const { access, asked } = table({});
+    assert.throws(() => checkCommand(['x'], [], access), commandError(127, 'exec: "x": executable file not found in $PATH'));
+    assert.deepEqual(asked, ['/usr/local/sbin/x', '/usr/local/bin/x', '/usr/sbin/x', '/usr/bin/x', '/sbin/x', '/bin/x']);
+    const second = table({});
+    assert.throws(() => checkCommand(['x'], ['PATH=/a::/b'], second.access), /executable file not found in \$PATH/);
+    assert.deepEqual(second.asked, ['/a/x', 'x', '/b/x']);
+  });
+
+  it('a missing command is 127 "executable file not found in $PATH"', () => {
+    const { access } = table({});
+    assert.throws(() => checkCommand(['nope'], ['PATH=/bin'], access), commandError(127, 'exec: "nope": executable file not found in $PATH'));
+  });
+
+  it('found but not executable is 126, unless a later PATH entry is executable', () => {
+    const { access } = table({ '/a/tool': 'notexec' });
+    assert.throws(() => checkCommand(['tool'], ['PATH=/a:/b'], access), commandError(126, 'exec: "tool": permission denied'));
+    const later = table({ '/a/tool': 'notexec', '/b/tool': 'ok' });
+    checkCommand(['tool'], ['PATH=/a:/b'], later.access);
+  });
+
+  it('a path with a slash is not searched', () => {
+    const { access, asked } = table({ './run.sh': 'ok' });
+    checkCommand(['./run.sh'], ['PATH=/bin'], access);
+    assert.deepEqual(asked, ['./run.sh']);
+    assert.throws(() => checkCommand(['/opt/missing'], ['PATH=/bin'], table({}).access), commandError(127, 'exec: "/opt/missing": no such file or directory'));
+    assert.throws(() => checkCommand(['bin/x'], [], table({ 'bin/x': 'notexec' }).access), commandError(126, 'exec: "bin/x": permission denied'));
+  });
+
+  it('an empty command is 127', () => {
+    assert.throws(() => checkCommand([], [], table({}).access), commandError(127, 'no command given and the image has none'));
+    assert.throws(() => checkCommand([''], [], table({}).access), (e: unknown) => e instanceof CommandError && e.exitCode === 127);
+  });
+
+  it('with the real filesystem: a directory or a non-executable file is 126, an executable is fine', (t) => {
+    const dir = tempDir(t);
+    const plain = path.join(dir, 'plain');
+    fs.writeFileSync(plain, 'data', { mode: 0o644 });
+    checkCommand([process.execPath], []);
+    assert.throws(() => checkCommand([dir], []), (e: unknown) => e instanceof CommandError && e.exitCode === 126);
+    // (even root needs one x bit for access(X_OK))
+    assert.throws(() => checkCommand([plain], []), (e: unknown) => e instanceof CommandError && e.exitCode === 126);
+    assert.throws(() => checkCommand([path.join(dir, 'missing')], []), (e: unknown) => e instanceof CommandError && e.exitCode === 127);
+    assert.throws(() => checkCommand(['plain'], [`PATH=${dir}`]), (e: unknown) => e instanceof CommandError && e.exitCode === 126);
+    checkCommand([path.basename(process.execPath)], [`PATH=${dir}:${path.dirname(process.execPath)}`]);
+  });
+});
