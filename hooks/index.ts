@@ -191,6 +191,8 @@ export interface Kernel {
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** A close-on-exec pipe with blocking ends: [read, write]. */
   pipe(): [number, number];
+  /** flock(2) on a descriptor: LOCK_EX = 2, LOCK_UN = 8. Blocks the calling thread. */
+  flock(fd: number, operation: number): void;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

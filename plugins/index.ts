@@ -2,5 +2,6 @@
 import type { Plugin } from '../hooks/index.js';
 import overlay from './overlay.js';
 import aufs from './aufs.js';
+import exec from './exec.js';
 
-export const builtinPlugins: readonly Plugin[] = [overlay, aufs];
+export const builtinPlugins: readonly Plugin[] = [overlay, aufs, exec];

@@ -13,6 +13,13 @@ export interface FlagSpec {
 
 export const GLOBAL_FLAGS: FlagSpec[] = [{ raw: '--root <dir>', description: 'State root (default: $MYDOCKER_ROOT or /var/lib/mydocker)' }];
 
+export const EXEC_FLAGS: FlagSpec[] = [
+  { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the command' },
+  { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
+  { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable)', repeatable: true },
+  { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
+];
+
 export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the container' },
   { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
@@ -47,12 +54,16 @@ export interface SplitRun {
   command: string[];
 }
 
-/** Splits the tokens after `run` into its flags, the image, and the command. */
+/**
+ * Splits the tokens after `run` (or `exec`) into its flags, the first positional (the image, or the
+ * container), and the command.
+ */
 export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...RUN_FLAGS, ...GLOBAL_FLAGS]): SplitRun {
   const parsed = specs.map(parseSpec);
   const byLong = new Map(parsed.map((p) => [p.long, p]));
   const byShort = new Map(parsed.filter((p) => p.short).map((p) => [p.short!, p]));
-  byShort.set('h', byLong.get('hostname')!);
+  const hostname = byLong.get('hostname');
+  if (hostname) byShort.set('h', hostname); // Docker's `run -h`; cac keeps -h for --help
   const flags: string[] = [];
   let i = 0;
   const valueFor = (name: string, inline: string | undefined): string => {

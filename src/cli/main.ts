@@ -3,7 +3,7 @@
 // one line, and exits with Docker's codes (125 when mydocker fails). The only place that prints or
 // exits; everything below it is library code.
 import { cac, type CAC, type Command } from 'cac';
-import { GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
 import { MydockerError } from '../errors.js';
 import { VERSION } from './version.js';
 
@@ -35,8 +35,26 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     return { default: (args, options) => m.default(args, options, state.command) };
   });
 
+  const exec = cli
+    .command('exec <container> [...command]', 'Run a command in a running container')
+    .usage('exec [OPTIONS] CONTAINER COMMAND [ARG...]')
+    .example('mydocker exec -it web sh');
+  addFlags(exec, EXEC_FLAGS);
+  on(exec, async () => {
+    const m = await import('./commands/exec.js');
+    return { default: (args, options) => m.default(args, options, state.command) };
+  });
+
   const rm = cli.command('rm [...containers]', 'Remove one or more containers').option('-f, --force', 'Kill a running container first');
   on(rm, () => import('./commands/rm.js'));
+
+  const stop = cli.command('stop [...containers]', 'Stop running containers: SIGTERM, then SIGKILL').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });
+  on(stop, () => import('./commands/stop.js'));
+
+  const kill = cli.command('kill [...containers]', 'Send a signal to running containers').option('-s, --signal <signal>', 'Signal to send (default KILL)', { type: [String] });
+  on(kill, () => import('./commands/kill.js'));
+
+  on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
 
   const ps = cli.command('ps', 'List containers').option('-a, --all', 'Show all containers (default: running only)').option('-q, --quiet', 'Only IDs');
   on(ps, () => import('./commands/ps.js'));
@@ -58,10 +76,11 @@ async function main(argv: string[]): Promise<number> {
   const cli = build(state);
   const { globals, command, rest } = splitCommand(argv);
   let tokens = argv;
-  if (command === 'run') {
-    const split = splitRunArgs(rest);
+  if (command === 'run' || command === 'exec') {
+    // Everything after the image (or container) is the command's, untouched.
+    const split = splitRunArgs(rest, [...(command === 'run' ? RUN_FLAGS : EXEC_FLAGS), ...GLOBAL_FLAGS]);
     state.command = split.command;
-    tokens = [...globals, 'run', ...split.flags, ...(split.image === undefined ? [] : [split.image])];
+    tokens = [...globals, command, ...split.flags, ...(split.image === undefined ? [] : [split.image])];
   }
   if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
     throw new MydockerError(`'${command}' is not a mydocker command`, { exitCode: 1, hint: "see 'mydocker --help'" });

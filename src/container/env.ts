@@ -18,15 +18,7 @@ export interface EnvInput {
 
 export function buildEnv(input: EnvInput): string[] {
   const env = new Map<string, string>();
-  const set = (entry: string, origin: string): void => {
-    const eq = entry.indexOf('=');
-    const key = eq < 0 ? entry : entry.slice(0, eq);
-    if (key === '' || /\s/.test(key)) throw new MydockerError(`invalid environment variable "${entry}" in ${origin}`, { hint: 'use KEY=VALUE' });
-    if (eq >= 0) env.set(key, entry.slice(eq + 1));
-    else if (Object.prototype.hasOwnProperty.call(input.callerEnv, key) && typeof input.callerEnv[key] === 'string') {
-      env.set(key, input.callerEnv[key]);
-    }
-  };
+  const set = (entry: string, origin: string): void => setEntry(env, entry, origin, input.callerEnv);
   env.set('PATH', DEFAULT_PATH);
   for (const entry of input.imageEnv) set(entry, 'the image');
   env.set('HOSTNAME', input.hostname);
@@ -35,6 +27,22 @@ export function buildEnv(input: EnvInput): string[] {
   for (const entry of input.env) set(entry, '-e');
   if (!env.has('HOME')) env.set('HOME', '/root');
   return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** A container's environment with `-e` entries applied on top (for exec). */
+export function overrideEnv(base: readonly string[], entries: readonly string[], callerEnv: NodeJS.ProcessEnv): string[] {
+  const env = new Map<string, string>();
+  for (const entry of base) setEntry(env, entry, 'the container', {});
+  for (const entry of entries) setEntry(env, entry, '-e', callerEnv);
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+function setEntry(env: Map<string, string>, entry: string, origin: string, callerEnv: NodeJS.ProcessEnv): void {
+  const eq = entry.indexOf('=');
+  const key = eq < 0 ? entry : entry.slice(0, eq);
+  if (key === '' || /\s/.test(key)) throw new MydockerError(`invalid environment variable "${entry}" in ${origin}`, { hint: 'use KEY=VALUE' });
+  if (eq >= 0) env.set(key, entry.slice(eq + 1));
+  else if (Object.prototype.hasOwnProperty.call(callerEnv, key) && typeof callerEnv[key] === 'string') env.set(key, callerEnv[key]);
 }
 
 /** Docker's env-file format: one KEY=VALUE (or KEY) a line; '#' comments and blank lines skipped. */

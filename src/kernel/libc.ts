@@ -39,6 +39,7 @@ function createLibcKernel(): Kernel {
   const ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
   const pipe2 = libc.func('int pipe2(_Out_ int *fds, int flags)');
   const O_CLOEXEC = 0o2000000;
+  const flock = libc.func('int flock(int fd, int operation)');
 
   // Reads errno right after the call: anything in between (even a console.log) may clobber it.
   const check = (result: number | bigint, name: string, detail?: string): void => {
@@ -70,6 +71,7 @@ function createLibcKernel(): Kernel {
       check(ioctl(masterFd, TIOCGPTN, 'void *', number), 'ioctl', 'TIOCGPTN');
       return number.readUInt32LE(0);
     },
+    flock: (fd, operation) => check(flock(fd, operation), 'flock'),
     pipe: () => {
       const fds = [0, 0];
       check(pipe2(fds, O_CLOEXEC), 'pipe2');

@@ -4,10 +4,19 @@
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { isSameProcessAlive } from '../container/proc-stat.js';
-import { MydockerError, describe } from '../errors.js';
+import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
+import { withContainerLock } from '../container/lock.js';
 import { releaseContainer, type ReleaseDeps } from './release.js';
 
-export async function removeContainer(deps: ReleaseDeps, record: ContainerRecord, options: { force: boolean }): Promise<void> {
+export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord, options: { force: boolean }): Promise<void> {
+  await withContainerLock(deps.kernel, deps.containers.dir(found.id), async () => {
+    // Whoever held the lock before may have removed it, or changed it: read it again.
+    if (!deps.containers.exists(found.id)) throw new NoSuchContainerError(found.name);
+    await removeLocked(deps, deps.containers.load(found.id), options);
+  });
+}
+
+async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options: { force: boolean }): Promise<void> {
   if (deriveStatus(record) === 'running') {
     if (!options.force) {
       throw new MydockerError(`cannot remove container ${record.name}: it is running`, { hint: 'stop it first, or use rm -f' });

@@ -15,6 +15,7 @@ import { processStartTime } from '../container/proc-stat.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
 import { hookContext } from './contexts.js';
+import { withContainerLock } from '../container/lock.js';
 import { releaseContainer, storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
 
 export interface RunSpec {
@@ -211,18 +212,20 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
     wait: () =>
       (finished ??= (async () => {
         const code = await exited;
-        // `rm -f` from another process may have removed it already, teardown included.
-        if (!deps.containers.exists(record.id)) return code;
-        record.state.status = 'exited';
-        record.state.exitCode = code;
-        record.state.finishedAt = new Date().toISOString();
-        deps.containers.save(record);
-        const failures = await releaseContainer(deps, record, { remove: record.autoRemove });
-        if (record.autoRemove) deps.containers.delete(record);
-        if (failures.length > 0) {
-          throw new MydockerError(`container ${record.name} exited with ${code}, but releasing it failed: ${failures.map(describe).join('; ')}`);
-        }
-        return code;
+        return withContainerLock(deps.kernel, deps.containers.dir(record.id), async () => {
+          // `rm -f` from another process may have removed it already, teardown included.
+          if (!deps.containers.exists(record.id)) return code;
+          record.state.status = 'exited';
+          record.state.exitCode = code;
+          record.state.finishedAt = new Date().toISOString();
+          deps.containers.save(record);
+          const failures = await releaseContainer(deps, record, { remove: record.autoRemove });
+          if (record.autoRemove) deps.containers.delete(record);
+          if (failures.length > 0) {
+            throw new MydockerError(`container ${record.name} exited with ${code}, but releasing it failed: ${failures.map(describe).join('; ')}`);
+          }
+          return code;
+        });
       })()),
   };
 }

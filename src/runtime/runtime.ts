@@ -18,6 +18,10 @@ import { readConfigFile } from './config-file.js';
 import { PluginHost } from './plugin-host.js';
 import { removeContainer } from './remove.js';
 import { runContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
+import { execInContainer, type ExecProcess, type ExecSpec } from './exec.js';
+import { killContainer, stopContainer } from './stop.js';
+import { inspectContainer } from './inspect.js';
+import * as path from 'node:path';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -95,16 +99,45 @@ export class Runtime {
   /** Removes a container by name, ID or ID prefix; `force` kills a running one first. */
   async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
     const record = this.containers.resolve(ref);
-    // Teardowns belong to the plugins the container was created with.
+    await this.usePluginsOf(record);
+    await removeContainer(this.runDeps(), record, { force: options.force ?? false });
+  }
+
+  /** Starts a process inside a running container (the enterNamespace hook joins it). */
+  async exec(ref: string, spec: ExecSpec): Promise<ExecProcess> {
+    const record = this.containers.resolve(ref);
+    await this.usePluginsOf(record);
+    return execInContainer({ host: this.host, kernel: this.kernel, stateDir: this.containers.dir(record.id), spawn }, record, spec);
+  }
+
+  /** SIGTERM, then SIGKILL after `timeout` seconds (default 10). A stopped container is fine. */
+  async stop(ref: string, options: { timeout?: number } = {}): Promise<void> {
+    await stopContainer(this.containers.resolve(ref), options.timeout ?? 10);
+  }
+
+  /** Sends a signal (default SIGKILL) to a running container's PID 1. */
+  kill(ref: string, signal: NodeJS.Signals | number = 'SIGKILL'): void {
+    killContainer(this.containers.resolve(ref), signal);
+  }
+
+  inspect(ref: string): Record<string, unknown> {
+    const record = this.containers.resolve(ref);
+    return inspectContainer(record, {
+      stateDir: this.containers.dir(record.id),
+      storageDir: path.join(this.root.storage(record.storageDriver), record.id),
+    });
+  }
+
+  /** A container's hooks belong to the plugins it was created with: load them again. */
+  private async usePluginsOf(record: ContainerRecord): Promise<void> {
     for (const file of record.plugins) {
       if (!fs.existsSync(file)) {
         throw new MydockerError(`container ${record.name} was created with plugin ${file}, which is gone`, {
-          hint: 'restore the file so that its teardown can run, then rm again',
+          hint: 'restore the file so that its hooks can run, then try again',
         });
       }
       await this.use(file);
     }
-    await removeContainer(this.runDeps(), record, { force: options.force ?? false });
   }
 
   listContainers(): ContainerSummary[] {

@@ -104,6 +104,10 @@ export class FakeKernel implements Kernel {
     this.record('mknod', [path, mode, major, minor]);
     fs.writeFileSync(path, '', { flag: 'wx' });
   }
+  flock(fd: number, operation: number): void {
+    this.record('flock', [fd, operation]);
+  }
+
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);
     return this.options.ptyNumber ?? 0;

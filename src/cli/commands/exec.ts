@@ -1,0 +1,23 @@
+// `mydocker exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER COMMAND...`: a process inside a running
+// container; its exit code becomes ours.
+import { MydockerError } from '../../errors.js';
+import { createRuntime } from '../../runtime/runtime.js';
+import { lastValue, toArray } from '../argv.js';
+import { foreground } from '../foreground.js';
+
+export default async function exec(args: unknown[], options: Record<string, unknown>, command: string[]): Promise<number> {
+  const tty = options.tty === true;
+  const interactive = options.interactive === true;
+  if (tty && interactive && !process.stdin.isTTY) {
+    throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
+  }
+  const runtime = await createRuntime({ root: lastValue(options.root) });
+  const proc = await runtime.exec(String(args[0]), {
+    command,
+    env: toArray(options.env),
+    workdir: lastValue(options.workdir),
+    tty,
+    stdio: [interactive ? 0 : 'ignore', 1, 2],
+  });
+  return foreground(runtime.kernel, proc, { interactive });
+}

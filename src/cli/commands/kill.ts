@@ -1,0 +1,20 @@
+// `mydocker kill [-s SIGNAL] NAME...`: a signal (default KILL) to each container's PID 1.
+import { constants } from 'node:os';
+import { createRuntime } from '../../runtime/runtime.js';
+import { MydockerError } from '../../errors.js';
+import { lastValue, toArray } from '../argv.js';
+import { forEachContainer } from '../each.js';
+
+/** "TERM", "SIGTERM", "term" or "15". */
+export function parseSignal(text: string): NodeJS.Signals | number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const name = `SIG${text.toUpperCase().replace(/^SIG/, '')}`;
+  if (!(name in constants.signals)) throw new MydockerError(`invalid signal "${text}"`, { hint: 'e.g. TERM, SIGHUP or 9' });
+  return name as NodeJS.Signals;
+}
+
+export default async function kill(args: unknown[], options: Record<string, unknown>): Promise<number> {
+  const signal = parseSignal(lastValue(options.signal) ?? 'KILL');
+  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  return forEachContainer(toArray(args[0]), 'kill', (ref) => runtime.kill(ref, signal));
+}

@@ -1,0 +1,46 @@
+// `stop` and `kill`: signals to a container's PID 1, from any process. The process that ran the
+// container (its parent) records the exit and releases it; `rm` does, if that process is gone.
+// PID 1 has no default signal actions: a SIGTERM it does not handle is ignored, hence the SIGKILL.
+import type { ContainerRecord } from '../container/record.js';
+import { deriveStatus } from '../container/status.js';
+import { isSameProcessAlive } from '../container/proc-stat.js';
+import { MydockerError } from '../errors.js';
+
+const POLL_MS = 20;
+
+/** SIGTERM, up to `timeoutSeconds` for it to end, then SIGKILL. Not running: nothing to do. */
+export async function stopContainer(record: ContainerRecord, timeoutSeconds: number): Promise<void> {
+  if (deriveStatus(record) !== 'running') return;
+  const { pid, pidStartTime } = record.state;
+  const alive = (): boolean => isSameProcessAlive(pid, pidStartTime);
+  signalPid(pid!, 'SIGTERM');
+  if (await until(() => !alive(), timeoutSeconds * 1000)) return;
+  signalPid(pid!, 'SIGKILL');
+  if (!(await until(() => !alive(), 10_000))) {
+    throw new MydockerError(`container ${record.name} did not end after SIGKILL`, { hint: 'its process may be stuck in the kernel (D state)' });
+  }
+}
+
+export function killContainer(record: ContainerRecord, signal: NodeJS.Signals | number): void {
+  if (deriveStatus(record) !== 'running') {
+    throw new MydockerError(`cannot kill container ${record.name}: it is not running`, { exitCode: 1 });
+  }
+  signalPid(record.state.pid!, signal);
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals | number): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (condition()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
