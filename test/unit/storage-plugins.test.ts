@@ -111,11 +111,12 @@ describe('aufs storage driver', () => {
 });
 
 describe('built-in plugins', () => {
-  it('register the overlay and aufs drivers', async () => {
+  it('register the overlay and aufs drivers, and the exec path', async () => {
     const host = new PluginHost('/root');
     for (const plugin of builtinPlugins) await host.use(plugin);
     assert.equal(host.storageDriver('overlay'), overlayDriver);
     assert.equal(host.storageDriver('aufs'), aufsDriver);
-    assert.deepEqual(builtinPlugins.map((p) => p.name), ['mydocker:overlay', 'mydocker:aufs']);
+    assert.deepEqual(builtinPlugins.map((p) => p.name), ['mydocker:overlay', 'mydocker:aufs', 'mydocker:exec']);
+    assert.deepEqual(host.hooks.enterNamespace.taps.map((tap) => tap.name), ['mydocker:exec']);
   });
 });
