@@ -23,6 +23,7 @@ export const EXEC_FLAGS: FlagSpec[] = [
 export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the container' },
   { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
+  { raw: '-d, --detach', description: 'Run in the background and print the container ID' },
   { raw: '--rm', description: 'Remove the container and everything of it when it exits' },
   { raw: '--name <name>', description: 'Assign a name to the container' },
   { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable; -e K copies K from your environment)', repeatable: true },

@@ -54,6 +54,15 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   const kill = cli.command('kill [...containers]', 'Send a signal to running containers').option('-s, --signal <signal>', 'Signal to send (default KILL)', { type: [String] });
   on(kill, () => import('./commands/kill.js'));
 
+  const start = cli
+    .command('start [...containers]', 'Start stopped containers (in the background, or attached with -a)')
+    .option('-a, --attach', 'Attach its output and wait for it to end')
+    .option('-i, --interactive', "Attach the container's stdin");
+  on(start, () => import('./commands/start.js'));
+
+  const restart = cli.command('restart [...containers]', 'Stop, then start containers').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });
+  on(restart, () => import('./commands/restart.js'));
+
   on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
 
   const ps = cli.command('ps', 'List containers').option('-a, --all', 'Show all containers (default: running only)').option('-q, --quiet', 'Only IDs');
@@ -65,6 +74,16 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(imp, () => import('./commands/import.js'));
 
   on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+
+  const logs = cli
+    .command('logs <container>', 'Show the output of a detached container')
+    .option('-f, --follow', 'Follow the output until the container ends')
+    .option('-t, --timestamps', 'Show timestamps')
+    .option('--tail <n>', 'Show only the last N lines', { type: [String] });
+  on(logs, () => import('./commands/logs.js'));
+
+  // Internal: what a detached container's shim runs when the container ends.
+  on(cli.command('cleanup <id>', ''), () => import('./commands/cleanup.js'));
 
   cli.help();
   cli.version(VERSION, '--version');

@@ -24,6 +24,8 @@ export interface ContainerRecord {
   plugins: string[];
   /** Host path of the root filesystem while mounted. */
   rootfs: string | null;
+  /** Detached containers: where the shim writes the output log and the exit status. */
+  detached?: { log: string; exitFile: string };
   state: {
     status: StoredStatus;
     pid: number | null;

@@ -10,7 +10,7 @@
 // Everything that must happen to the process itself before the user's code runs belongs in this
 // script, in this order (a later issue adds capability dropping and no_new_privs here, by exec'ing
 // through a setpriv of the container's own or a static helper in front of "$@"):
-//   0. say "ready" on fd 4 and close it
+//   0. say "ready <its host pid>" on fd 4 and close it
 //   1. wait for "go"; anything else (or EOF: the parent died) ends it with 125 before any user code
 //   2. close the sync fd so the user's command never sees it
 //   3. reopen the terminal: as session leader (spawned with setsid) opening the pty makes it the
@@ -27,7 +27,8 @@ export const GO_FD = 3;
 export const READY_FD = 4;
 
 export const FIRST_PROCESS_SCRIPT = [
-  'echo ready >&4 && exec 4>&-',
+  // Our pid as the host sees it: /proc is still the host's here (and `read` forks nothing).
+  'read -r pid _ </proc/self/stat && echo "ready $pid" >&4 && exec 4>&-',
   'read -r msg <&3 && [ "$msg" = go ] || exit 125',
   'exec 3<&-',
   'if [ -n "$1" ]; then exec 0<>"$1" 1>&0 2>&0; fi',

@@ -31,10 +31,17 @@ export interface LaunchSpec {
   tty: boolean;
   /** Without tty: what the container's fds 0, 1, 2 are. */
   stdio: [StdioTarget, StdioTarget, StdioTarget];
+  /**
+   * Detached: the first process is started by the shim (which stays as its parent, logs its output
+   * and records its exit status), and this process joins its namespaces instead of creating them.
+   */
+  detached?: { shim: string; log: string; exitFile: string; cleanup: string[] };
 }
 
 export interface Launched {
+  /** The process this one spawned: the first process itself, or (detached) the shim. */
   child: ChildProcess;
+  /** Host PID of the container's first process. */
   pid: number;
   /** The pty master, when spec.tty. The caller owns it. */
   ptyMaster: number | null;
@@ -96,8 +103,10 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     for (const fd of childEnds) fs.closeSync(fd);
     childEnds.clear();
   };
+  let firstPid: number | undefined;
   const abort = (): void => {
     if (child?.pid !== undefined) child.kill('SIGKILL'); // harmless if it already exited
+    if (firstPid !== undefined && firstPid !== child?.pid) killQuietly(firstPid);
     child = undefined;
     if (ptyMaster !== null) fs.closeSync(ptyMaster);
     if (goWrite >= 0) fs.closeSync(goWrite);
@@ -112,8 +121,28 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     childEnds.add(readyWrite);
     readyRead = readyReadEnd;
 
-    kernel.unshare(UNSHARE_FLAGS);
-    inside = true;
+    const env = Object.fromEntries(spec.env.map((e) => splitEnv(e)));
+    const firstArgs = (ttyPath: string | null): string[] =>
+      firstProcessArgs({ ttyPath, workdir: spec.workdir, env: spec.env, command: spec.command });
+
+    if (spec.detached) {
+      // The shim, in the host's namespaces, makes the first process in new ones; we join them.
+      const d = spec.detached;
+      child = deps.spawn(d.shim, [d.log, d.exitFile, ...d.cleanup, '--', FIRST_PROCESS_SHELL, ...firstArgs(null)], {
+        stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite],
+        env,
+        cwd: '/',
+        detached: true,
+      });
+      if (child.pid === undefined) throw new MydockerError(`could not start ${d.shim}`);
+      closeChildEnds();
+      firstPid = waitForReady(readyRead);
+      inside = true;
+      joinNamespaces(kernel, firstPid);
+    } else {
+      kernel.unshare(UNSHARE_FLAGS);
+      inside = true;
+    }
     kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
     kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
     kernel.sethostname(spec.hostname);
@@ -122,6 +151,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
 
     let ttyPath: string | null = null;
+    if (spec.tty && spec.detached) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
     if (spec.tty) {
       // The pty comes from the container's own devpts, so inside it is /dev/pts/N.
       ptyMaster = fs.openSync(path.join(spec.rootfs, 'dev/pts/ptmx'), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
@@ -130,23 +160,24 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       ttyPath = `/dev/pts/${n}`;
     }
 
-    const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite];
-    const env = Object.fromEntries(spec.env.map((e) => splitEnv(e)));
-    child = deps.spawn(FIRST_PROCESS_SHELL, firstProcessArgs({ ttyPath, workdir: spec.workdir, env: spec.env, command: spec.command }), {
-      stdio: stdio as SpawnOptions['stdio'],
-      env,
-      cwd: '/',
-      detached: true, // its own session: a terminal of its own, signals only through us
-    });
-    if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
-    closeChildEnds();
-    if (ptySlave !== null) {
-      fs.closeSync(ptySlave);
-      ptySlave = null;
+    if (!spec.detached) {
+      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite];
+      child = deps.spawn(FIRST_PROCESS_SHELL, firstArgs(ttyPath), {
+        stdio: stdio as SpawnOptions['stdio'],
+        env,
+        cwd: '/',
+        detached: true, // its own session: a terminal of its own, signals only through us
+      });
+      if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
+      closeChildEnds();
+      if (ptySlave !== null) {
+        fs.closeSync(ptySlave);
+        ptySlave = null;
+      }
+      // pivot_root moves the root of every process whose root is the old one: until the host's sh
+      // runs (its loader has mapped the host's libc), it must keep the host's root.
+      firstPid = waitForReady(readyRead);
     }
-    // pivot_root moves the root of every process whose root is the old one: until the host's sh
-    // runs (its loader has mapped the host's libc), it must keep the host's root.
-    waitForReady(readyRead);
 
     mountProc(deps, path.join(spec.rootfs, 'proc'));
 
@@ -167,8 +198,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       open = false;
     };
     const launched: Launched = {
-      child,
-      pid: child.pid,
+      child: child!,
+      pid: firstPid!,
       ptyMaster,
       go: () => {
         if (open) fs.writeSync(goFd, GO_MESSAGE);
@@ -204,15 +235,39 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   }
 }
 
-function waitForReady(fd: number): void {
-  const buf = Buffer.alloc(READY_MESSAGE.length);
+/** Reads "ready <host pid>\n" from the first process; returns the pid. */
+function waitForReady(fd: number): number {
+  const buf = Buffer.alloc(64);
   let got = 0;
-  while (got < buf.length) {
+  while (!buf.subarray(0, got).includes(10)) {
     const n = fs.readSync(fd, buf, got, buf.length - got, null);
     if (n === 0) throw new MydockerError('the container\'s first process died before it was ready');
     got += n;
+    if (got === buf.length) break;
   }
-  if (buf.toString() !== READY_MESSAGE) throw new MydockerError('the container\'s first process sent an unexpected message');
+  const match = new RegExp(`^${READY_MESSAGE.trim()} (\\d+)\n$`).exec(buf.subarray(0, got).toString());
+  if (!match) throw new MydockerError('the container\'s first process sent an unexpected message');
+  return Number(match[1]);
+}
+
+/** Moves the main thread into the namespaces of `pid` (mount last: /proc/<pid> is the host's). */
+function joinNamespaces(kernel: Kernel, pid: number): void {
+  const order = [NAMESPACES[2], NAMESPACES[1], NAMESPACES[3], NAMESPACES[4], NAMESPACES[0]]; // ipc uts net pid mnt
+  const fds = order.map((ns) => ({ fd: fs.openSync(`/proc/${pid}/ns/${ns.file}`, 'r'), nstype: ns.nstype }));
+  try {
+    kernel.unshare(CLONE.FS); // setns(mnt) refuses a thread sharing its fs_struct with others
+    for (const { fd, nstype } of fds) kernel.setns(fd, nstype);
+  } finally {
+    for (const { fd } of fds) fs.closeSync(fd);
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
 }
 
 function returnToHost(kernel: Kernel, host: HostNamespaces): void {

@@ -16,6 +16,8 @@ import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
 import { hookContext } from './contexts.js';
 import { withContainerLock } from '../container/lock.js';
+import { readExitFile } from '../container/exit-file.js';
+import * as path from 'node:path';
 import { releaseContainer, storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
 
 export interface RunSpec {
@@ -31,6 +33,11 @@ export interface RunSpec {
   interactive?: boolean;
   /** Remove everything of the container when it ends (--rm). */
   autoRemove?: boolean;
+  /**
+   * Run in the background (-d): a small shim stays as the container's parent, logs its output
+   * and records its exit; `mydocker cleanup` releases it when it ends. Needs the built shim.
+   */
+  detach?: boolean;
   storageDriver?: string;
   /** Options for plugins (limits, volumes, networks), kept in the record as given. */
   options?: Record<string, JsonValue>;
@@ -61,6 +68,8 @@ export interface RunningContainer {
 export interface RunDeps extends ReleaseDeps {
   images: ImageStore;
   launchDeps(): LaunchDeps;
+  /** For detached containers: the shim binary, and the argv that releases a container by ID. */
+  detached?: { shim: string; cleanup(id: string): string[] };
 }
 
 export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<RunningContainer> {
@@ -75,6 +84,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new MydockerError(`invalid hostname "${spec.hostname}"`, { hint: 'letters, digits, "." and "-", at most 63 characters' });
   }
+  if (spec.detach) requireShim(deps, spec.tty ?? false);
   const image = await findImage(deps, spec.image);
   const command = imageCommand(image, spec.command ?? []);
   const id = newContainerId();
@@ -115,11 +125,33 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   } else {
     deps.containers.create(record);
   }
+  return startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true });
+}
+
+export interface StartOptions {
+  detach: boolean;
+  stdio?: [StdioTarget, StdioTarget, StdioTarget] | undefined;
+  /** Created by this very run: a failure removes it entirely. Otherwise it stays, stopped. */
+  created: boolean;
+}
+
+/**
+ * Starts a container that exists on disk and is not running (what `run` does after creating it,
+ * and what `start` does). The steps, each with its undo pushed *before* it starts:
+ *   rootfs (storage driver, then prepareRootfs) -> first process (launch) -> applyCgroups
+ *   -> setupNetwork -> "go". A failure unwinds the begun steps, newest first.
+ */
+export async function startContainer(deps: RunDeps, record: ContainerRecord, image: ImageRecord, options: StartOptions): Promise<RunningContainer> {
+  const driver = deps.host.storageDriver(record.storageDriver);
+  const stateDir = deps.containers.dir(record.id);
+  const detachedPaths = options.detach ? { log: path.join(stateDir, 'container.log'), exitFile: path.join(stateDir, 'exit-status') } : undefined;
+  record.detached = detachedPaths;
+  if (detachedPaths) fs.rmSync(detachedPaths.exitFile, { force: true }); // the last run's
+  record.state = { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null };
 
   const begun: ReleaseStep[] = [];
   let child: ChildProcess | undefined;
   let abandon = (): void => {};
-  const stateDir = deps.containers.dir(id);
   try {
     begun.push('rootfs');
     const layers = image.layers.map((l) => deps.images.layerDir(l)).reverse();
@@ -134,7 +166,16 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     saveAfter(hooks.prepareRootfs);
 
     const launched = launch(
-      { rootfs: record.rootfs, hostname, command, env, workdir: record.workdir, tty, stdio: spec.stdio ?? ['ignore', 'inherit', 'inherit'] },
+      {
+        rootfs: record.rootfs,
+        hostname: record.hostname,
+        command: record.command,
+        env: record.env,
+        workdir: record.workdir,
+        tty: record.tty,
+        stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
+        ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
+      },
       deps.launchDeps(),
     );
     child = launched.child;
@@ -149,10 +190,15 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     begun.push('network');
     await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
 
-    const exited = exitOf(launched.child);
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
     deps.containers.save(record);
+    if (detachedPaths) {
+      launched.go();
+      launched.child.unref(); // the shim outlives us
+      return detachedHandle(record, detachedPaths.exitFile);
+    }
+    const exited = exitOf(launched.child);
     launched.go();
     return handle(deps, record, launched.child, launched.ptyMaster, exited);
   } catch (error) {
@@ -162,13 +208,28 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
       child.kill('SIGKILL');
       await gone;
     }
-    const failures = await releaseContainer(deps, record, { remove: true, steps: [...begun].reverse() });
-    deps.containers.delete(record);
+    const failures = await releaseContainer(deps, record, { remove: options.created, steps: [...begun].reverse() });
+    if (options.created) {
+      deps.containers.delete(record);
+    } else {
+      record.state.status = 'exited';
+      deps.containers.save(record);
+    }
     if (failures.length > 0 && error instanceof Error) {
       error.message += `; cleaning up also failed: ${failures.map(describe).join('; ')}`;
     }
     throw error;
   }
+}
+
+/** Detached containers need the compiled shim; refused before anything is created. */
+export function requireShim(deps: RunDeps, tty: boolean): void {
+  if (!deps.detached || !fs.existsSync(deps.detached.shim)) {
+    throw new MydockerError('detached containers need the mydocker-shim binary, which is not built', {
+      hint: 'install gcc and libc6-dev, then run: npm run build',
+    });
+  }
+  if (tty) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
 }
 
 async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {
@@ -199,6 +260,31 @@ function exitOf(child: ChildProcess): Promise<number> {
   });
 }
 
+/** A detached container: its shim is the parent; wait() watches for the exit status it writes. */
+function detachedHandle(record: ContainerRecord, exitFile: string): RunningContainer {
+  const pid = record.state.pid!;
+  return {
+    id: record.id,
+    name: record.name,
+    pid,
+    ptyMaster: null,
+    signal: (signal) => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    wait: async () => {
+      for (;;) {
+        const status = readExitFile(exitFile);
+        if (status) return status.code;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}
+
 function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, ptyMaster: number | null, exited: Promise<number>): RunningContainer {
   let finished: Promise<number> | undefined;
   return {
@@ -213,8 +299,11 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
       (finished ??= (async () => {
         const code = await exited;
         return withContainerLock(deps.kernel, deps.containers.dir(record.id), async () => {
-          // `rm -f` from another process may have removed it already, teardown included.
+          // `rm -f` from another process may have removed it already, teardown included; or
+          // `start` may have run it again since: then that run owns it.
           if (!deps.containers.exists(record.id)) return code;
+          const current = deps.containers.load(record.id);
+          if (current.state.pid !== record.state.pid || current.state.pidStartTime !== record.state.pidStartTime) return code;
           record.state.status = 'exited';
           record.state.exitCode = code;
           record.state.finishedAt = new Date().toISOString();

@@ -13,14 +13,21 @@ import { isGzipFile } from '../image/gzip.js';
 import { libcKernel } from '../kernel/libc.js';
 import type { LaunchDeps } from '../process/launch.js';
 import { StateRoot, resolveRoot } from '../state-root.js';
-import { MydockerError } from '../errors.js';
+import { MydockerError, NoSuchContainerError } from '../errors.js';
+import { withContainerLock } from '../container/lock.js';
+import { releaseContainer } from './release.js';
 import { readConfigFile } from './config-file.js';
 import { PluginHost } from './plugin-host.js';
 import { removeContainer } from './remove.js';
-import { runContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
+import { requireShim, runContainer, startContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
+import type { StdioTarget } from '../process/launch.js';
 import { execInContainer, type ExecProcess, type ExecSpec } from './exec.js';
 import { killContainer, stopContainer } from './stop.js';
 import { inspectContainer } from './inspect.js';
+import { cleanupContainer } from './cleanup.js';
+import { readLog, type LogEntry } from './logs.js';
+import { readExitFile } from '../container/exit-file.js';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
 export interface RuntimeOptions {
@@ -96,6 +103,44 @@ export class Runtime {
     return runContainer(this.runDeps(), { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] });
   }
 
+  /**
+   * Starts a stopped container again, with the same filesystem and configuration. Detached unless
+   * `attach` (then stdio is passed through, as for a foreground run). Null if it was running.
+   */
+  async start(ref: string, options: { attach?: boolean; stdio?: [StdioTarget, StdioTarget, StdioTarget] } = {}): Promise<RunningContainer | null> {
+    const found = this.containers.resolve(ref);
+    await this.usePluginsOf(found);
+    const deps = this.runDeps();
+    const attach = options.attach ?? false;
+    if (!attach) requireShim(deps, found.tty);
+    return withContainerLock(this.kernel, this.containers.dir(found.id), async () => {
+      if (!this.containers.exists(found.id)) throw new NoSuchContainerError(ref);
+      const record = this.containers.load(found.id);
+      if (deriveStatus(record) === 'running') return null;
+      // Whatever the last run left mounted (its runtime may have died) is released first.
+      if (record.rootfs !== null) await releaseContainer(deps, record, { remove: false });
+      const image = this.images.find(record.image.id);
+      if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+      return startContainer(deps, record, image, { detach: !attach, stdio: options.stdio, created: false });
+    });
+  }
+
+  /**
+   * Waits until whoever ran a container that has ended (its foreground `run`, or its shim's cleanup)
+   * has recorded the end and released it, so that it can be started again.
+   */
+  async waitReleased(ref: string, timeoutMs = 10_000): Promise<void> {
+    const id = this.containers.resolve(ref).id;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.containers.exists(id)) return;
+      const record = this.containers.load(id);
+      if (deriveStatus(record) !== 'running' && (record.rootfs === null || record.state.status === 'exited')) return;
+      if (Date.now() > deadline) return; // start releases what is left itself
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Removes a container by name, ID or ID prefix; `force` kills a running one first. */
   async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
     const record = this.containers.resolve(ref);
@@ -128,6 +173,25 @@ export class Runtime {
     });
   }
 
+  /** A detached container's output, oldest first; with `follow`, until the container ends. */
+  logs(ref: string, options: { tail?: number; follow?: boolean } = {}): AsyncGenerator<LogEntry> {
+    const record = this.containers.resolve(ref);
+    if (!record.detached) {
+      throw new MydockerError(`container ${record.name} ran in the foreground: its output went to the terminal, not to a log`, {
+        hint: 'run it with -d to keep a log',
+      });
+    }
+    const running = (): boolean => this.containers.exists(record.id) && deriveStatus(this.containers.load(record.id)) === 'running';
+    return readLog(record.detached.log, { ...options, running });
+  }
+
+  /** Records how a detached container ended and releases it (what its shim runs at the end). */
+  async cleanup(id: string): Promise<void> {
+    if (!this.containers.exists(id)) return;
+    await this.usePluginsOf(this.containers.load(id));
+    await cleanupContainer(this.runDeps(), id);
+  }
+
   /** A container's hooks belong to the plugins it was created with: load them again. */
   private async usePluginsOf(record: ContainerRecord): Promise<void> {
     for (const file of record.plugins) {
@@ -148,9 +212,8 @@ export class Runtime {
       command: r.command,
       created: r.created,
       status: deriveStatus(r),
-      exitCode: r.state.exitCode,
+      ...endOf(r),
       startedAt: r.state.startedAt,
-      finishedAt: r.state.finishedAt,
     }));
   }
 
@@ -175,8 +238,24 @@ export class Runtime {
       containers: this.containers,
       images: this.images,
       launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync }),
+      detached: {
+        shim: SHIM,
+        cleanup: (id) => [process.execPath, CLI, '--root', this.root.dir, 'cleanup', id],
+      },
     };
   }
+}
+
+const SHIM = fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** Exit code and time: from the record, or from the shim's exit file before cleanup ran. */
+function endOf(r: ContainerRecord): { exitCode: number | null; finishedAt: string | null } {
+  if (r.state.exitCode === null && r.detached) {
+    const exit = readExitFile(r.detached.exitFile);
+    if (exit) return { exitCode: exit.code, finishedAt: exit.at };
+  }
+  return { exitCode: r.state.exitCode, finishedAt: r.state.finishedAt };
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {

@@ -38,7 +38,7 @@ interface HarnessOptions {
   kernel?: FakeKernelOptions;
   spec?: Partial<LaunchSpec>;
   childPid?: number | undefined;
-  /** What the fake first process writes on its fd 4 (default "ready\n"). */
+  /** What the fake first process writes on its fd 4 (default "ready <its pid>\n"). */
   ready?: string;
   spawnSyncResult?: Partial<SpawnSyncReturns<Buffer>>;
 }
@@ -75,10 +75,10 @@ function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}):
     openHostNamespaces: () => host,
     spawn(file, args, options) {
       spawns.push({ file, args, options, kernelCallsBefore: windowCalls(kernel).length });
-      // The first process: reports "ready" on its fd 4 and keeps its fd 3 to read "go" from.
+      // The first process: reports "ready <pid>" on its fd 4 and keeps its fd 3 to read "go" from.
       const stdio = options.stdio;
       if (Array.isArray(stdio) && child.pid !== undefined) {
-        if (typeof stdio[4] === 'number' && opts.ready !== '') fs.writeSync(stdio[4], opts.ready ?? 'ready\n');
+        if (typeof stdio[4] === 'number' && opts.ready !== '') fs.writeSync(stdio[4], opts.ready ?? `ready ${child.pid}\n`);
         if (typeof stdio[3] === 'number') {
           child.goReader = fs.openSync(`/proc/self/fd/${stdio[3]}`, 'r');
           t.after(() => fs.closeSync(child.goReader!));

@@ -29,11 +29,16 @@ export default async function run(args: unknown[], options: Record<string, unkno
       tty,
       interactive,
       autoRemove: options.rm === true,
+      detach: options.detach === true,
       storageDriver: lastValue(options.storageDriver),
       stdio: [interactive ? 0 : 'ignore', 1, 2],
     });
   } finally {
     held.release();
+  }
+  if (options.detach === true) {
+    process.stdout.write(`${container.id}\n`);
+    return 0;
   }
   return foreground(runtime.kernel, container, { interactive, pending: held.pending });
 }

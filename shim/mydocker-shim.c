@@ -1,0 +1,238 @@
+/*
+ * mydocker-shim: what stays behind a detached container (`mydocker run -d`), in the role of
+ * podman's conmon. No Node process may stay per container; this one is a few hundred kilobytes.
+ *
+ *   mydocker-shim LOG EXITFILE [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
+ *
+ * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
+ *    in the host's namespaces, is its parent, so it can collect its exit status.
+ * 2. The child unshares its mount, UTS, IPC and network namespaces, starts a session, takes pipes
+ *    as stdout and stderr, and execs the first process (mydocker's waiting /bin/sh, which says
+ *    "ready" on fd 4 and waits for "go" on fd 3: the runtime joins its namespaces meanwhile).
+ * 3. The shim copies both pipes into LOG, one JSON object per line:
+ *      {"time":"2026-01-02T03:04:05.123456789Z","stream":"stdout","log":"text\n"}
+ * 4. When PID 1 has ended, it writes its status to EXITFILE (the exit code, or 128+N for signal N)
+ *    atomically, and execs the cleanup command (`mydocker cleanup ID`, with a clean environment),
+ *    which releases the container's resources. Standard input of the container is /dev/null.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_LINE 16384 /* longer lines are split, as Docker does */
+
+struct stream {
+  const char *name;
+  int fd;
+  char buf[MAX_LINE];
+  size_t len;
+};
+
+static int log_fd = -1;
+
+static void die(const char *what) {
+  fprintf(stderr, "mydocker-shim: %s: %s\n", what, strerror(errno));
+  _exit(125);
+}
+
+static void write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return; /* a full disk must not kill the container's shim */
+    }
+    data += n;
+    len -= (size_t)n;
+  }
+}
+
+/* One log record for `len` bytes of `line` (a trailing '\n' included when there was one). */
+static void emit(const struct stream *s, const char *line, size_t len) {
+  static char out[MAX_LINE * 6 + 256];
+  struct timespec now;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  size_t o = (size_t)snprintf(out, sizeof out, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\",\"stream\":\"%s\",\"log\":\"",
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec, s->name);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)line[i];
+    if (c == '"' || c == '\\') {
+      out[o++] = '\\';
+      out[o++] = (char)c;
+    } else if (c == '\n') {
+      out[o++] = '\\';
+      out[o++] = 'n';
+    } else if (c == '\r') {
+      out[o++] = '\\';
+      out[o++] = 'r';
+    } else if (c == '\t') {
+      out[o++] = '\\';
+      out[o++] = 't';
+    } else if (c < 0x20 || c == 0x7f) {
+      o += (size_t)snprintf(out + o, 7, "\\u%04x", c);
+    } else {
+      out[o++] = (char)c;
+    }
+  }
+  memcpy(out + o, "\"}\n", 3);
+  o += 3;
+  write_all(log_fd, out, o);
+}
+
+/* Reads what is there; emits every complete line. Returns 0 at end of stream. */
+static int pump(struct stream *s) {
+  ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) {
+    if (s->len > 0) emit(s, s->buf, s->len);
+    s->len = 0;
+    return 0;
+  }
+  s->len += (size_t)n;
+  size_t start = 0;
+  for (size_t i = 0; i < s->len; i++) {
+    if (s->buf[i] == '\n') {
+      emit(s, s->buf + start, i + 1 - start);
+      start = i + 1;
+    }
+  }
+  if (start == 0 && s->len == sizeof s->buf) { /* a line longer than the buffer */
+    emit(s, s->buf, s->len);
+    start = s->len;
+  }
+  memmove(s->buf, s->buf + start, s->len - start);
+  s->len -= start;
+  return 1;
+}
+
+static void write_exit_status(const char *path, int status) {
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  char text[16];
+  int len = snprintf(text, sizeof text, "%d\n", code);
+  write_all(fd, text, (size_t)len);
+  close(fd);
+  rename(tmp, path);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: mydocker-shim LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
+    return 125;
+  }
+  const char *log_path = argv[1];
+  const char *exit_path = argv[2];
+  int sep = 3;
+  while (sep < argc && strcmp(argv[sep], "--") != 0) sep++;
+  if (sep >= argc - 1) {
+    fprintf(stderr, "mydocker-shim: no command after --\n");
+    return 125;
+  }
+  char **cleanup = sep > 3 ? &argv[3] : NULL;
+  argv[sep] = NULL; /* ends the cleanup argv */
+  char **command = &argv[sep + 1];
+
+  log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log_fd < 0) die("open log");
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die("pipe");
+  /* unshare(CLONE_NEWPID) only changes where our children are born; we switch that back right
+     after the fork, or nothing we exec later (the cleanup) could start a thread: the kernel refuses
+     CLONE_THREAD while the namespace for children differs from our own. */
+  int own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (own_pid_ns < 0) die("open /proc/self/ns/pid");
+  if (unshare(CLONE_NEWPID) < 0) die("unshare(CLONE_NEWPID)");
+
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0) die("unshare");
+    if (setsid() < 0) die("setsid");
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) die("dup2");
+    if (null > 2) close(null);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(command[0], command);
+    die("exec"); /* fd 4 is closed by then: the runtime sees EOF instead of "ready" */
+  }
+
+  if (setns(own_pid_ns, CLONE_NEWPID) < 0) die("setns back to our PID namespace");
+  close(own_pid_ns);
+
+  /* The handshake fds belong to the first process: without our copies, its death is visible. */
+  close(3);
+  close(4);
+  close(out[1]);
+  close(err[1]);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+
+  static struct stream streams[2];
+  streams[0].name = "stdout";
+  streams[0].fd = out[0];
+  streams[1].name = "stderr";
+  streams[1].fd = err[0];
+  int open_streams = 2;
+  while (open_streams > 0) {
+    struct pollfd fds[2];
+    nfds_t n = 0;
+    int which[2];
+    for (int i = 0; i < 2; i++) {
+      if (streams[i].fd < 0) continue;
+      fds[n].fd = streams[i].fd;
+      fds[n].events = POLLIN;
+      which[n++] = i;
+    }
+    if (poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (nfds_t i = 0; i < n; i++) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      struct stream *s = &streams[which[i]];
+      if (!pump(s)) {
+        close(s->fd);
+        s->fd = -1;
+        open_streams--;
+      }
+    }
+  }
+
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      status = 125 << 8;
+      break;
+    }
+  }
+  write_exit_status(exit_path, status);
+  close(log_fd);
+  if (cleanup != NULL) {
+    /* A clean environment: the container's (which this process inherited to pass on to PID 1)
+       comes from the image and the user, and must not steer a host-side program. */
+    char *clean_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    execve(cleanup[0], cleanup, clean_env);
+    fprintf(stderr, "mydocker-shim: cannot run %s: %s\n", cleanup[0], strerror(errno));
+    return 125;
+  }
+  return 0;
+}

@@ -1,0 +1,23 @@
+// `mydocker logs [-f] [-t] [--tail N] CONTAINER`: its stdout to our stdout, its stderr to our stderr.
+import { createRuntime } from '../../runtime/runtime.js';
+import { MydockerError } from '../../errors.js';
+import { lastValue } from '../argv.js';
+
+export default async function logs(args: unknown[], options: Record<string, unknown>): Promise<number> {
+  const tailText = lastValue(options.tail);
+  const tail = tailText === undefined || tailText === 'all' ? undefined : Number(tailText);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
+    throw new MydockerError(`invalid --tail "${tailText}"`, { hint: 'a number of lines, or "all"' });
+  }
+  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  let stop = false;
+  process.once('SIGINT', () => {
+    stop = true;
+  });
+  for await (const entry of runtime.logs(String(args[0]), { tail, follow: options.follow === true })) {
+    const line = options.timestamps === true ? `${entry.time} ${entry.log}` : entry.log;
+    (entry.stream === 'stdout' ? process.stdout : process.stderr).write(line);
+    if (stop) break;
+  }
+  return 0;
+}
