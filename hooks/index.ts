@@ -207,6 +207,19 @@ export const CLONE = {
   FS: 0x00000200,
 } as const;
 
+/**
+ * A container's namespaces as /proc/<pid>/ns/<file> names them, in the order to join them with
+ * setns(): the mount namespace last, because once in it /proc/<pid> of the host is out of reach
+ * (open every descriptor first). Entering pid only changes where the next child is born.
+ */
+export const CONTAINER_NAMESPACES = [
+  { file: 'ipc', nstype: CLONE.NEWIPC },
+  { file: 'uts', nstype: CLONE.NEWUTS },
+  { file: 'net', nstype: CLONE.NEWNET },
+  { file: 'pid', nstype: CLONE.NEWPID },
+  { file: 'mnt', nstype: CLONE.NEWNS },
+] as const;
+
 export const MS = {
   RDONLY: 0x1,
   NOSUID: 0x2,

@@ -5,15 +5,7 @@
 // child is born, which is the point: the core spawns the command right after this hook.
 // (Joining the container's cgroup belongs to the cgroup plugin's own enterNamespace tap.)
 import * as fs from 'node:fs';
-import { CLONE, definePlugin, type EnterContext } from '../hooks/index.js';
-
-const ORDER = [
-  { file: 'ipc', nstype: CLONE.NEWIPC },
-  { file: 'uts', nstype: CLONE.NEWUTS },
-  { file: 'net', nstype: CLONE.NEWNET },
-  { file: 'pid', nstype: CLONE.NEWPID },
-  { file: 'mnt', nstype: CLONE.NEWNS },
-] as const;
+import { CLONE, CONTAINER_NAMESPACES as ORDER, definePlugin, type EnterContext } from '../hooks/index.js';
 
 export function enterContainer(ctx: EnterContext, procRoot = '/proc'): void {
   const opened: number[] = [];

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
-import { CLONE, MNT, MS, type Kernel } from '../../hooks/index.js';
+import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type Kernel } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../errors.js';
 import { FIRST_PROCESS_SHELL, GO_MESSAGE, READY_MESSAGE, firstProcessArgs } from './first-process.js';
 import { populateDev } from './dev.js';
@@ -64,14 +64,9 @@ export interface HostNamespaces {
   cwdFd: number;
 }
 
-const NAMESPACES = [
-  // Order of return: mnt last is not required, but pid must be reset before any later spawn.
-  { file: 'mnt', nstype: CLONE.NEWNS },
-  { file: 'uts', nstype: CLONE.NEWUTS },
-  { file: 'ipc', nstype: CLONE.NEWIPC },
-  { file: 'net', nstype: CLONE.NEWNET },
-  { file: 'pid', nstype: CLONE.NEWPID },
-] as const;
+// The same order serves to join a container and to return to the host (pid is reset with the
+// rest, before any later spawn).
+const NAMESPACES = CONTAINER_NAMESPACES;
 
 const UNSHARE_FLAGS = NAMESPACES.reduce((flags, ns) => flags | ns.nstype, 0);
 const MOUNT_BIN = '/bin/mount';
@@ -252,8 +247,7 @@ function waitForReady(fd: number): number {
 
 /** Moves the main thread into the namespaces of `pid` (mount last: /proc/<pid> is the host's). */
 function joinNamespaces(kernel: Kernel, pid: number): void {
-  const order = [NAMESPACES[2], NAMESPACES[1], NAMESPACES[3], NAMESPACES[4], NAMESPACES[0]]; // ipc uts net pid mnt
-  const fds = order.map((ns) => ({ fd: fs.openSync(`/proc/${pid}/ns/${ns.file}`, 'r'), nstype: ns.nstype }));
+  const fds = NAMESPACES.map((ns) => ({ fd: fs.openSync(`/proc/${pid}/ns/${ns.file}`, 'r'), nstype: ns.nstype }));
   try {
     kernel.unshare(CLONE.FS); // setns(mnt) refuses a thread sharing its fs_struct with others
     for (const { fd, nstype } of fds) kernel.setns(fd, nstype);
