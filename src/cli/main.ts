@@ -63,9 +63,15 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   const restart = cli.command('restart [...containers]', 'Stop, then start containers').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });
   on(restart, () => import('./commands/restart.js'));
 
+  on(cli.command('prune', 'Remove all stopped containers'), () => import('./commands/prune.js'));
+
   on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
 
-  const ps = cli.command('ps', 'List containers').option('-a, --all', 'Show all containers (default: running only)').option('-q, --quiet', 'Only IDs');
+  const ps = cli
+    .command('ps', 'List containers')
+    .option('-a, --all', 'Show all containers (default: running only)')
+    .option('-q, --quiet', 'Only IDs')
+    .option('--format <format>', 'table (default) or json: one object per line', { type: [String] });
   on(ps, () => import('./commands/ps.js'));
 
   const imp = cli

@@ -1,9 +1,11 @@
 // `inspect`: everything known of a container as JSON, in Docker's shape where Docker has one.
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
+import { endOf } from '../container/exit-file.js';
 
-export function inspectContainer(record: ContainerRecord, paths: { stateDir: string; storageDir: string }): Record<string, unknown> {
+export function inspectContainer(record: ContainerRecord, paths: { stateDir: string; storageDir: string; layers: string[] }): Record<string, unknown> {
   const status = deriveStatus(record);
+  const end = status === 'running' ? { exitCode: null, finishedAt: null } : endOf(record);
   return {
     Id: record.id,
     Name: record.name,
@@ -26,14 +28,15 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       Status: status,
       Running: status === 'running',
       Pid: status === 'running' ? record.state.pid : 0,
-      ExitCode: record.state.exitCode,
+      ExitCode: end.exitCode,
       StartedAt: record.state.startedAt,
-      FinishedAt: record.state.finishedAt,
+      FinishedAt: end.finishedAt,
     },
     GraphDriver: {
       Name: record.storageDriver,
-      Data: { Dir: paths.storageDir, MergedDir: record.rootfs },
+      Data: { Dir: paths.storageDir, MergedDir: record.rootfs, LowerDir: paths.layers.join(':') },
     },
+    LogPath: record.detached?.log ?? null,
     StateDir: paths.stateDir,
     Plugins: record.plugins,
     PluginState: record.pluginState,

@@ -26,7 +26,7 @@ import { killContainer, stopContainer } from './stop.js';
 import { inspectContainer } from './inspect.js';
 import { cleanupContainer } from './cleanup.js';
 import { readLog, type LogEntry } from './logs.js';
-import { readExitFile } from '../container/exit-file.js';
+import { endOf } from '../container/exit-file.js';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
@@ -170,6 +170,7 @@ export class Runtime {
     return inspectContainer(record, {
       stateDir: this.containers.dir(record.id),
       storageDir: path.join(this.root.storage(record.storageDriver), record.id),
+      layers: (this.images.find(record.image.id)?.layers ?? []).map((l) => this.images.layerDir(l)).reverse(),
     });
   }
 
@@ -190,6 +191,22 @@ export class Runtime {
     if (!this.containers.exists(id)) return;
     await this.usePluginsOf(this.containers.load(id));
     await cleanupContainer(this.runDeps(), id);
+  }
+
+  /** Removes every container that is not running; returns their IDs. */
+  async prune(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const record of this.containers.list()) {
+      if (deriveStatus(record) === 'running') continue;
+      try {
+        await this.remove(record.id);
+        removed.push(record.id);
+      } catch (error) {
+        // Started or removed meanwhile by someone else: not ours to prune.
+        if (!(error instanceof MydockerError) || error.exitCode !== 1) throw error;
+      }
+    }
+    return removed;
   }
 
   /** A container's hooks belong to the plugins it was created with: load them again. */
@@ -249,14 +266,6 @@ export class Runtime {
 const SHIM = fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url));
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-/** Exit code and time: from the record, or from the shim's exit file before cleanup ran. */
-function endOf(r: ContainerRecord): { exitCode: number | null; finishedAt: string | null } {
-  if (r.state.exitCode === null && r.detached) {
-    const exit = readExitFile(r.detached.exitFile);
-    if (exit) return { exitCode: exit.code, finishedAt: exit.at };
-  }
-  return { exitCode: r.state.exitCode, finishedAt: r.state.finishedAt };
-}
 
 export function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   return Runtime.create(options);

@@ -46,6 +46,16 @@ describe('detached containers', { skip }, () => {
     await waitFor(() => w.mounts().length === 0, 'the cleanup to unmount the rootfs');
     const [info] = JSON.parse(w.run(['inspect', 'bg']).stdout);
     assert.equal(info.State.ExitCode, 3);
+    assert.equal(info.LogPath, `${w.root}/containers/${id}/container.log`);
+
+    const json = w.run(['ps', '-a', '--format', 'json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(json.length, 1);
+    assert.equal(json[0].ID, id.slice(0, 12));
+    assert.equal(json[0].Names, 'bg');
+    assert.equal(json[0].State, 'exited');
+    assert.match(json[0].Status, /^Exited \(3\) /);
+    assert.equal(w.run(['ps', '-q']).stdout, '', 'ps without -a lists running containers only');
+    assert.equal(w.run(['ps', '-aq']).stdout, `${id.slice(0, 12)}\n`);
   });
 
   test('no Node process stays behind a detached container, only the small shim', async (t) => {

@@ -144,6 +144,17 @@ describe('lifecycle', { skip }, () => {
     assert.deepEqual(w.list('names'), []);
   });
 
+  test('prune removes every stopped container and keeps running ones', async (t) => {
+    const w = world(t, 'prune');
+    assert.equal(w.run(['run', '--name', 'old1', 'busybox', 'true']).status, 0);
+    assert.equal(w.run(['run', '--name', 'old2', 'busybox', 'false']).status, 1);
+    await running(t, w, ['--name', 'alive', 'busybox', 'sleep', '1000']);
+    const pruned = w.run(['prune']);
+    assert.equal(pruned.status, 0, pruned.stderr);
+    assert.equal(pruned.stdout.trim().split('\n').length, 2);
+    assert.deepEqual(w.containerIds().map((id) => w.record(id).name), ['alive']);
+  });
+
   test('a run killed half-way is cleaned up entirely by rm -f', async (t) => {
     const w = world(t, 'crash');
     const marker = path.join(w.root, 'in-setup');

@@ -46,4 +46,24 @@ describe('run -it', { skip }, () => {
     assert.match(execFileSync('stty', ['-a', '-F', session.slavePath], { encoding: 'utf8' }), /(^|\s)icanon\b[\s\S]*(^|\s)echo\b/);
     assert.deepEqual(w.containerIds(), []);
   });
+
+  test('exec -it gets a terminal of the container, with job control', async (t) => {
+    const w = new World('exectty');
+    t.after(() => w.cleanup());
+    assert.equal(w.run(['run', '-d', '--name', 'host', 'busybox', 'sleep', '1000']).status, 0);
+    const session = spawnInPty(process.execPath, [CLI, 'exec', '-it', 'host', 'sh'], { PATH: process.env.PATH, MYDOCKER_ROOT: w.root });
+    t.after(() => session.close());
+    await session.expect(/\/ # /);
+    session.type('tty; ps -o pid,comm\n');
+    await session.expect(/PID\s+COMMAND[\s\S]*\/ # /);
+    assert.match(session.screen(), /^\/dev\/pts\/\d+\r*$/m);
+    assert.match(session.screen(), /^\s+1 sleep\r*$/m);
+    session.type('sleep 1000\n');
+    await session.expect(/sleep 1000\r*\n/);
+    session.type('\x03');
+    session.type('echo "after=$?"; exit 4\n');
+    await session.expect(/^after=130\r*$/m);
+    assert.equal(await session.exit, 4);
+    assert.equal(session.modes(), session.initialModes);
+  });
 });

@@ -3,6 +3,7 @@ import { createRuntime, type ContainerSummary } from '../../runtime/runtime.js';
 import { shortId } from '../../container/ids.js';
 import { ago, humanDuration, quoteCommand, table } from '../format.js';
 import { lastValue } from '../argv.js';
+import { MydockerError } from '../../errors.js';
 
 export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
   const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
@@ -12,6 +13,18 @@ export default async function ps(_args: unknown[], options: Record<string, unkno
     .sort((a, b) => b.created.localeCompare(a.created));
   if (options.quiet === true) {
     process.stdout.write(all.map((c) => `${shortId(c.id)}\n`).join(''));
+    return 0;
+  }
+  const format = lastValue(options.format);
+  if (format !== undefined && format !== 'json' && format !== 'table') {
+    throw new MydockerError(`unknown --format "${format}"`, { hint: 'use json or table' });
+  }
+  if (format === 'json') {
+    // One object per line, with Docker's field names.
+    const lines = all.map((c) =>
+      JSON.stringify({ ID: shortId(c.id), Image: c.image, Command: quoteCommand(c.command, Infinity), CreatedAt: c.created, Status: statusText(c), State: c.status, Ports: '', Names: c.name }),
+    );
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   }
   const rows = all.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), '', c.name]);

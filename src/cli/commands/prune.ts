@@ -1,0 +1,10 @@
+// `mydocker prune`: removes every stopped container (teardowns included) and prints their IDs.
+import { createRuntime } from '../../runtime/runtime.js';
+import { lastValue } from '../argv.js';
+
+export default async function prune(_args: unknown[], options: Record<string, unknown>): Promise<number> {
+  const runtime = await createRuntime({ root: lastValue(options.root) });
+  const removed = await runtime.prune();
+  process.stdout.write(removed.map((id) => `${id}\n`).join(''));
+  return 0;
+}
