@@ -1,38 +1,33 @@
 // The runtime API: what the CLI drives and what a user's script imports. One Runtime works in one
 // state root with one set of plugins (built-ins, the root's config file, then the caller's).
+// Start-up is on every command's path: this module loads only the stores; plugins (and tapable),
+// the run and exec paths and koffi are loaded by the methods that need them.
 import * as fs from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Kernel, LifecycleHooks, Plugin } from '../../hooks/index.js';
-import { builtinPlugins } from '../../plugins/index.js';
 import { ContainerStore } from '../container/store.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus, type ContainerStatus } from '../container/status.js';
+import { endOf } from '../container/exit-file.js';
 import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary } from '../image/store.js';
-import { isGzipFile } from '../image/gzip.js';
 import { libcKernel } from '../kernel/libc.js';
-import type { LaunchDeps } from '../process/launch.js';
+import type { LaunchDeps, StdioTarget } from '../process/launch.js';
 import { StateRoot, resolveRoot } from '../state-root.js';
 import { MydockerError, NoSuchContainerError } from '../errors.js';
-import { withContainerLock } from '../container/lock.js';
-import { releaseContainer } from './release.js';
-import { readConfigFile } from './config-file.js';
-import { PluginHost } from './plugin-host.js';
-import { removeContainer } from './remove.js';
-import { requireShim, runContainer, startContainer, type RunDeps, type RunSpec, type RunningContainer } from './run.js';
-import type { StdioTarget } from '../process/launch.js';
-import { execInContainer, type ExecProcess, type ExecSpec } from './exec.js';
-import { killContainer, stopContainer } from './stop.js';
-import { inspectContainer } from './inspect.js';
-import { cleanupContainer } from './cleanup.js';
-import { readLog, type LogEntry } from './logs.js';
-import { endOf } from '../container/exit-file.js';
-import { fileURLToPath } from 'node:url';
-import * as path from 'node:path';
+import type { PluginHost } from './plugin-host.js';
+import type { RunDeps, RunSpec, RunningContainer } from './run.js';
+import type { ExecProcess, ExecSpec } from './exec.js';
+import type { LogEntry } from './logs.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
   root?: string;
+  /**
+   * Load the plugins now (default), so that `hooks` can be tapped at once. With false they are
+   * loaded by the first method that runs hooks (what the CLI does: `ps` needs none).
+   */
+  loadPlugins?: boolean;
   /** Plugins (objects or file paths) added after the built-ins and the root's config file. */
   plugins?: Array<Plugin | string>;
   /** Read <root>/config.json for more plugins (default true). */
@@ -57,29 +52,50 @@ export class Runtime {
   readonly root: StateRoot;
   readonly containers: ContainerStore;
   readonly images: ImageStore;
-  private readonly host: PluginHost;
+  private hostInstance: PluginHost | undefined;
+  private hostLoading: Promise<PluginHost> | undefined;
   private readonly userPluginFiles: string[] = [];
   private kernelInstance: Kernel | undefined;
 
-  private constructor(root: string, kernel: Kernel | undefined) {
+  private constructor(
+    root: string,
+    kernel: Kernel | undefined,
+    private readonly options: RuntimeOptions,
+  ) {
     this.root = new StateRoot(root);
     this.containers = new ContainerStore(this.root);
     this.images = new ImageStore(this.root);
-    this.host = new PluginHost(root);
     this.kernelInstance = kernel;
   }
 
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
-    const runtime = new Runtime(resolveRoot(options.root), options.kernel);
-    for (const plugin of builtinPlugins) await runtime.host.use(plugin);
-    const fromConfig = options.configFile === false ? [] : readConfigFile(runtime.root.configFile).plugins;
-    for (const plugin of [...fromConfig, ...(options.plugins ?? [])]) await runtime.use(plugin);
+    const runtime = new Runtime(resolveRoot(options.root), options.kernel, options);
+    if (options.loadPlugins !== false) await runtime.host();
     return runtime;
   }
 
   /** The lifecycle hooks; a script may tap them like a plugin does. */
   get hooks(): LifecycleHooks {
-    return this.host.hooks;
+    if (!this.hostInstance) throw new MydockerError('plugins are not loaded yet', { hint: 'create the runtime without loadPlugins: false' });
+    return this.hostInstance.hooks;
+  }
+
+  /** The plugin host, with the built-ins, the config file's and the caller's plugins applied. */
+  private host(): Promise<PluginHost> {
+    this.hostLoading ??= (async () => {
+      const [{ PluginHost }, { builtinPlugins }, { readConfigFile }] = await Promise.all([
+        import('./plugin-host.js'),
+        import('../../plugins/index.js'),
+        import('./config-file.js'),
+      ]);
+      const host = new PluginHost(this.root.dir);
+      this.hostInstance = host;
+      for (const plugin of builtinPlugins) await host.use(plugin);
+      const fromConfig = this.options.configFile === false ? [] : readConfigFile(this.root.configFile).plugins;
+      for (const plugin of [...fromConfig, ...(this.options.plugins ?? [])]) await this.use(plugin);
+      return host;
+    })();
+    return this.hostLoading;
   }
 
   get kernel(): Kernel {
@@ -89,18 +105,22 @@ export class Runtime {
 
   /** Adds a plugin: an object, or a file (.ts through tsx, .js natively) recorded in new containers. */
   async use(plugin: Plugin | string): Promise<void> {
-    if (typeof plugin !== 'string') return this.host.use(plugin);
+    // During the host's own loading, the host exists already (hostInstance) and must not be awaited.
+    const host = this.hostInstance ?? (await this.host());
+    if (typeof plugin !== 'string') return host.use(plugin);
     const file = fs.realpathSync(plugin);
     if (this.userPluginFiles.includes(file)) return;
     const { loadPluginFile } = await import('./load-plugin.js');
-    await this.host.use(await loadPluginFile(file));
+    await host.use(await loadPluginFile(file));
     this.userPluginFiles.push(file);
   }
 
   /** Creates a container and starts its command; see RunningContainer for the rest of its life. */
   async run(spec: RunSpec): Promise<RunningContainer> {
+    const deps = await this.runDeps();
+    const { runContainer } = await import('./run.js');
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
-    return runContainer(this.runDeps(), { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] });
+    return runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] });
   }
 
   /**
@@ -110,7 +130,12 @@ export class Runtime {
   async start(ref: string, options: { attach?: boolean; stdio?: [StdioTarget, StdioTarget, StdioTarget] } = {}): Promise<RunningContainer | null> {
     const found = this.containers.resolve(ref);
     await this.usePluginsOf(found);
-    const deps = this.runDeps();
+    const deps = await this.runDeps();
+    const [{ requireShim, startContainer }, { withContainerLock }, { releaseContainer }] = await Promise.all([
+      import('./run.js'),
+      import('../container/lock.js'),
+      import('./release.js'),
+    ]);
     const attach = options.attach ?? false;
     if (!attach) requireShim(deps, found.tty);
     return withContainerLock(this.kernel, this.containers.dir(found.id), async () => {
@@ -145,27 +170,33 @@ export class Runtime {
   async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
     const record = this.containers.resolve(ref);
     await this.usePluginsOf(record);
-    await removeContainer(this.runDeps(), record, { force: options.force ?? false });
+    const { removeContainer } = await import('./remove.js');
+    await removeContainer(await this.runDeps(), record, { force: options.force ?? false });
   }
 
   /** Starts a process inside a running container (the enterNamespace hook joins it). */
   async exec(ref: string, spec: ExecSpec): Promise<ExecProcess> {
     const record = this.containers.resolve(ref);
     await this.usePluginsOf(record);
-    return execInContainer({ host: this.host, kernel: this.kernel, stateDir: this.containers.dir(record.id), spawn }, record, spec);
+    const host = await this.host();
+    const [{ execInContainer }, { spawn }] = await Promise.all([import('./exec.js'), import('node:child_process')]);
+    return execInContainer({ host, kernel: this.kernel, stateDir: this.containers.dir(record.id), spawn }, record, spec);
   }
 
   /** SIGTERM, then SIGKILL after `timeout` seconds (default 10). A stopped container is fine. */
   async stop(ref: string, options: { timeout?: number } = {}): Promise<void> {
+    const { stopContainer } = await import('./stop.js');
     await stopContainer(this.containers.resolve(ref), options.timeout ?? 10);
   }
 
   /** Sends a signal (default SIGKILL) to a running container's PID 1. */
-  kill(ref: string, signal: NodeJS.Signals | number = 'SIGKILL'): void {
+  async kill(ref: string, signal: NodeJS.Signals | number = 'SIGKILL'): Promise<void> {
+    const { killContainer } = await import('./stop.js');
     killContainer(this.containers.resolve(ref), signal);
   }
 
-  inspect(ref: string): Record<string, unknown> {
+  async inspect(ref: string): Promise<Record<string, unknown>> {
+    const { inspectContainer } = await import('./inspect.js');
     const record = this.containers.resolve(ref);
     return inspectContainer(record, {
       stateDir: this.containers.dir(record.id),
@@ -175,7 +206,8 @@ export class Runtime {
   }
 
   /** A detached container's output, oldest first; with `follow`, until the container ends. */
-  logs(ref: string, options: { tail?: number; follow?: boolean } = {}): AsyncGenerator<LogEntry> {
+  async logs(ref: string, options: { tail?: number; follow?: boolean } = {}): Promise<AsyncGenerator<LogEntry>> {
+    const { readLog } = await import('./logs.js');
     const record = this.containers.resolve(ref);
     if (!record.detached) {
       throw new MydockerError(`container ${record.name} ran in the foreground: its output went to the terminal, not to a log`, {
@@ -190,7 +222,8 @@ export class Runtime {
   async cleanup(id: string): Promise<void> {
     if (!this.containers.exists(id)) return;
     await this.usePluginsOf(this.containers.load(id));
-    await cleanupContainer(this.runDeps(), id);
+    const { cleanupContainer } = await import('./cleanup.js');
+    await cleanupContainer(await this.runDeps(), id);
   }
 
   /** Removes every container that is not running; returns their IDs. */
@@ -238,6 +271,7 @@ export class Runtime {
   async importImage(file: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
     if (!fs.existsSync(file)) throw new MydockerError(`cannot import ${file}: no such file`);
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
+    const { isGzipFile } = await import('../image/gzip.js');
     const gzip = isGzipFile(file);
     return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config);
   }
@@ -246,25 +280,25 @@ export class Runtime {
     return this.images.list();
   }
 
-  private runDeps(): RunDeps {
+  private async runDeps(): Promise<RunDeps> {
+    const host = await this.host();
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
     const kernel = this.kernel;
     return {
       root: this.root,
-      host: this.host,
+      host,
       kernel,
       containers: this.containers,
       images: this.images,
       launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync }),
       detached: {
-        shim: SHIM,
-        cleanup: (id) => [process.execPath, CLI, '--root', this.root.dir, 'cleanup', id],
+        shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),
+        cleanup: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'cleanup', id],
       },
     };
   }
 }
-
-const SHIM = fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url));
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 
 export function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {

@@ -151,8 +151,9 @@ describe('lifecycle', { skip }, () => {
     await running(t, w, ['--name', 'alive', 'busybox', 'sleep', '1000']);
     const pruned = w.run(['prune']);
     assert.equal(pruned.status, 0, pruned.stderr);
-    assert.equal(pruned.stdout.trim().split('\n').length, 2);
-    assert.deepEqual(w.containerIds().map((id) => w.record(id).name), ['alive']);
+    const left = w.containerIds().map((id) => w.record(id).name);
+    assert.deepEqual(left, ['alive'], `prune printed ${JSON.stringify(pruned.stdout)}, stderr ${JSON.stringify(pruned.stderr)}`);
+    assert.equal(pruned.stdout.trim().split('\n').length, 2, pruned.stdout);
   });
 
   test('a run killed half-way is cleaned up entirely by rm -f', async (t) => {

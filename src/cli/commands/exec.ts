@@ -1,7 +1,7 @@
 // `mydocker exec [-i] [-t] [-e K=V] [-w DIR] CONTAINER COMMAND...`: a process inside a running
 // container; its exit code becomes ours.
 import { MydockerError } from '../../errors.js';
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
 import { foreground } from '../foreground.js';
 
@@ -11,7 +11,7 @@ export default async function exec(args: unknown[], options: Record<string, unkn
   if (tty && interactive && !process.stdin.isTTY) {
     throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
   }
-  const runtime = await createRuntime({ root: lastValue(options.root) });
+  const runtime = await cliRuntime(options);
   const proc = await runtime.exec(String(args[0]), {
     command,
     env: toArray(options.env),

@@ -1,11 +1,10 @@
 // `mydocker images`: REPOSITORY, TAG, IMAGE ID, CREATED, SIZE.
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { shortId } from '../../container/ids.js';
 import { ago, humanSize, table } from '../format.js';
-import { lastValue } from '../argv.js';
 
 export default async function images(_args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   const rows = runtime.listImages().map((i) => [i.repository, i.tag, shortId(i.id), ago(i.created), humanSize(i.size)]);
   process.stdout.write(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
   return 0;

@@ -1,9 +1,8 @@
 // `mydocker import FILE NAME[:TAG]`: a rootfs tarball becomes a one-layer image; prints its ID.
-import { createRuntime } from '../../runtime/runtime.js';
-import { lastValue } from '../argv.js';
+import { cliRuntime } from '../runtime.js';
 
 export default async function importCommand(args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   const image = await runtime.importImage(String(args[0]), String(args[1]), { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] });
   process.stdout.write(`${image.id}\n`);
   return 0;

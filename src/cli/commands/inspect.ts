@@ -1,17 +1,17 @@
 // `mydocker inspect NAME...`: a JSON array, one object per container; exit 1 if any is unknown.
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
-import { lastValue, toArray } from '../argv.js';
+import { toArray } from '../argv.js';
 
 export default async function inspect(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
   if (refs.length === 0) throw new MydockerError('"inspect" requires at least 1 argument', { hint: "see 'mydocker inspect --help'" });
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   const found: unknown[] = [];
   let failed = false;
   for (const ref of refs) {
     try {
-      found.push(runtime.inspect(ref));
+      found.push(await runtime.inspect(ref));
     } catch (error) {
       if (!(error instanceof MydockerError)) throw error;
       failed = true;

@@ -1,6 +1,6 @@
 // `mydocker kill [-s SIGNAL] NAME...`: a signal (default KILL) to each container's PID 1.
 import { constants } from 'node:os';
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
@@ -15,6 +15,6 @@ export function parseSignal(text: string): NodeJS.Signals | number {
 
 export default async function kill(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const signal = parseSignal(lastValue(options.signal) ?? 'KILL');
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   return forEachContainer(toArray(args[0]), 'kill', (ref) => runtime.kill(ref, signal));
 }

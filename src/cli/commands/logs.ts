@@ -1,5 +1,5 @@
 // `mydocker logs [-f] [-t] [--tail N] CONTAINER`: its stdout to our stdout, its stderr to our stderr.
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue } from '../argv.js';
 
@@ -9,12 +9,12 @@ export default async function logs(args: unknown[], options: Record<string, unkn
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
     throw new MydockerError(`invalid --tail "${tailText}"`, { hint: 'a number of lines, or "all"' });
   }
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   let stop = false;
   process.once('SIGINT', () => {
     stop = true;
   });
-  for await (const entry of runtime.logs(String(args[0]), { tail, follow: options.follow === true })) {
+  for await (const entry of await runtime.logs(String(args[0]), { tail, follow: options.follow === true })) {
     const line = options.timestamps === true ? `${entry.time} ${entry.log}` : entry.log;
     (entry.stream === 'stdout' ? process.stdout : process.stderr).write(line);
     if (stop) break;

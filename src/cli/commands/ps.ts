@@ -1,12 +1,13 @@
 // `mydocker ps [-a] [-q]`: Docker's columns, status derived from the live process table.
-import { createRuntime, type ContainerSummary } from '../../runtime/runtime.js';
+import type { ContainerSummary } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { shortId } from '../../container/ids.js';
 import { ago, humanDuration, quoteCommand, table } from '../format.js';
 import { lastValue } from '../argv.js';
 import { MydockerError } from '../../errors.js';
 
 export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   const all = runtime
     .listContainers()
     .filter((c) => options.all === true || c.status === 'running')

@@ -1,5 +1,5 @@
 // `mydocker restart [-t SECONDS] NAME...`: stop (SIGTERM, then SIGKILL), then start in the background.
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
@@ -8,7 +8,7 @@ export default async function restart(args: unknown[], options: Record<string, u
   const given = lastValue(options.time);
   const timeout = given === undefined ? 10 : Number(given);
   if (!Number.isInteger(timeout) || timeout < 0) throw new MydockerError(`invalid timeout "${given}"`, { hint: 'a whole number of seconds' });
-  const runtime = await createRuntime({ root: lastValue(options.root) });
+  const runtime = await cliRuntime(options);
   return forEachContainer(toArray(args[0]), 'restart', async (ref) => {
     await runtime.stop(ref, { timeout });
     await runtime.waitReleased(ref);

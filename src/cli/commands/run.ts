@@ -1,7 +1,7 @@
 // `mydocker run`: the foreground path. Creates and starts the container, relays the terminal or
 // passes stdio through, forwards signals to PID 1, and returns the container's exit code.
 import { MydockerError } from '../../errors.js';
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
 import { foreground, holdSignals } from '../foreground.js';
 
@@ -12,7 +12,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
   if (tty && interactive && !process.stdin.isTTY) {
     throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
   }
-  const runtime = await createRuntime({ root: lastValue(options.root), plugins: toArray(options.plugin) });
+  const runtime = await cliRuntime(options, toArray(options.plugin));
   // A signal that arrives while the container is being set up must neither kill us half-way (and
   // leave mounts behind) nor be lost: hold it, and deliver it to PID 1 as soon as it exists.
   const held = holdSignals();

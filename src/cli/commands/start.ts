@@ -1,15 +1,15 @@
 // `mydocker start [-a] [-i] NAME...`: runs stopped containers again with the same filesystem and
 // configuration; in the background, or with -a attached (then the exit code is the container's).
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
-import { lastValue, toArray } from '../argv.js';
+import { toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
 import { foreground } from '../foreground.js';
 
 export default async function start(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
   const attach = options.attach === true || options.interactive === true;
-  const runtime = await createRuntime({ root: lastValue(options.root) });
+  const runtime = await cliRuntime(options);
   if (!attach) return forEachContainer(refs, 'start', async (ref) => void (await runtime.start(ref)));
   if (refs.length !== 1) throw new MydockerError('you cannot start and attach multiple containers at once', { hint: 'give one name with -a' });
   const interactive = options.interactive === true;

@@ -1,5 +1,5 @@
 // `mydocker stop [-t SECONDS] NAME...`: SIGTERM, then SIGKILL after the timeout (default 10).
-import { createRuntime } from '../../runtime/runtime.js';
+import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
@@ -8,6 +8,6 @@ export default async function stop(args: unknown[], options: Record<string, unkn
   const given = lastValue(options.time);
   const timeout = given === undefined ? 10 : Number(given);
   if (!Number.isInteger(timeout) || timeout < 0) throw new MydockerError(`invalid timeout "${given}"`, { hint: 'a whole number of seconds' });
-  const runtime = await createRuntime({ root: lastValue(options.root), configFile: false });
+  const runtime = await cliRuntime(options);
   return forEachContainer(toArray(args[0]), 'stop', (ref) => runtime.stop(ref, { timeout }));
 }
