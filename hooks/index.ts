@@ -53,6 +53,8 @@ export interface RootfsContext extends HookContextBase {
 export interface RootfsReleaseContext extends HookContextBase {
   readonly rootfs: string;
   readonly remove: boolean;
+  /** Removing, and the user asked for its anonymous volumes to go too (`rm -v`, `--rm`). */
+  readonly removeVolumes: boolean;
   /** Teardown is best effort: report a failure here instead of throwing, the next tap still runs. */
   readonly errors: Error[];
 }
@@ -80,7 +82,20 @@ export interface EnterContext extends HookContextBase {
   onLeave(restore: () => void): void;
 }
 
+/** checkOptions: before anything of a new container exists. */
+export interface CheckOptionsContext {
+  /** The options as the user gave them (`-m 100m` is options.memory === '100m'). */
+  readonly options: Readonly<Record<string, JsonValue>>;
+  readonly root: string;
+}
+
 export interface LifecycleHooks {
+  /**
+   * Validates the options a plugin owns (limits, volumes, network) for a new container. Runs in the
+   * `run` process before anything is created: throw to refuse (the run exits 125, nothing is left).
+   * Synchronous and side-effect free.
+   */
+  readonly checkOptions: SyncHook<[CheckOptionsContext]>;
   /**
    * Makes the container's root filesystem complete. Runs in the `run` (or `start`) process on the
    * host side, before any namespace exists. The storage driver has already mounted `ctx.rootfs`.
@@ -120,6 +135,7 @@ export interface LifecycleHooks {
 }
 
 export const HOOK_NAMES = [
+  'checkOptions',
   'prepareRootfs',
   'releaseRootfs',
   'applyCgroups',

@@ -32,6 +32,14 @@ export const RUN_FLAGS: FlagSpec[] = [
   // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },
   { raw: '--storage-driver <driver>', description: 'Storage driver: overlay (default) or aufs' },
+  { raw: '-v, --volume <spec>', description: 'Mount a volume: /host/dir:/ctr/dir[:ro], NAME:/ctr/dir, or /ctr/dir (repeatable)', repeatable: true },
+  { raw: '-m, --memory <bytes>', description: 'Memory limit, e.g. 100m, 1g' },
+  { raw: '--memory-swap <bytes>', description: 'Memory plus swap limit; -1 for unlimited swap' },
+  { raw: '--cpus <number>', description: 'CPUs the container may use, e.g. 0.5' },
+  { raw: '--cpu-shares <weight>', description: 'Relative CPU weight (default 1024)' },
+  { raw: '--cpuset-cpus <list>', description: 'CPUs to run on, e.g. 0-1 or 0,2' },
+  { raw: '--cpuset-mems <list>', description: 'Memory nodes to use, e.g. 0' },
+  { raw: '--pids-limit <n>', description: 'Maximum number of processes (-1: unlimited)' },
   { raw: '--plugin <file>', description: 'Load a plugin for this run: .ts, .js or .mjs (repeatable)', repeatable: true },
 ];
 

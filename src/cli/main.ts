@@ -45,7 +45,10 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     return { default: (args, options) => m.default(args, options, state.command) };
   });
 
-  const rm = cli.command('rm [...containers]', 'Remove one or more containers').option('-f, --force', 'Kill a running container first');
+  const rm = cli
+    .command('rm [...containers]', 'Remove one or more containers')
+    .option('-f, --force', 'Kill a running container first')
+    .option('-v, --volumes', 'Remove its anonymous volumes too');
   on(rm, () => import('./commands/rm.js'));
 
   const stop = cli.command('stop [...containers]', 'Stop running containers: SIGTERM, then SIGKILL').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });

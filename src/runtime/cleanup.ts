@@ -20,7 +20,7 @@ export async function cleanupContainer(deps: ReleaseDeps, id: string): Promise<v
       record.state.finishedAt = exit?.at ?? new Date().toISOString();
       deps.containers.save(record);
     }
-    const failures = await releaseContainer(deps, record, { remove: record.autoRemove });
+    const failures = await releaseContainer(deps, record, { remove: record.autoRemove, removeVolumes: record.autoRemove });
     if (record.autoRemove && failures.length === 0) deps.containers.delete(record);
     if (failures.length > 0) {
       throw new MydockerError(`releasing container ${record.name} failed: ${failures.map(describe).join('; ')}`);

@@ -17,7 +17,7 @@ const SyncHook = requireCjs('tapable/lib/SyncHook.js') as typeof Tapable.SyncHoo
 export const PLUGIN_STATES = Symbol('mydocker.pluginStates');
 
 export interface BaseContext {
-  [PLUGIN_STATES]: Record<string, PluginState>;
+  [PLUGIN_STATES]?: Record<string, PluginState>;
   errors?: Error[];
 }
 
@@ -30,6 +30,7 @@ export class PluginHost {
 
   constructor(readonly root: string) {
     const hooks = {
+      checkOptions: new SyncHook(['ctx']),
       prepareRootfs: new AsyncSeriesHook(['ctx']),
       releaseRootfs: new AsyncSeriesHook(['ctx']),
       applyCgroups: new AsyncSeriesHook(['ctx']),
@@ -83,6 +84,7 @@ function wrapTap(hookName: string, tap: Tapable.FullTap): Tapable.FullTap {
   const teardown = TEARDOWN_HOOKS.has(hookName);
   const scoped = (ctx: BaseContext): unknown => {
     const states = ctx[PLUGIN_STATES];
+    if (states === undefined) return ctx; // checkOptions: no container, no state yet
     const state = (states[tap.name] ??= {});
     return Object.create(ctx as object, { state: { value: state, enumerable: true } });
   };

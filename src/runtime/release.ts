@@ -23,7 +23,7 @@ export const ALL_STEPS: readonly ReleaseStep[] = ['network', 'cgroups', 'rootfs'
 export async function releaseContainer(
   deps: ReleaseDeps,
   record: ContainerRecord,
-  options: { remove: boolean; steps?: readonly ReleaseStep[] },
+  options: { remove: boolean; removeVolumes?: boolean; steps?: readonly ReleaseStep[] },
 ): Promise<Error[]> {
   const steps = new Set(options.steps ?? ALL_STEPS);
   const errors: Error[] = [];
@@ -45,7 +45,7 @@ export async function releaseContainer(
   }
   if (steps.has('rootfs')) {
     const rootfs = record.rootfs ?? '';
-    await attempt(() => deps.host.hooks.releaseRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs, remove: options.remove, errors })));
+    await attempt(() => deps.host.hooks.releaseRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs, remove: options.remove, removeVolumes: options.remove && (options.removeVolumes ?? false), errors })));
     await attempt(async () => {
       const driver = deps.host.storageDriver(record.storageDriver);
       const ctx = storageContext(deps, record, []);

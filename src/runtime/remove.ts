@@ -8,7 +8,7 @@ import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
 import { withContainerLock } from '../container/lock.js';
 import { releaseContainer, type ReleaseDeps } from './release.js';
 
-export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord, options: { force: boolean }): Promise<void> {
+export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord, options: { force: boolean; volumes?: boolean }): Promise<void> {
   await withContainerLock(deps.kernel, deps.containers.dir(found.id), async () => {
     // Whoever held the lock before may have removed it, or changed it: read it again.
     if (!deps.containers.exists(found.id)) throw new NoSuchContainerError(found.name);
@@ -16,14 +16,14 @@ export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord,
   });
 }
 
-async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options: { force: boolean }): Promise<void> {
+async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options: { force: boolean; volumes?: boolean }): Promise<void> {
   if (deriveStatus(record) === 'running') {
     if (!options.force) {
       throw new MydockerError(`cannot remove container ${record.name}: it is running`, { hint: 'stop it first, or use rm -f' });
     }
     await killAndWait(record.state.pid!, record.state.pidStartTime!);
   }
-  const failures = await releaseContainer(deps, record, { remove: true });
+  const failures = await releaseContainer(deps, record, { remove: true, removeVolumes: options.volumes ?? false });
   if (failures.length > 0) {
     throw new MydockerError(`could not fully remove container ${record.name}: ${failures.map(describe).join('; ')}`, {
       hint: 'fix the cause and run rm again; the record is kept so that it can be retried',

@@ -85,6 +85,8 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     throw new MydockerError(`invalid hostname "${spec.hostname}"`, { hint: 'letters, digits, "." and "-", at most 63 characters' });
   }
   if (spec.detach) requireShim(deps, spec.tty ?? false);
+  // Plugins refuse their own bad options (limits, volumes) now, before anything exists.
+  deps.host.hooks.checkOptions.call({ options: spec.options ?? {}, root: deps.root.dir });
   const image = await findImage(deps, spec.image);
   const command = imageCommand(image, spec.command ?? []);
   const id = newContainerId();
@@ -208,7 +210,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
       child.kill('SIGKILL');
       await gone;
     }
-    const failures = await releaseContainer(deps, record, { remove: options.created, steps: [...begun].reverse() });
+    const failures = await releaseContainer(deps, record, { remove: options.created, removeVolumes: options.created, steps: [...begun].reverse() });
     if (options.created) {
       deps.containers.delete(record);
     } else {
@@ -308,7 +310,7 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
           record.state.exitCode = code;
           record.state.finishedAt = new Date().toISOString();
           deps.containers.save(record);
-          const failures = await releaseContainer(deps, record, { remove: record.autoRemove });
+          const failures = await releaseContainer(deps, record, { remove: record.autoRemove, removeVolumes: record.autoRemove });
           if (record.autoRemove) deps.containers.delete(record);
           if (failures.length > 0) {
             throw new MydockerError(`container ${record.name} exited with ${code}, but releasing it failed: ${failures.map(describe).join('; ')}`);

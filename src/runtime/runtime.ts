@@ -166,12 +166,15 @@ export class Runtime {
     }
   }
 
-  /** Removes a container by name, ID or ID prefix; `force` kills a running one first. */
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  /**
+   * Removes a container by name, ID or ID prefix; `force` kills a running one first, `volumes`
+   * removes its anonymous volumes too.
+   */
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const record = this.containers.resolve(ref);
     await this.usePluginsOf(record);
     const { removeContainer } = await import('./remove.js');
-    await removeContainer(await this.runDeps(), record, { force: options.force ?? false });
+    await removeContainer(await this.runDeps(), record, { force: options.force ?? false, volumes: options.volumes ?? false });
   }
 
   /** Starts a process inside a running container (the enterNamespace hook joins it). */

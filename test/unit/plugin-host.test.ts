@@ -84,7 +84,7 @@ describe('PluginHost hooks', () => {
       fromSetup = ctx.state.mounted;
       delete ctx.state.mounted;
     });
-    await host2.hooks.releaseRootfs.promise(hookContext(reloaded, '/s', new FakeKernel(), { rootfs: '/r', remove: true, errors: [] }));
+    await host2.hooks.releaseRootfs.promise(hookContext(reloaded, '/s', new FakeKernel(), { rootfs: '/r', remove: true, removeVolumes: false, errors: [] }));
     assert.deepEqual(fromSetup, ['/x']);
     assert.deepEqual(reloaded.pluginState.a, {});
   });

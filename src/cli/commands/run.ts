@@ -1,5 +1,6 @@
 // `mydocker run`: the foreground path. Creates and starts the container, relays the terminal or
 // passes stdio through, forwards signals to PID 1, and returns the container's exit code.
+import type { JsonValue } from '../../../hooks/index.js';
 import { MydockerError } from '../../errors.js';
 import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
@@ -31,6 +32,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
       autoRemove: options.rm === true,
       detach: options.detach === true,
       storageDriver: lastValue(options.storageDriver),
+      options: pluginOptions(options),
       stdio: [interactive ? 0 : 'ignore', 1, 2],
     });
   } finally {
@@ -42,3 +44,17 @@ export default async function run(args: unknown[], options: Record<string, unkno
   }
   return foreground(runtime.kernel, container, { interactive, pending: held.pending });
 }
+
+/** The flags that belong to plugins, as given: each plugin validates its own (checkOptions). */
+function pluginOptions(options: Record<string, unknown>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  const volumes = toArray(options.volume);
+  if (volumes.length > 0) out.volumes = volumes;
+  for (const key of LIMIT_FLAGS) {
+    const value = lastValue(options[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+const LIMIT_FLAGS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'pidsLimit'] as const;
