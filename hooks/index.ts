@@ -80,6 +80,11 @@ export interface EnterContext extends HookContextBase {
    * right after the hook and then runs these, newest first, whatever happened.
    */
   onLeave(restore: () => void): void;
+  /**
+   * Register what to do with the exec'd process right after it is spawned, before the way back:
+   * e.g. put it in the container's cgroup (the calling process itself must stay where it is).
+   */
+  onSpawn(action: (pid: number) => void): void;
 }
 
 /** checkOptions: before anything of a new container exists. */
@@ -243,10 +248,12 @@ export const MS = {
   NOEXEC: 0x8,
   REMOUNT: 0x20,
   NOATIME: 0x400,
+  NODIRATIME: 0x800,
   BIND: 0x1000,
   REC: 0x4000,
   PRIVATE: 0x40000,
   SLAVE: 0x80000,
+  RELATIME: 0x200000,
   STRICTATIME: 0x1000000,
 } as const;
 

@@ -3,5 +3,7 @@ import type { Plugin } from '../hooks/index.js';
 import overlay from './overlay.js';
 import aufs from './aufs.js';
 import exec from './exec.js';
+import cgroups from './cgroups.js';
+import volumes from './volumes.js';
 
-export const builtinPlugins: readonly Plugin[] = [overlay, aufs, exec];
+export const builtinPlugins: readonly Plugin[] = [overlay, aufs, exec, cgroups, volumes];

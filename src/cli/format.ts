@@ -23,6 +23,18 @@ export function humanSize(bytes: number): string {
   return `${unit === 0 ? value : Number(value.toPrecision(3))}${units[unit]}`;
 }
 
+/** Docker's memory sizes in stats: binary units (1.5MiB, 32MiB, 1GiB). */
+export function humanBinarySize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (unit < units.length - 1 && value >= 1024) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : Number(value.toFixed(2))}${units[unit]}`;
+}
+
 /** "5 seconds", "About a minute", "2 hours": Docker's units.HumanDuration. */
 export function humanDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);

@@ -68,6 +68,11 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
 
   on(cli.command('prune', 'Remove all stopped containers'), () => import('./commands/prune.js'));
 
+  const stats = cli
+    .command('stats [...containers]', 'Live CPU, memory and PIDs of running containers (from their cgroups)')
+    .option('--no-stream', 'Print one reading and exit');
+  on(stats, () => import('./commands/stats.js'));
+
   on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
 
   const ps = cli
@@ -83,6 +88,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(imp, () => import('./commands/import.js'));
 
   on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+
+  // cac matches one-word commands: the action (create, ls, rm, inspect) is dispatched by the module.
+  const volume = cli
+    .command('volume <action> [...names]', 'Manage volumes: create [NAME], ls, rm NAME..., inspect NAME...')
+    .usage('volume create [NAME] | ls [-q] | rm NAME... | inspect NAME...')
+    .option('-q, --quiet', 'ls: only the names');
+  on(volume, () => import('./commands/volume.js'));
 
   const logs = cli
     .command('logs <container>', 'Show the output of a detached container')
@@ -130,7 +142,7 @@ function report(error: unknown): number {
   }
   // cac's own errors: unknown option, missing argument.
   if (error instanceof Error && error.name === 'CACError') {
-    const e = usageError(error.message.replace(/\.$/, ''), process.argv[2] ?? '');
+    const e = usageError(error.message.replace(/\.$/, ''), splitCommand(process.argv.slice(2)).command ?? '');
     process.stderr.write(`mydocker: ${e.message} (${e.hint})\n`);
     return 125;
   }

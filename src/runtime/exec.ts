@@ -42,11 +42,17 @@ export interface ExecDeps {
   spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
 }
 
-// With a terminal the process must open it as a session leader to make it its controlling terminal
-// (job control, Ctrl-C). Only a process inside can: the container's own /bin/sh does it, then execs
-// the command. Its own PWD/OLDPWD/SHLVL are undone so the environment stays the container's.
-const TTY_SCRIPT = [
-  'exec 0<>"$1" 1>&0 2>&0',
+// Two things only a process already inside can do for the command, before exec'ing it: wait until
+// hooks have acted on its pid (the cgroups plugin puts it in the container's groups, so the limits
+// hold from the command's first instruction), and, with a terminal, open it as a session leader
+// so that it becomes the controlling terminal (job control, Ctrl-C). The container's own /bin/sh
+// does both; its own PWD/OLDPWD/SHLVL are undone so the environment stays the container's. An
+// image without /bin/sh gets the command directly: no controlling terminal, and hooks act on the
+// process right after it started.
+const WRAPPER_SCRIPT = [
+  'read -r _ <&3 || exit 125',
+  'exec 3<&-',
+  'if [ -n "$1" ]; then exec 0<>"$1" 1>&0 2>&0; fi',
   'unset PWD OLDPWD SHLVL',
   'if [ -n "$2" ]; then export PWD="$2"; fi',
   'shift 2',
@@ -64,38 +70,55 @@ export function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: E
   if (!workdir.startsWith('/')) throw new MydockerError(`working directory "${workdir}" is not absolute`);
 
   const leaves: Array<() => void> = [];
+  const spawned: Array<(pid: number) => void> = [];
   let child: ChildProcess | undefined;
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
+  let go: [number, number] | null = null;
   try {
-    deps.host.hooks.enterNamespace.call(hookContext(record, deps.stateDir, deps.kernel, { pid, onLeave: (fn: () => void) => void leaves.push(fn) }));
+    deps.host.hooks.enterNamespace.call(hookContext(record, deps.stateDir, deps.kernel, { pid, onLeave: (fn: () => void) => void leaves.push(fn), onSpawn: (fn: (pid: number) => void) => void spawned.push(fn) }));
     // Inside: paths below resolve in the container's root.
     if (!isDirectory(workdir)) throw new CommandError(`cannot enter working directory ${workdir}: no such directory`, 126);
     checkCommand(spec.command, env);
     let file = spec.command[0]!;
     let args = spec.command.slice(1);
-    let stdio: SpawnOptions['stdio'] = spec.stdio ?? ['ignore', 'inherit', 'inherit'];
+    let stdio: unknown[] = [...(spec.stdio ?? ['ignore', 'inherit', 'inherit'])];
+    let ttyPath = '';
     if (spec.tty) {
       ptyMaster = fs.openSync('/dev/pts/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       const n = deps.kernel.unlockPty(ptyMaster);
       ptySlave = fs.openSync(`/dev/pts/${n}`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       stdio = [ptySlave, ptySlave, ptySlave];
-      if (fs.existsSync('/bin/sh')) {
-        const userPwd = env.find((e) => e.startsWith('PWD='))?.slice(4) ?? '';
-        args = ['-c', TTY_SCRIPT, 'sh', `/dev/pts/${n}`, userPwd, ...spec.command];
-        file = '/bin/sh';
-      }
+      ttyPath = `/dev/pts/${n}`;
+    }
+    if ((spec.tty || spawned.length > 0) && fs.existsSync('/bin/sh')) {
+      go = deps.kernel.pipe();
+      const userPwd = env.find((e) => e.startsWith('PWD='))?.slice(4) ?? '';
+      args = ['-c', WRAPPER_SCRIPT, 'sh', ttyPath, userPwd, ...spec.command];
+      file = '/bin/sh';
+      stdio.push(go[0]);
     }
     child = deps.spawn(file, args, {
       cwd: workdir,
       env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      stdio,
+      stdio: stdio as SpawnOptions['stdio'],
       detached: true,
     });
+    if (child.pid !== undefined) {
+      try {
+        for (const action of spawned) action(child.pid);
+      } catch (error) {
+        child.kill('SIGKILL'); // outside its container's limits it must not run
+        throw error;
+      }
+      if (go) fs.writeSync(go[1], 'go\n');
+    }
   } catch (error) {
     if (ptyMaster !== null) fs.closeSync(ptyMaster);
     throw error;
   } finally {
+    // Closing our end without "go" makes a waiting wrapper exit 125 before the command runs.
+    if (go) for (const fd of go) fs.closeSync(fd);
     if (ptySlave !== null) fs.closeSync(ptySlave);
     for (const leave of leaves.reverse()) leave();
   }

@@ -29,6 +29,8 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       Running: status === 'running',
       Pid: status === 'running' ? record.state.pid : 0,
       ExitCode: end.exitCode,
+      // What the cgroups plugin saw when it released the container's groups.
+      OOMKilled: record.pluginState['mydocker:cgroups']?.oomKilled === true,
       StartedAt: record.state.startedAt,
       FinishedAt: end.finishedAt,
     },

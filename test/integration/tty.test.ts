@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { CLI, World, integrationSkipReason } from '../support/world.js';
+import * as fs from 'node:fs';
+import { CLI, World, integrationSkipReason, waitFor } from '../support/world.js';
 import { spawnInPty } from '../support/pty.js';
 
 const skip = integrationSkipReason() ?? false;
@@ -16,6 +17,7 @@ describe('run -it', { skip }, () => {
     const session = spawnInPty(process.execPath, [CLI, 'run', '-it', '--rm', '-h', 'ttybox', 'busybox', 'sh'], {
       PATH: process.env.PATH,
       MYDOCKER_ROOT: w.root,
+      MYDOCKER_CGROUP_PARENT: w.cgroupParent,
     });
     t.after(() => session.close());
     await session.expect(/\/ # /); // busybox's prompt (it then asks the cursor position: ESC[6n)
@@ -33,8 +35,8 @@ describe('run -it', { skip }, () => {
     await session.expect(/^33 111\r*$/m);
 
     // Ctrl-C reaches the container's foreground job, not mydocker.
-    session.type('sleep 1000\n');
-    await session.expect(/sleep 1000\r*\n/);
+    session.type('sleep 1001\n');
+    await waitForProcess(['sleep', '1001']);
     session.type('\x03');
     session.type('echo "after=$?"\n');
     await session.expect(/^after=130\r*$/m);
@@ -51,15 +53,15 @@ describe('run -it', { skip }, () => {
     const w = new World('exectty');
     t.after(() => w.cleanup());
     assert.equal(w.run(['run', '-d', '--name', 'host', 'busybox', 'sleep', '1000']).status, 0);
-    const session = spawnInPty(process.execPath, [CLI, 'exec', '-it', 'host', 'sh'], { PATH: process.env.PATH, MYDOCKER_ROOT: w.root });
+    const session = spawnInPty(process.execPath, [CLI, 'exec', '-it', 'host', 'sh'], { PATH: process.env.PATH, MYDOCKER_ROOT: w.root, MYDOCKER_CGROUP_PARENT: w.cgroupParent });
     t.after(() => session.close());
     await session.expect(/\/ # /);
     session.type('tty; ps -o pid,comm\n');
     await session.expect(/PID\s+COMMAND[\s\S]*\/ # /);
     assert.match(session.screen(), /^\/dev\/pts\/\d+\r*$/m);
     assert.match(session.screen(), /^\s+1 sleep\r*$/m);
-    session.type('sleep 1000\n');
-    await session.expect(/sleep 1000\r*\n/);
+    session.type('sleep 999\n');
+    await waitForProcess(['sleep', '999']);
     session.type('\x03');
     session.type('echo "after=$?"; exit 4\n');
     await session.expect(/^after=130\r*$/m);
@@ -67,3 +69,19 @@ describe('run -it', { skip }, () => {
     assert.equal(session.modes(), session.initialModes);
   });
 });
+
+/** Waits until some process on the host runs exactly this argv. */
+async function waitForProcess(argv: string[]): Promise<void> {
+  const cmdline = argv.join('\0');
+  await waitFor(() => {
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '') === cmdline) return true;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return false;
+  }, `a process "${argv.join(' ')}"`);
+}

@@ -25,9 +25,27 @@ export function integrationSkipReason(): string | null {
 
 export class World {
   readonly root: string;
+  /** This world's own cgroup parent, so that its containers' groups are its alone. */
+  readonly cgroupParent: string;
 
   constructor(label: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `mydocker-test-${label}-`));
+    this.cgroupParent = `mydocker-test-${path.basename(this.root).slice('mydocker-test-'.length)}`;
+  }
+
+  private env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH, ...extra, MYDOCKER_ROOT: this.root, MYDOCKER_CGROUP_PARENT: this.cgroupParent };
+  }
+
+  /** This world's cgroup directories (the parent in each hierarchy, and the groups below it). */
+  cgroups(): string[] {
+    const found: string[] = [];
+    for (const mount of cgroupMounts()) {
+      const parent = path.join(mount, this.cgroupParent);
+      if (!fs.existsSync(parent)) continue;
+      found.push(parent, ...fs.readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(parent, d.name)));
+    }
+    return found;
   }
 
   /** Runs the CLI synchronously against this world. */
@@ -35,19 +53,23 @@ export class World {
     const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
       encoding: 'utf8',
       input: options.input ?? '',
-      env: { PATH: process.env.PATH, ...options.env, MYDOCKER_ROOT: this.root },
+      env: this.env(options.env),
       timeout: options.timeoutMs ?? 60_000,
     });
     if (result.error) throw result.error;
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
+  private readonly started: Array<ReturnType<typeof spawn>> = [];
+
   /** Starts the CLI in the background (for a container the test kills or inspects while it runs). */
   start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawn> {
-    return spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, ...env, MYDOCKER_ROOT: this.root },
+      env: this.env(env),
     });
+    this.started.push(child);
+    return child;
   }
 
   containerIds(): string[] {
@@ -76,6 +98,9 @@ export class World {
   }
 
   cleanup(): void {
+    // Whatever still works in this world must stop before its files go, or it writes them back:
+    // background CLIs, container processes, and the shims' `mydocker cleanup` that follows them.
+    for (const child of this.started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const id of this.containerIds()) {
       try {
         const pid = this.record(id).state.pid;
@@ -84,9 +109,51 @@ export class World {
         // gone already
       }
     }
+    for (let i = 0; i < 250 && processesMentioning(this.root).length > 0; i++) spawnSync('sleep', ['0.02']);
+    for (const pid of processesMentioning(this.root)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     for (const mount of this.mounts().sort().reverse()) spawnSync('umount', ['-l', mount]);
+    // Groups go deepest first; their processes were killed above.
+    for (const dir of this.cgroups().sort().reverse()) {
+      for (let i = 0; i < 50; i++) {
+        try {
+          fs.rmdirSync(dir);
+          break;
+        } catch {
+          spawnSync('sleep', ['0.02']);
+        }
+      }
+    }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Live processes whose command line names `text` (a world's root: its shims, its cleanups). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text) && !fs.readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z')) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Where cgroup hierarchies are mounted (each v1 controller, or the v2 root). */
+export function cgroupMounts(): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => / - cgroup2? /.test(line))
+    .map((line) => line.split(' ')[4]!);
 }
 
 /** The mount points of the host's (this process's) mount namespace, decoded. */

@@ -151,7 +151,7 @@ describe('PluginHost hooks', () => {
       throw new Error('setns denied');
     });
     assert.throws(
-      () => host.hooks.enterNamespace.call(hookContext(makeRecord(), '/s', new FakeKernel(), { pid: 1, onLeave: () => {} })),
+      () => host.hooks.enterNamespace.call(hookContext(makeRecord(), '/s', new FakeKernel(), { pid: 1, onLeave: () => {}, onSpawn: () => {} })),
       isPluginError('ns', 'enterNamespace', /setns denied/),
     );
   });

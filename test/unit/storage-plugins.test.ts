@@ -116,7 +116,8 @@ describe('built-in plugins', () => {
     for (const plugin of builtinPlugins) await host.use(plugin);
     assert.equal(host.storageDriver('overlay'), overlayDriver);
     assert.equal(host.storageDriver('aufs'), aufsDriver);
-    assert.deepEqual(builtinPlugins.map((p) => p.name), ['mydocker:overlay', 'mydocker:aufs', 'mydocker:exec']);
-    assert.deepEqual(host.hooks.enterNamespace.taps.map((tap) => tap.name), ['mydocker:exec']);
+    assert.deepEqual(builtinPlugins.map((p) => p.name).slice(0, 4), ['mydocker:overlay', 'mydocker:aufs', 'mydocker:exec', 'mydocker:cgroups']);
+    // The cgroups tap runs first (stage -10): it opens the host's cgroup files before exec's setns.
+    assert.deepEqual(host.hooks.enterNamespace.taps.map((tap) => tap.name), ['mydocker:cgroups', 'mydocker:exec']);
   });
 });

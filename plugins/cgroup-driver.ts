@@ -1,0 +1,29 @@
+// The interface both cgroup versions implement, chosen once per host by the layout.
+import type { Limits } from './cgroup-limits.js';
+
+/** Where a container's cgroup lives: one directory per v1 controller, or { unified: dir } on v2. */
+export type CgroupPaths = Record<string, string>;
+
+export interface CgroupStats {
+  /** CPU time used, in nanoseconds. */
+  cpuNanos: number;
+  memoryBytes: number;
+  /** The memory limit in bytes, or null when unlimited. */
+  memoryLimit: number | null;
+  pids: number;
+}
+
+export interface CgroupDriver {
+  /** The container's cgroup directories, computed (nothing is created). */
+  paths(parent: string, id: string): CgroupPaths;
+  /** Creates the groups (and mydocker's parent) and writes the limits. */
+  create(paths: CgroupPaths, limits: Limits): void;
+  addProcess(paths: CgroupPaths, pid: number): void;
+  /** The files a pid is written to to join the groups (cgroup.procs of each). */
+  procsFiles(paths: CgroupPaths): string[];
+  /** Removes the groups, and the parent when it is left empty. Idempotent. */
+  remove(paths: CgroupPaths): void;
+  /** Whether the kernel's OOM killer killed a process of this group. */
+  oomKilled(paths: CgroupPaths): boolean;
+  stats(paths: CgroupPaths): CgroupStats;
+}

@@ -1,0 +1,84 @@
+// Built-in plugin "mydocker:cgroups": one cgroup per container, named after its ID, below a parent
+// of mydocker's own ("mydocker", or $MYDOCKER_CGROUP_PARENT when this process starts), with the
+// limits of -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, --pids-limit.
+//   checkOptions   refuses bad limits before anything exists
+//   applyCgroups   creates the groups and moves PID 1 in while it still waits for "go", so the
+//                  limits hold from the user's command's first instruction
+//   enterNamespace puts each `exec`'d process in the same groups
+//   releaseCgroups notes whether the OOM killer struck, then removes the groups
+// The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
+import * as fs from 'node:fs';
+import { definePlugin } from '../hooks/index.js';
+import type { CgroupDriver, CgroupPaths } from './cgroup-driver.js';
+import { detectLayout } from './cgroup-layout.js';
+import { parseLimits, parseList, type HostResources } from './cgroup-limits.js';
+import { CgroupV1 } from './cgroup-v1.js';
+import { CgroupV2 } from './cgroup-v2.js';
+
+export const CGROUPS_PLUGIN = 'mydocker:cgroups';
+
+export interface CgroupState {
+  layout: string;
+  paths: CgroupPaths;
+  oomKilled?: boolean;
+}
+
+let cachedDriver: { driver: CgroupDriver; layout: string } | undefined;
+
+/** The driver for this host's layout (detected on first use). */
+export function hostCgroups(mountinfo = '/proc/self/mountinfo'): { driver: CgroupDriver; layout: string } {
+  if (cachedDriver) return cachedDriver;
+  const layout = detectLayout(fs.readFileSync(mountinfo, 'utf8'));
+  const driver = layout.kind === 'v2' ? new CgroupV2(layout.root) : new CgroupV1(layout.controllers);
+  cachedDriver = { driver, layout: layout.kind };
+  return cachedDriver;
+}
+
+export function hostResources(): HostResources {
+  const read = (file: string, fallback: string): number[] => {
+    try {
+      return parseList(fs.readFileSync(file, 'utf8').trim()) ?? parseList(fallback)!;
+    } catch {
+      return parseList(fallback)!;
+    }
+  };
+  return { cpus: read('/sys/devices/system/cpu/online', '0'), mems: read('/sys/devices/system/node/online', '0') };
+}
+
+export default definePlugin({
+  name: CGROUPS_PLUGIN,
+  apply(api) {
+    const parent = process.env.MYDOCKER_CGROUP_PARENT || 'mydocker';
+    api.hooks.checkOptions.tap(CGROUPS_PLUGIN, (ctx) => {
+      parseLimits(ctx.options, hostResources());
+    });
+    api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const limits = parseLimits(ctx.container.options, hostResources());
+      const { driver, layout } = hostCgroups();
+      const paths = driver.paths(parent, ctx.container.id);
+      // Saved before anything is created: a failure half-way is undone from this by releaseCgroups.
+      Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
+      driver.create(paths, limits);
+      driver.addProcess(paths, ctx.pid);
+    });
+    // Before the exec plugin joins the container's mount namespace (stage -10): the host's
+    // /sys/fs/cgroup is out of reach in there, so the cgroup.procs files are opened now and the
+    // new process's pid is written through the descriptors once it exists.
+    api.hooks.enterNamespace.tap({ name: CGROUPS_PLUGIN, stage: -10 }, (ctx) => {
+      const paths = ctx.state.paths as CgroupPaths | undefined;
+      if (!paths) return;
+      const fds: number[] = [];
+      ctx.onLeave(() => fds.forEach((fd) => fs.closeSync(fd)));
+      for (const file of hostCgroups().driver.procsFiles(paths)) fds.push(fs.openSync(file, 'w'));
+      ctx.onSpawn((pid) => fds.forEach((fd) => fs.writeSync(fd, String(pid))));
+    });
+    api.hooks.releaseCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const paths = ctx.state.paths as CgroupPaths | undefined;
+      if (!paths) return;
+      const { driver } = hostCgroups();
+      if (driver.oomKilled(paths)) ctx.state.oomKilled = true;
+      driver.remove(paths);
+      delete ctx.state.paths;
+    });
+  },
+});

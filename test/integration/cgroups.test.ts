@@ -1,0 +1,121 @@
+// Resource limits against the real cgroups of this host (v1, v2 or hybrid), with real containers.
+import { describe, test, type TestContext } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { World, integrationSkipReason, waitFor } from '../support/world.js';
+import { SHIM_PATH } from '../support/shim.js';
+
+const skip = integrationSkipReason() ?? (fs.existsSync(SHIM_PATH) ? false : 'the shim is not built (no C compiler)');
+
+function world(t: TestContext, label: string): World {
+  const w = new World(label);
+  t.after(() => w.cleanup());
+  assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
+  return w;
+}
+
+/** The container's cgroup directories, as the cgroups plugin saved them. */
+function groups(w: World, name: string): Record<string, string> {
+  const [info] = JSON.parse(w.run(['inspect', name]).stdout);
+  return info.PluginState['mydocker:cgroups'].paths;
+}
+
+/** A control file of the container, wherever this layout keeps it (v1 controller dir or v2). */
+function control(paths: Record<string, string>, v1: [string, string], v2: string): string {
+  const dir = paths.unified ?? paths[v1[0]]!;
+  return fs.readFileSync(path.join(dir, paths.unified ? v2 : v1[1]), 'utf8').trim();
+}
+
+describe('cgroups', { skip }, () => {
+  test('the limit files hold the values asked for; exec joins the group; all is removed at the end', async (t) => {
+    const w = world(t, 'limits');
+    const run = w.run(['run', '-d', '--name', 'limited', '-m', '32m', '--cpus', '0.5', '--cpu-shares', '512', '--cpuset-cpus', '0', '--pids-limit', '20', 'busybox', 'sleep', '1000']);
+    assert.equal(run.status, 0, run.stderr);
+    const paths = groups(w, 'limited');
+    for (const dir of Object.values(paths)) assert.ok(path.basename(dir) === run.stdout.trim() && dir.includes(w.cgroupParent), dir);
+    assert.equal(control(paths, ['memory', 'memory.limit_in_bytes'], 'memory.max'), String(32 * 1024 * 1024));
+    if (paths.unified) {
+      assert.equal(control(paths, ['cpu', ''], 'cpu.max'), '50000 100000');
+      assert.equal(control(paths, ['cpu', ''], 'cpu.weight'), '59');
+    } else {
+      assert.equal(control(paths, ['cpu', 'cpu.cfs_quota_us'], ''), '50000');
+      assert.equal(control(paths, ['cpu', 'cpu.cfs_period_us'], ''), '100000');
+      assert.equal(control(paths, ['cpu', 'cpu.shares'], ''), '512');
+    }
+    assert.equal(control(paths, ['cpuset', 'cpuset.cpus'], 'cpuset.cpus'), '0');
+    assert.equal(control(paths, ['pids', 'pids.max'], 'pids.max'), '20');
+
+    const pid = w.record(run.stdout.trim()).state.pid!;
+    const own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    assert.ok(own.includes(`/${w.cgroupParent}/`), own);
+    const exec = w.run(['exec', 'limited', 'cat', '/proc/self/cgroup']);
+    assert.equal(exec.status, 0, exec.stderr);
+    assert.ok(exec.stdout.includes(`/${w.cgroupParent}/${run.stdout.trim()}`), exec.stdout);
+
+    assert.equal(w.run(['rm', '-f', 'limited']).status, 0);
+    await waitFor(() => w.cgroups().length === 0, 'the cgroups to be removed');
+  });
+
+  test('a memory hog under -m 32m is OOM-killed: 137, and inspect says so', (t) => {
+    const w = world(t, 'oom');
+    const r = w.run(['run', '--name', 'hog', '-m', '32m', '--memory-swap', '32m', 'busybox', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']);
+    assert.equal(r.status, 137, r.stderr);
+    const [info] = JSON.parse(w.run(['inspect', 'hog']).stdout);
+    assert.equal(info.State.OOMKilled, true);
+    assert.equal(info.State.ExitCode, 137);
+    assert.deepEqual(w.cgroups(), [], 'the groups are removed when the container ends');
+  });
+
+  test('a busy loop under --cpus 0.5 is throttled, as the cgroup\'s own statistics show', async (t) => {
+    const w = world(t, 'cpu');
+    assert.equal(w.run(['run', '-d', '--name', 'spin', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']).status, 0);
+    const paths = groups(w, 'spin');
+    const throttled = (): number => {
+      const stat = control(paths, ['cpu', 'cpu.stat'], 'cpu.stat');
+      return Number(/nr_throttled (\d+)/.exec(stat)?.[1] ?? 0);
+    };
+    await waitFor(() => throttled() >= 5, 'the CFS quota to throttle the loop');
+    // stats reads the same group: about half a CPU (never much more), one process.
+    const stats = w.run(['stats', '--no-stream', 'spin']);
+    assert.equal(stats.status, 0, stats.stderr);
+    const [header, row] = stats.stdout.trim().split('\n');
+    assert.match(header!, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+PIDS$/);
+    const cells = row!.split(/\s{2,}/);
+    assert.equal(cells[1], 'spin');
+    assert.ok(Number.parseFloat(cells[2]!) <= 75, `CPU ${cells[2]} under --cpus 0.5`);
+    assert.match(cells[3]!, /B \/ unlimited$/);
+    assert.equal(cells[5], '1');
+    assert.equal(w.run(['rm', '-f', 'spin']).status, 0);
+  });
+
+  test('a fork loop stops at --pids-limit', (t) => {
+    const w = world(t, 'pids');
+    // Each `sleep &` is one more process; the shell (PID 1) is one too.
+    const r = w.run(['run', '--rm', '--pids-limit', '10', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); sleep 1000 & echo $i; done; echo all']);
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout, /all/);
+    const started = Math.max(...r.stdout.trim().split('\n').map(Number));
+    assert.ok(started <= 9, `${started} sleeps started`);
+    assert.match(r.stderr, /fork/i);
+    assert.deepEqual(w.cgroups(), []);
+  });
+
+  for (const [flags, message] of [
+    [['-m', '10x'], /--memory 10x/],
+    [['--cpus', '-1'], /--cpus -1/],
+    [['--cpuset-cpus', '99'], /requested 99/],
+    [['--pids-limit', 'abc'], /--pids-limit abc/],
+    [['--memory-swap', '1g'], /needs --memory/],
+  ] as const) {
+    test(`invalid ${flags.join(' ')} is refused with 125 before anything is created`, (t) => {
+      const w = world(t, 'invalid');
+      const r = w.run(['run', '--rm', ...flags, 'busybox', 'true']);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, message);
+      assert.deepEqual(w.containerIds(), []);
+      assert.deepEqual(w.cgroups(), []);
+      assert.deepEqual(w.mounts(), []);
+    });
+  }
+});
