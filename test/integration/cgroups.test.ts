@@ -1,19 +1,12 @@
 // Resource limits against the real cgroups of this host (v1, v2 or hybrid), with real containers.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { World, integrationSkipReason, waitFor } from '../support/world.js';
-import { SHIM_PATH } from '../support/shim.js';
+import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
 
-const skip = integrationSkipReason() ?? (fs.existsSync(SHIM_PATH) ? false : 'the shim is not built (no C compiler)');
+const skip = integrationSkipReason() ?? shimSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
-  return w;
-}
 
 /** The container's cgroup directories, as the cgroups plugin saved them. */
 function groups(w: World, name: string): Record<string, string> {
@@ -29,7 +22,7 @@ function control(paths: Record<string, string>, v1: [string, string], v2: string
 
 describe('cgroups', { skip }, () => {
   test('the limit files hold the values asked for; exec joins the group; all is removed at the end', async (t) => {
-    const w = world(t, 'limits');
+    const w = worldFor(t, 'limits', { image: true });
     const run = w.run(['run', '-d', '--name', 'limited', '-m', '32m', '--cpus', '0.5', '--cpu-shares', '512', '--cpuset-cpus', '0', '--pids-limit', '20', 'busybox', 'sleep', '1000']);
     assert.equal(run.status, 0, run.stderr);
     const paths = groups(w, 'limited');
@@ -58,7 +51,7 @@ describe('cgroups', { skip }, () => {
   });
 
   test('a memory hog under -m 32m is OOM-killed: 137, and inspect says so', (t) => {
-    const w = world(t, 'oom');
+    const w = worldFor(t, 'oom', { image: true });
     const r = w.run(['run', '--name', 'hog', '-m', '32m', '--memory-swap', '32m', 'busybox', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']);
     assert.equal(r.status, 137, r.stderr);
     const [info] = JSON.parse(w.run(['inspect', 'hog']).stdout);
@@ -68,7 +61,7 @@ describe('cgroups', { skip }, () => {
   });
 
   test('a busy loop under --cpus 0.5 is throttled, as the cgroup\'s own statistics show', async (t) => {
-    const w = world(t, 'cpu');
+    const w = worldFor(t, 'cpu', { image: true });
     assert.equal(w.run(['run', '-d', '--name', 'spin', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']).status, 0);
     const paths = groups(w, 'spin');
     const throttled = (): number => {
@@ -90,7 +83,7 @@ describe('cgroups', { skip }, () => {
   });
 
   test('a fork loop stops at --pids-limit', (t) => {
-    const w = world(t, 'pids');
+    const w = worldFor(t, 'pids', { image: true });
     // Each `sleep &` is one more process; the shell (PID 1) is one too.
     const r = w.run(['run', '--rm', '--pids-limit', '10', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); sleep 1000 & echo $i; done; echo all']);
     assert.notEqual(r.status, 0);
@@ -109,7 +102,7 @@ describe('cgroups', { skip }, () => {
     [['--memory-swap', '1g'], /needs --memory/],
   ] as const) {
     test(`invalid ${flags.join(' ')} is refused with 125 before anything is created`, (t) => {
-      const w = world(t, 'invalid');
+      const w = worldFor(t, 'invalid', { image: true });
       const r = w.run(['run', '--rm', ...flags, 'busybox', 'true']);
       assert.equal(r.status, 125);
       assert.match(r.stderr, message);

@@ -1,18 +1,11 @@
 // Detached containers: run -d, the shim that stays behind, logs, status, start and restart.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { World, integrationSkipReason, waitFor } from '../support/world.js';
-import { SHIM_PATH } from '../support/shim.js';
+import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
 
-const skip = integrationSkipReason() ?? (fs.existsSync(SHIM_PATH) ? false : 'the shim is not built (no C compiler)');
+const skip = integrationSkipReason() ?? shimSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
-  return w;
-}
 
 function status(w: World, name: string): string {
   return w.run(['ps', '-a']).stdout.split('\n').find((l) => l.trimEnd().endsWith(` ${name}`)) ?? '';
@@ -20,7 +13,7 @@ function status(w: World, name: string): string {
 
 describe('detached containers', { skip }, () => {
   test('run -d prints the ID once running, logs both streams with timestamps, ends as Exited (3)', async (t) => {
-    const w = world(t, 'detach');
+    const w = worldFor(t, 'detach', { image: true });
     const r = w.run(['run', '-d', '--name', 'bg', 'busybox', 'sh', '-c', 'echo out-1; echo err-1 >&2; read _ </proc/self/stat; echo "out \\"2\\""; sleep 1; exit 3']);
     assert.equal(r.status, 0, r.stderr);
     const id = r.stdout.trim();
@@ -59,7 +52,7 @@ describe('detached containers', { skip }, () => {
   });
 
   test('no Node process stays behind a detached container, only the small shim', async (t) => {
-    const w = world(t, 'shim');
+    const w = worldFor(t, 'shim', { image: true });
     const id = w.run(['run', '-d', '--name', 'quiet', 'busybox', 'sleep', '1000']).stdout.trim();
     const pid = w.record(id).state.pid!;
     const parent = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
@@ -71,7 +64,7 @@ describe('detached containers', { skip }, () => {
   });
 
   test('logs -f follows until the container ends', async (t) => {
-    const w = world(t, 'follow');
+    const w = worldFor(t, 'follow', { image: true });
     assert.equal(w.run(['run', '-d', '--name', 'talker', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo "line $i"; sleep 0.3; done']).status, 0);
     const follow = w.run(['logs', '-f', 'talker'], { timeoutMs: 30_000 });
     assert.equal(follow.status, 0, follow.stderr);
@@ -79,7 +72,7 @@ describe('detached containers', { skip }, () => {
   });
 
   test('run -d --rm removes everything when the command ends', async (t) => {
-    const w = world(t, 'detachrm');
+    const w = worldFor(t, 'detachrm', { image: true });
     assert.equal(w.run(['run', '-d', '--rm', 'busybox', 'true']).status, 0);
     await waitFor(() => w.containerIds().length === 0, 'the container to be removed');
     assert.deepEqual(w.mounts(), []);
@@ -88,7 +81,7 @@ describe('detached containers', { skip }, () => {
   });
 
   test('start runs a stopped container again with its files; restart too', async (t) => {
-    const w = world(t, 'start');
+    const w = worldFor(t, 'start', { image: true });
     assert.equal(w.run(['run', '--name', 'again', 'busybox', 'sh', '-c', 'echo run >> /runs; wc -l < /runs']).stdout, '1\n');
     const attached = w.run(['start', '-a', 'again']);
     assert.equal(attached.status, 0, attached.stderr);

@@ -1,18 +1,13 @@
 // `import` and `images` with real tarballs, including hostile ones built with GNU tar.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { World, integrationSkipReason } from '../support/world.js';
+import { worldFor, integrationSkipReason } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  return w;
-}
 
 /** A minimal rootfs: static busybox plus sh and cat links. */
 function rootfsDir(parent: string): string {
@@ -28,7 +23,7 @@ function rootfsDir(parent: string): string {
 
 describe('images', { skip }, () => {
   test('import a gzip rootfs tarball, list it, run it', (t) => {
-    const w = world(t, 'import');
+    const w = worldFor(t, 'import');
     const dir = rootfsDir(w.root);
     const tarball = path.join(w.root, 'rootfs.tar.gz');
     execFileSync('tar', ['-C', dir, '-czf', tarball, '.']);
@@ -44,7 +39,7 @@ describe('images', { skip }, () => {
   });
 
   test('a hostile tarball writes nothing outside the store', (t) => {
-    const w = world(t, 'hostile');
+    const w = worldFor(t, 'hostile');
     const sentinel = path.join(w.root, 'sentinel');
     fs.mkdirSync(sentinel);
     const src = path.join(w.root, 'src');
@@ -77,7 +72,7 @@ describe('images', { skip }, () => {
   });
 
   test('import of a missing file or a bad name is refused with 125', (t) => {
-    const w = world(t, 'badimport');
+    const w = worldFor(t, 'badimport');
     assert.equal(w.run(['import', path.join(w.root, 'nope.tar'), 'x']).status, 125);
     const dir = rootfsDir(w.root);
     const tarball = path.join(w.root, 'ok.tar');

@@ -5,16 +5,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { World, integrationSkipReason, waitFor } from '../support/world.js';
+import { World, worldFor, integrationSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0); // the image, built once
-  return w;
-}
 
 /** Starts `mydocker run` in the background and waits until its container is running. */
 async function running(t: TestContext, w: World, args: string[]): Promise<{ child: ChildProcess; exit: Promise<number | null> }> {
@@ -28,7 +22,7 @@ async function running(t: TestContext, w: World, args: string[]): Promise<{ chil
 
 describe('lifecycle', { skip }, () => {
   test('exec sees the container\'s root, hostname, processes and environment', async (t) => {
-    const w = world(t, 'exec');
+    const w = worldFor(t, 'exec', { image: true });
     await running(t, w, ['--name', 'ex', '-h', 'exhost', '-e', 'FROM_RUN=1', 'busybox', 'sh', '-c', 'echo by-pid1 > /marker; exec sleep 1000']);
     const r = w.run(['exec', '-e', 'EXTRA=2', 'ex', 'sh', '-c', 'hostname; cat /marker; echo "$FROM_RUN $EXTRA"; ps -o pid,comm']);
     assert.equal(r.status, 0, r.stderr);
@@ -43,7 +37,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('exec returns the command\'s exit code, 126 and 127', async (t) => {
-    const w = world(t, 'execcodes');
+    const w = worldFor(t, 'execcodes', { image: true });
     await running(t, w, ['--name', 'codes', 'busybox', 'sleep', '1000']);
     assert.equal(w.run(['exec', 'codes', 'sh', '-c', 'exit 9']).status, 9);
     const missing = w.run(['exec', 'codes', 'no-such-thing']);
@@ -53,7 +47,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('exec into a stopped container is refused with 125 and runs nothing on the host', (t) => {
-    const w = world(t, 'execstopped');
+    const w = worldFor(t, 'execstopped', { image: true });
     assert.equal(w.run(['run', '--name', 'gone', 'busybox', 'true']).status, 0);
     const marker = path.join(w.root, 'host-marker');
     const r = w.run(['exec', 'gone', 'touch', marker]);
@@ -63,7 +57,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('stop ends a PID 1 that ignores SIGTERM with SIGKILL after the timeout; stopping again is fine', async (t) => {
-    const w = world(t, 'stop');
+    const w = worldFor(t, 'stop', { image: true });
     const { exit } = await running(t, w, ['--name', 'stubborn', 'busybox', 'sleep', '1000']);
     const stop = w.run(['stop', '-t', '1', 'stubborn']);
     assert.equal(stop.status, 0, stop.stderr);
@@ -76,14 +70,14 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('stop lets a PID 1 that handles SIGTERM exit on its own', async (t) => {
-    const w = world(t, 'stopterm');
+    const w = worldFor(t, 'stopterm', { image: true });
     const { exit } = await running(t, w, ['--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done']);
     assert.equal(w.run(['stop', 'polite']).status, 0);
     assert.equal(await exit, 0);
   });
 
   test('kill sends the given signal; killing a stopped container is an error', async (t) => {
-    const w = world(t, 'kill');
+    const w = worldFor(t, 'kill', { image: true });
     const { exit } = await running(t, w, ['--name', 'target', 'busybox', 'sh', '-c', 'trap "exit 3" USR1; while :; do sleep 1; done']);
     assert.equal(w.run(['kill', '-s', 'USR1', 'target']).status, 0);
     assert.equal(await exit, 3);
@@ -93,7 +87,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('inspect shows config, state, paths and plugin state; unknown names exit 1', async (t) => {
-    const w = world(t, 'inspect');
+    const w = worldFor(t, 'inspect', { image: true });
     await running(t, w, ['--name', 'seen', '-e', 'A=b', '-w', '/srv', 'busybox', 'sleep', '1000']);
     const [info] = JSON.parse(w.run(['inspect', 'seen']).stdout);
     assert.match(info.Id, /^[0-9a-f]{64}$/);
@@ -111,7 +105,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('rm refuses a running container; rm -f kills and removes it', async (t) => {
-    const w = world(t, 'rmrunning');
+    const w = worldFor(t, 'rmrunning', { image: true });
     const { exit } = await running(t, w, ['--name', 'busy', 'busybox', 'sleep', '1000']);
     const refused = w.run(['rm', 'busy']);
     assert.equal(refused.status, 1);
@@ -125,7 +119,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('concurrent rm and stop of the same container leave one clean removal', async (t) => {
-    const w = world(t, 'race');
+    const w = worldFor(t, 'race', { image: true });
     await running(t, w, ['--name', 'contested', 'busybox', 'sleep', '1000']);
     const results = await Promise.all(
       ['rm -f', 'rm -f', 'stop', 'rm -f'].map(
@@ -145,7 +139,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('prune removes every stopped container and keeps running ones', async (t) => {
-    const w = world(t, 'prune');
+    const w = worldFor(t, 'prune', { image: true });
     assert.equal(w.run(['run', '--name', 'old1', 'busybox', 'true']).status, 0);
     assert.equal(w.run(['run', '--name', 'old2', 'busybox', 'false']).status, 1);
     await running(t, w, ['--name', 'alive', 'busybox', 'sleep', '1000']);
@@ -157,7 +151,7 @@ describe('lifecycle', { skip }, () => {
   });
 
   test('a run killed half-way is cleaned up entirely by rm -f', async (t) => {
-    const w = world(t, 'crash');
+    const w = worldFor(t, 'crash', { image: true });
     const marker = path.join(w.root, 'in-setup');
     const plugin = path.join(w.root, 'stall.mjs');
     // Stalls in applyCgroups: the rootfs is mounted and the first process exists, waiting.

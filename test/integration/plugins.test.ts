@@ -1,10 +1,10 @@
 // Users' plugins with real containers: a .ts plugin's hooks see the documented context, its state
 // reaches its teardown in another process, and a throwing plugin costs 125 and leaves nothing.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { World, integrationSkipReason } from '../support/world.js';
+import { worldFor, integrationSkipReason } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
@@ -15,11 +15,6 @@ interface Call {
   facts: Record<string, unknown>;
 }
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  return w;
-}
 
 /** A TypeScript plugin (interfaces, annotations: it must go through tsx) that logs every hook. */
 function recorderPlugin(dir: string, log: string): string {
@@ -71,7 +66,7 @@ function calls(log: string): Call[] {
 
 describe('plugins', { skip }, () => {
   test('a .ts plugin gets every hook with the documented context, and its state reaches rm', (t) => {
-    const w = world(t, 'plugin');
+    const w = worldFor(t, 'plugin');
     const log = path.join(w.root, 'calls.jsonl');
     const plugin = recorderPlugin(w.root, log);
     const r = w.run(['run', '--plugin', plugin, '--name', 'rec', 'busybox', 'echo', 'hi']);
@@ -98,7 +93,7 @@ describe('plugins', { skip }, () => {
   });
 
   test('plugins listed in <root>/config.json are loaded for every run', (t) => {
-    const w = world(t, 'config');
+    const w = worldFor(t, 'config');
     const log = path.join(w.root, 'calls.jsonl');
     recorderPlugin(w.root, log);
     fs.writeFileSync(path.join(w.root, 'config.json'), JSON.stringify({ plugins: ['./recorder.ts'] }));
@@ -109,7 +104,7 @@ describe('plugins', { skip }, () => {
 
   for (const hook of ['prepareRootfs', 'applyCgroups', 'setupNetwork']) {
     test(`a plugin throwing in ${hook} gives 125, names itself and the hook, and leaves nothing`, (t) => {
-      const w = world(t, `throw-${hook}`);
+      const w = worldFor(t, `throw-${hook}`);
       assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
       const pidFile = path.join(w.root, 'pid');
       const file = path.join(w.root, 'thrower.mjs');
@@ -141,7 +136,7 @@ export default {
   }
 
   test('a plugin file that exports no plugin is refused with 125', (t) => {
-    const w = world(t, 'badplugin');
+    const w = worldFor(t, 'badplugin');
     const file = path.join(w.root, 'empty.mjs');
     fs.writeFileSync(file, 'export const x = 1;\n');
     const r = w.run(['run', '--rm', '--plugin', file, 'busybox', 'true']);

@@ -1,21 +1,16 @@
 // `mydocker run` with real containers: namespaces, root filesystem, exit codes, arguments, env.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { World, hostMountPoints, integrationSkipReason, waitFor } from '../support/world.js';
+import { worldFor, hostMountPoints, integrationSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  return w;
-}
 
 describe('run', { skip }, () => {
   test('the command is PID 1 and sees only its own processes', (t) => {
-    const w = world(t, 'pid1');
+    const w = worldFor(t, 'pid1');
     const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', 'echo "pid=$$"; ps -o pid,comm | tail -n +2 | wc -l']);
     assert.equal(r.status, 0, r.stderr);
     const [pidLine, count] = r.stdout.trim().split('\n');
@@ -25,7 +20,7 @@ describe('run', { skip }, () => {
   });
 
   test('hostname is the container\'s own: given with -h, else its short ID', (t) => {
-    const w = world(t, 'hostname');
+    const w = worldFor(t, 'hostname');
     const given = w.run(['run', '--rm', '-h', 'box1', 'busybox', 'hostname']);
     assert.equal(given.stdout.trim(), 'box1', given.stderr);
     const byDefault = w.run(['run', '--name', 'h2', 'busybox', 'hostname']);
@@ -35,7 +30,7 @@ describe('run', { skip }, () => {
   });
 
   test('the host mount table is the same after a run as before', (t) => {
-    const w = world(t, 'mounts');
+    const w = worldFor(t, 'mounts');
     assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0); // builds the image first
     const before = hostMountPoints().sort();
     const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', 'mkdir -p /m && mount -t tmpfs none /m && grep -c . /proc/mounts']);
@@ -44,7 +39,7 @@ describe('run', { skip }, () => {
   });
 
   test('/proc, /dev and /sys are the container\'s own', (t) => {
-    const w = world(t, 'fs');
+    const w = worldFor(t, 'fs');
     const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', 'ls /dev; cat /proc/1/cmdline | tr "\\0" " "; echo; touch /sys/x 2>&1; grep " /dev/pts " /proc/mounts']);
     assert.equal(r.status, 0, r.stderr);
     for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts', 'shm']) assert.match(r.stdout, new RegExp(`^${dev}$`, 'm'));
@@ -55,7 +50,7 @@ describe('run', { skip }, () => {
   });
 
   test('copy-on-write: neither the image nor another container sees a container\'s writes', (t) => {
-    const w = world(t, 'cow');
+    const w = worldFor(t, 'cow');
     const a = w.run(['run', '--name', 'ca', 'busybox', 'sh', '-c', 'echo mine > /etc/a-file; rm /etc/passwd']);
     assert.equal(a.status, 0, a.stderr);
     const b = w.run(['run', '--name', 'cb', 'busybox', 'sh', '-c', 'cat /etc/a-file 2>&1; cat /etc/passwd | head -1']);
@@ -72,7 +67,7 @@ describe('run', { skip }, () => {
   });
 
   test('exit codes: the command\'s own, 126, 127, 125', (t) => {
-    const w = world(t, 'codes');
+    const w = worldFor(t, 'codes');
     assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
     assert.equal(w.run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 7']).status, 7);
     const notFound = w.run(['run', '--rm', 'busybox', 'no-such-command']);
@@ -91,7 +86,7 @@ describe('run', { skip }, () => {
   });
 
   test('exit code 137 when PID 1 is killed by SIGKILL', async (t) => {
-    const w = world(t, 'kill');
+    const w = worldFor(t, 'kill');
     assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
     const child = w.start(['run', '--rm', 'busybox', 'sleep', '1000']);
     t.after(() => child.kill('SIGKILL'));
@@ -108,7 +103,7 @@ describe('run', { skip }, () => {
   });
 
   test('signals sent to mydocker reach PID 1 (sig-proxy)', async (t) => {
-    const w = world(t, 'signals');
+    const w = worldFor(t, 'signals');
     assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
     const child = w.start(['run', '--rm', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 1; done']);
     t.after(() => child.kill('SIGKILL'));
@@ -119,7 +114,7 @@ describe('run', { skip }, () => {
   });
 
   test('arguments reach PID 1 unchanged', (t) => {
-    const w = world(t, 'args');
+    const w = worldFor(t, 'args');
     const args = ['a  b', '"quoted"', "it's", '', '$HOME', '*', 'tab\there', '-l'];
     const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', 'for a in "$@"; do printf "[%s]" "$a"; done', 'sh', ...args]);
     assert.equal(r.status, 0, r.stderr);
@@ -129,7 +124,7 @@ describe('run', { skip }, () => {
   });
 
   test('the environment is the image\'s plus the user\'s, never the host\'s', (t) => {
-    const w = world(t, 'env');
+    const w = worldFor(t, 'env');
     const envFile = path.join(w.root, 'env.list');
     fs.writeFileSync(envFile, '# comment\nFROM_FILE=yes\n\nOVERRIDE=file\n');
     const r = w.run(['run', '--rm', '-e', 'GREETING=hello world', '--env-file', envFile, '-e', 'OVERRIDE=flag', '-e', 'PICKED', '-h', 'envbox', 'busybox', 'env'], {
@@ -149,20 +144,20 @@ describe('run', { skip }, () => {
   });
 
   test('-w creates and enters the working directory', (t) => {
-    const w = world(t, 'workdir');
+    const w = worldFor(t, 'workdir');
     const r = w.run(['run', '--rm', '-w', '/srv/app', 'busybox', 'pwd']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '/srv/app');
   });
 
   test('stdin is passed through with -i and closed without it', (t) => {
-    const w = world(t, 'stdin');
+    const w = worldFor(t, 'stdin');
     assert.equal(w.run(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'hi\n' }).stdout, 'hi\n');
     assert.equal(w.run(['run', '--rm', 'busybox', 'cat'], { input: 'hi\n' }).stdout, '');
   });
 
   test('--rm leaves no mount, directory or state; without it, files stay until rm', (t) => {
-    const w = world(t, 'rm');
+    const w = worldFor(t, 'rm');
     assert.equal(w.run(['run', '--rm', 'busybox', 'sh', '-c', 'echo x > /x']).status, 0);
     assert.deepEqual(w.containerIds(), []);
     assert.deepEqual(w.list('storage/overlay'), []);
@@ -186,7 +181,7 @@ describe('run', { skip }, () => {
   });
 
   test('a taken name is refused with 125 before anything is created', (t) => {
-    const w = world(t, 'names');
+    const w = worldFor(t, 'names');
     assert.equal(w.run(['run', '--name', 'twin', 'busybox', 'true']).status, 0);
     const r = w.run(['run', '--name', 'twin', 'busybox', 'true']);
     assert.equal(r.status, 125);
@@ -196,7 +191,7 @@ describe('run', { skip }, () => {
 
   test('aufs is refused with a clear message where the kernel lacks it', (t) => {
     if (fs.readFileSync('/proc/filesystems', 'utf8').includes('aufs')) return t.skip('this kernel has aufs');
-    const w = world(t, 'aufs');
+    const w = worldFor(t, 'aufs');
     const r = w.run(['run', '--rm', '--storage-driver', 'aufs', 'busybox', 'true']);
     assert.equal(r.status, 125);
     assert.match(r.stderr, /storage driver "aufs" cannot be used: this kernel has no aufs/);

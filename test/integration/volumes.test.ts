@@ -1,21 +1,15 @@
 // Volumes with real containers: bind mounts, :ro, named and anonymous volumes, the `volume`
 // commands, refusals, and that nothing stays mounted. Each test has its own World (state root),
 // removed with everything under it even when the test fails half-way.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { World, integrationSkipReason, waitFor } from '../support/world.js';
-import { SHIM_PATH } from '../support/shim.js';
+import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
-function world(t: TestContext, label: string): World {
-  const w = new World(label);
-  t.after(() => w.cleanup());
-  return w;
-}
 
 function volumeNames(w: World): string[] {
   const r = w.run(['volume', 'ls', '-q']);
@@ -31,7 +25,7 @@ function idOf(w: World, name: string): string {
 
 describe('volumes', { skip }, () => {
   test('a bind mount: the host directory is created, and what is written inside appears on the host', (t) => {
-    const w = world(t, 'vol-bind');
+    const w = worldFor(t, 'vol-bind');
     const missing = path.join(w.root, 'host/not/yet');
     const existing = path.join(w.root, 'existing');
     fs.mkdirSync(existing);
@@ -46,7 +40,7 @@ describe('volumes', { skip }, () => {
   });
 
   test(':ro refuses writes with EROFS and keeps the source\'s nosuid, nodev, noexec', (t) => {
-    const w = world(t, 'vol-ro');
+    const w = worldFor(t, 'vol-ro');
     const host = path.join(w.root, 'host');
     fs.mkdirSync(host);
     fs.writeFileSync(path.join(host, 'f'), 'readable\n');
@@ -69,7 +63,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('a named volume survives rm (even rm -v) and is shared by containers', async (t) => {
-    const w = world(t, 'vol-named');
+    const w = worldFor(t, 'vol-named');
     const write = w.run(['run', '--name', 'writer', '-v', 'shared:/data', 'busybox', 'sh', '-c', 'echo from-writer > /data/f']);
     assert.equal(write.status, 0, write.stderr);
     assert.equal(w.run(['rm', '-v', 'writer']).status, 0);
@@ -95,7 +89,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('anonymous volumes: removed by --rm and rm -v, kept by plain rm and by a restart', (t) => {
-    const w = world(t, 'vol-anon');
+    const w = worldFor(t, 'vol-anon');
     const auto = w.run(['run', '--rm', '-v', '/anon', 'busybox', 'sh', '-c', 'echo x > /anon/f; grep " /anon " /proc/self/mountinfo']);
     assert.equal(auto.status, 0, auto.stderr);
     assert.match(auto.stdout, /\/volumes\/[0-9a-f]{64}\/_data \/anon /, 'the container had an anonymous volume');
@@ -125,8 +119,8 @@ describe('volumes', { skip }, () => {
     assert.deepEqual(w.mounts(), []);
   });
 
-  test('a detached container\'s volumes are released by its shim\'s cleanup, in another process', { skip: fs.existsSync(SHIM_PATH) ? false : 'the shim is not built' }, async (t) => {
-    const w = world(t, 'vol-detached');
+  test('a detached container\'s volumes are released by its shim\'s cleanup, in another process', { skip: shimSkipReason() ?? false }, async (t) => {
+    const w = worldFor(t, 'vol-detached');
     const host = path.join(w.root, 'host');
     const r = w.run(['run', '-d', '--rm', '-v', `${host}:/data`, '-v', '/anon', 'busybox', 'sh', '-c', 'echo detached > /data/f']);
     assert.equal(r.status, 0, r.stderr);
@@ -137,7 +131,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('a target missing from the image is made in the container\'s layer, not the image\'s', (t) => {
-    const w = world(t, 'vol-layer');
+    const w = worldFor(t, 'vol-layer');
     const r = w.run(['run', '--name', 'layered', '-v', 'v1:/new/deep/dir', 'busybox', 'sh', '-c', 'echo in-volume > /new/deep/dir/f']);
     assert.equal(r.status, 0, r.stderr);
     const id = idOf(w, 'layered');
@@ -149,7 +143,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('an image\'s symlinks cannot lead a volume outside the container\'s root', (t) => {
-    const w = world(t, 'vol-links');
+    const w = worldFor(t, 'vol-links');
     const outside = path.join(w.root, 'outside');
     fs.mkdirSync(outside);
     const rootfs = path.join(w.root, 'rootfs');
@@ -172,7 +166,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('bad specs exit 125 before anything exists', (t) => {
-    const w = world(t, 'vol-bad');
+    const w = worldFor(t, 'vol-bad');
     const source = path.join(w.root, 'src');
     const specs = ['foo/bar:/x', '/a:', '/a:/b:xx', '/a:/', `${source}:/b:xx`, `${source}:`, `${source}:relative`, `${source}:/b:ro:x`, `${source}:/`];
     for (const spec of specs) {
@@ -188,7 +182,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('a failure half-way through the volumes undoes the mounts and the anonymous volumes', (t) => {
-    const w = world(t, 'vol-unwind');
+    const w = worldFor(t, 'vol-unwind');
     const one = path.join(w.root, 'one');
     // /etc/passwd is a file in the image: a directory cannot be mounted on it, after two mounts.
     const r = w.run(['run', '--rm', '-v', `${one}:/one`, '-v', '/anon', '-v', 'named:/etc/passwd', 'busybox', 'true']);
@@ -200,7 +194,7 @@ describe('volumes', { skip }, () => {
   });
 
   test('volume create, ls, inspect, rm; rm refuses a volume in use', (t) => {
-    const w = world(t, 'vol-cli');
+    const w = worldFor(t, 'vol-cli');
     const created = w.run(['volume', 'create', 'mine']);
     assert.equal(created.status, 0, created.stderr);
     assert.equal(created.stdout, 'mine\n');

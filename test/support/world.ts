@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -21,6 +23,20 @@ export function integrationSkipReason(): string | null {
   if (!fs.existsSync('/bin/busybox')) return 'busybox-static is not installed (/bin/busybox)';
   if (!fs.readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'the kernel has no overlayfs';
   return null;
+}
+
+/** Why tests of detached containers cannot run here (no shim was built), or null. */
+export function shimSkipReason(): string | null {
+  const shim = path.resolve(path.dirname(CLI), '../../shim/mydocker-shim');
+  return fs.existsSync(shim) ? null : 'the shim is not built (no C compiler)';
+}
+
+/** A world for one test, removed after it whatever happens; `image` builds busybox first. */
+export function worldFor(t: TestContext, label: string, options: { image?: boolean } = {}): World {
+  const w = new World(label);
+  t.after(() => w.cleanup());
+  if (options.image) assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0, 'building the busybox image');
+  return w;
 }
 
 export class World {
