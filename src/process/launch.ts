@@ -9,6 +9,8 @@
 //   -> pivot_root(".", ".") and detach the old root (moves PID 1's root along)
 //   -> create the workdir and find the command, now resolved inside the container's root
 //   -> setns() back into every host namespace and fchdir() back to the saved cwd.
+// Detached (-d), the shim makes the namespaces and the first process; the window then starts by
+// joining them with setns() instead of unshare(), and goes on the same way from the mounts.
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -132,6 +134,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       if (child.pid === undefined) throw new MydockerError(`could not start ${d.shim}`);
       closeChildEnds();
       firstPid = waitForReady(readyRead);
+      kernel.unshare(CLONE.FS); // setns(mnt) refuses a thread sharing its fs_struct with others
       inside = true;
       joinNamespaces(kernel, firstPid);
     } else {
@@ -249,7 +252,6 @@ function waitForReady(fd: number): number {
 function joinNamespaces(kernel: Kernel, pid: number): void {
   const fds = NAMESPACES.map((ns) => ({ fd: fs.openSync(`/proc/${pid}/ns/${ns.file}`, 'r'), nstype: ns.nstype }));
   try {
-    kernel.unshare(CLONE.FS); // setns(mnt) refuses a thread sharing its fs_struct with others
     for (const { fd, nstype } of fds) kernel.setns(fd, nstype);
   } finally {
     for (const { fd } of fds) fs.closeSync(fd);

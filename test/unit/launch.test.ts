@@ -181,6 +181,32 @@ describe('launch', () => {
     assertReturnedToHost(h);
   });
 
+  it('detached: starts the shim first, joins the namespaces of the first process it made, then mounts', (t) => {
+    // The fake first process reports this test process's pid: its /proc/<pid>/ns files exist.
+    const h = harness(t, {
+      ready: `ready ${process.pid}\n`,
+      spec: { detached: { shim: '/opt/shim', log: '/s/log', exitFile: '/s/exit', cleanup: ['/usr/bin/node', 'cli', 'cleanup', 'ID'] } },
+    });
+    const launched = launch(h.spec, h.deps);
+    assert.equal(h.spawns.length, 1);
+    const [spawn] = h.spawns;
+    assert.equal(spawn!.file, '/opt/shim');
+    const sep = spawn!.args.indexOf('--');
+    assert.deepEqual(spawn!.args.slice(0, sep), ['/s/log', '/s/exit', '/usr/bin/node', 'cli', 'cleanup', 'ID']);
+    assert.equal(spawn!.args[sep + 1], '/bin/sh');
+    assert.equal(spawn!.kernelCallsBefore, 0, 'the shim is spawned before any namespace work');
+    const calls = windowCalls(h.kernel);
+    assert.deepEqual(calls[0], { call: 'unshare', args: [CLONE.FS] }, 'joins, never creates, namespaces');
+    assert.deepEqual(
+      calls.slice(1, 6).map((c) => [c.call, c.args[1]]),
+      [CLONE.NEWIPC, CLONE.NEWUTS, CLONE.NEWNET, CLONE.NEWPID, CLONE.NEWNS].map((ns) => ['setns', ns]),
+    );
+    assert.deepEqual(calls[6], { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] });
+    assert.ok(calls.some((c) => c.call === 'pivotRoot'));
+    assert.equal(launched.pid, process.pid, 'the pid is the first process\'s, not the shim\'s');
+    assertReturnedToHost(h);
+  });
+
   it('spawns the first process after /sys and mounts /proc from a child before pivot_root', (t) => {
     const h = harness(t);
     launch(h.spec, h.deps);
