@@ -88,6 +88,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(imp, () => import('./commands/import.js'));
 
   on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+  on(cli.command('tag <source> <target>', 'Give an image another name'), () => import('./commands/tag.js'));
+  on(cli.command('rmi [...images]', 'Remove images (refused while a container uses one)').option('-f, --force', 'Remove the names even so'), () => import('./commands/rmi.js'));
+  on(cli.command('history <image>', 'Show how an image\'s layers were made'), () => import('./commands/history.js'));
+  on(
+    cli.command('export <container>', 'Write a container\'s filesystem as a tar archive (to stdout)').option('-o, --output <file>', 'Write to a file', { type: [String] }),
+    () => import('./commands/export.js'),
+  );
 
   // cac matches one-word commands: the action (create, ls, rm, inspect) is dispatched by the module.
   const volume = cli

@@ -31,7 +31,7 @@ export async function buildBusyboxImage(root: StateRoot, images: ImageStore, bus
     const entries = fs.readdirSync(staging);
     // Fixed mtimes and portable headers: the same busybox always gives the same layer digest.
     const stream = tar.create({ cwd: staging, portable: true, mtime: new Date(0) }, entries);
-    return await images.importTar(stream as unknown as NodeJS.ReadableStream as never, false, BUSYBOX_IMAGE, BUSYBOX_CONFIG);
+    return await images.importTar(stream as unknown as NodeJS.ReadableStream as never, false, BUSYBOX_IMAGE, BUSYBOX_CONFIG, `mydocker: busybox from ${busybox}`);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -27,6 +27,14 @@ export interface ImageRecord {
   /** Layer digests, bottom layer first. */
   layers: string[];
   config: ImageConfig;
+  /** How each layer was made, bottom first (`history`). */
+  history?: Array<{ created: string; createdBy: string; size: number }>;
+}
+
+export interface RemovedImage {
+  untagged: string[];
+  /** The image ID, when the image itself was deleted (no tag and no container left on it). */
+  deleted: string | null;
 }
 
 export interface ImageSummary {
@@ -100,7 +108,7 @@ export class ImageStore {
    * a temporary directory and only renamed into place once complete, so a failed import leaves
    * nothing behind.
    */
-  async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig): Promise<ImageRecord> {
+  async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig, createdBy = 'import'): Promise<ImageRecord> {
     const fullRef = normalizeRef(ref);
     const { extractLayer } = await import('./extract-layer.js');
     const { createHash } = await import('node:crypto'); // only imports hash: not on run's path
@@ -115,7 +123,8 @@ export class ImageStore {
 
       const body = { layers: [layer.digest], config };
       const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
-      const image: ImageRecord = { id, created: new Date().toISOString(), size: layer.size, ...body };
+      const created = new Date().toISOString();
+      const image: ImageRecord = { id, created, size: layer.size, ...body, history: [{ created, createdBy, size: layer.size }] };
       const imageFile = path.join(this.root.images, `${id.slice(7)}.json`);
       if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, image);
       this.tag(fullRef, id);
@@ -124,6 +133,64 @@ export class ImageStore {
       fs.rmSync(staging, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Gives the image `source` names another name (`tag`); an existing name moves to it. */
+  tagImage(source: string, target: string): ImageRecord {
+    const image = this.find(source);
+    if (!image) throw new MydockerError(`no such image: ${source}`, { exitCode: 1 });
+    this.tag(normalizeRef(target), image.id);
+    return image;
+  }
+
+  /**
+   * `rmi`: removes one name of an image; the image itself (and its layers that no other image
+   * has) goes with its last name. `usedBy` are the containers made from it: they make a removal
+   * fail, or with `force` keep the image (nameless) while the names go.
+   */
+  remove(ref: string, options: { force: boolean; usedBy: string[] }): RemovedImage {
+    const image = this.find(ref);
+    if (!image) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
+    const repos = this.repositories();
+    const names = Object.keys(repos).filter((name) => repos[name] === image.id);
+    const byName = ref.includes(':') || /[^0-9a-f]/.test(ref.replace(/^sha256:/, '')) ? normalizeRef(ref) : null;
+    // One name of several: only that name goes (Docker's "Untagged").
+    if (byName !== null && names.includes(byName) && names.length > 1) {
+      delete repos[byName];
+      writeJsonAtomic(this.repositoriesFile, repos);
+      return { untagged: [byName], deleted: null };
+    }
+    if (options.usedBy.length > 0 && !options.force) {
+      throw new MydockerError(`unable to remove image ${ref}: container ${options.usedBy[0]} is using it`, {
+        exitCode: 1,
+        hint: 'remove the container first, or use rmi -f (the image stays, nameless, while containers use it)',
+      });
+    }
+    for (const name of names) delete repos[name];
+    writeJsonAtomic(this.repositoriesFile, repos);
+    if (options.usedBy.length > 0) return { untagged: names, deleted: null };
+    fs.rmSync(path.join(this.root.images, `${image.id.slice(7)}.json`), { force: true });
+    const stillUsed = new Set(this.allImages().flatMap((other) => other.layers));
+    for (const layer of image.layers) {
+      if (!stillUsed.has(layer)) fs.rmSync(path.dirname(this.layerDir(layer)), { recursive: true, force: true });
+    }
+    return { untagged: names, deleted: image.id };
+  }
+
+  private allImages(): ImageRecord[] {
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(this.root.images).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
+    } catch {
+      return [];
+    }
+    return files.flatMap((f) => {
+      try {
+        return [readJson<ImageRecord>(path.join(this.root.images, f))];
+      } catch {
+        return [];
+      }
+    });
   }
 
   private tag(ref: string, id: string): void {

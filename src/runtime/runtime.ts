@@ -10,7 +10,7 @@ import { ContainerStore } from '../container/store.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus, type ContainerStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
-import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary } from '../image/store.js';
+import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary, type RemovedImage } from '../image/store.js';
 import { libcKernel } from '../kernel/libc.js';
 import type { LaunchDeps, StdioTarget } from '../process/launch.js';
 import { StateRoot, resolveRoot } from '../state-root.js';
@@ -276,7 +276,44 @@ export class Runtime {
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
     const { isGzipFile } = await import('../image/gzip.js');
     const gzip = isGzipFile(file);
-    return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config);
+    return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config, `import ${path.basename(file)}`);
+  }
+
+  /** `tag SOURCE TARGET`. */
+  tagImage(source: string, target: string): ImageRecord {
+    return this.images.tagImage(source, target);
+  }
+
+  /** `rmi [-f] IMAGE`: refused while a container uses the image, unless `force`. */
+  removeImage(ref: string, options: { force?: boolean } = {}): RemovedImage {
+    const image = this.images.find(ref);
+    const usedBy = image ? this.containers.list().filter((c) => c.image.id === image.id).map((c) => c.name) : [];
+    return this.images.remove(ref, { force: options.force ?? false, usedBy });
+  }
+
+  /**
+   * `export`: the container's filesystem as one tar stream (its layers flattened, deletions
+   * applied), as `docker export` writes it and `import` reads it. A stopped container's root is
+   * mounted for the time of the export.
+   */
+  async exportContainer(ref: string): Promise<NodeJS.ReadableStream> {
+    const record = this.containers.resolve(ref);
+    const deps = await this.runDeps();
+    const image = this.images.find(record.image.id);
+    if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+    const [{ storageContext }, tar] = await Promise.all([import('./release.js'), import('tar')]);
+    const driver = deps.host.storageDriver(record.storageDriver);
+    const ctx = storageContext(deps, record, image.layers.map((l) => this.images.layerDir(l)).reverse());
+    const mountedHere = record.rootfs === null;
+    const rootfs = mountedHere ? await driver.mount(ctx) : record.rootfs!;
+    // Mount points of the container (/proc, /dev, /sys) are empty directories in its layer.
+    const stream = tar.create({ cwd: rootfs, portable: false, preservePaths: false }, fs.readdirSync(rootfs));
+    if (mountedHere) {
+      const unmount = (): void => void driver.unmount(ctx).catch(() => {});
+      stream.on('end', unmount);
+      stream.on('error', unmount);
+    }
+    return stream as unknown as NodeJS.ReadableStream;
   }
 
   listImages(): ImageSummary[] {

@@ -71,6 +71,44 @@ describe('images', { skip }, () => {
     assert.doesNotMatch(w.run(['images']).stdout, /dotdot/);
   });
 
+  test('export writes the flattened filesystem, which import reads back', (t) => {
+    const w = worldFor(t, 'export');
+    assert.equal(w.run(['run', '--name', 'src', 'busybox', 'sh', '-c', 'echo kept > /greeting; rm /etc/group']).status, 0);
+    const tarball = path.join(w.root, 'src.tar');
+    const exported = w.run(['export', '-o', tarball, 'src']);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.deepEqual(w.mounts(), [], 'the stopped container\'s root was unmounted again');
+    const names = execFileSync('tar', ['-tf', tarball], { encoding: 'utf8' }).split('\n');
+    assert.ok(names.includes('greeting'));
+    assert.ok(names.includes('etc/passwd'));
+    assert.ok(!names.includes('etc/group'), 'a deletion in the container is applied');
+    assert.equal(w.run(['import', tarball, 'snapshot']).status, 0);
+    const r = w.run(['run', '--rm', 'snapshot', 'sh', '-c', 'cat /greeting; test -e /etc/group || echo no-group']);
+    assert.equal(r.stdout, 'kept\nno-group\n', r.stderr);
+  });
+
+  test('tag, history and rmi: refused while a container uses the image, layers go with the last name', (t) => {
+    const w = worldFor(t, 'rmi', { image: true });
+    assert.equal(w.run(['tag', 'busybox', 'box:v1']).status, 0);
+    assert.match(w.run(['images']).stdout, /^box\s+v1\s+/m);
+    assert.match(w.run(['history', 'box:v1']).stdout, /^[0-9a-f]{12}\s+.+ago\s+mydocker: busybox from \/bin\/busybox\s+[\d.]+MB$/m);
+    assert.equal(w.run(['run', '--name', 'user', 'box:v1', 'true']).status, 0);
+
+    const untag = w.run(['rmi', 'box:v1']);
+    assert.equal(untag.stdout, 'Untagged: box:v1\n', 'one name of two: only the name goes');
+    const refused = w.run(['rmi', 'busybox']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /container user is using it/);
+    assert.equal(w.list('layers').length, 1);
+
+    assert.equal(w.run(['rm', 'user']).status, 0);
+    const removed = w.run(['rmi', 'busybox']);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, /^Untagged: busybox:latest\nDeleted: sha256:[0-9a-f]{64}\n$/);
+    assert.deepEqual(w.list('layers'), []);
+    assert.equal(w.run(['rmi', 'busybox']).status, 1);
+  });
+
   test('import of a missing file or a bad name is refused with 125', (t) => {
     const w = worldFor(t, 'badimport');
     assert.equal(w.run(['import', path.join(w.root, 'nope.tar'), 'x']).status, 125);
