@@ -175,6 +175,11 @@ export interface StorageDriver {
   unmount(ctx: StorageContext): Promise<void>;
   /** Delete the container's own layer. Called after unmount when the container is removed. */
   remove(ctx: StorageContext): Promise<void>;
+  /**
+   * Where the container's own changes are (for `commit`), and how deletions are written there:
+   * overlayfs's way (character devices 0/0, opaque xattrs) or aufs's (`.wh.` files).
+   */
+  changes(ctx: StorageContext): { dir: string; whiteouts: 'overlay' | 'aufs' };
 }
 
 /** What a plugin's `apply` receives. */
@@ -214,6 +219,10 @@ export interface Kernel {
   pipe(): [number, number];
   /** flock(2) on a descriptor: LOCK_EX = 2, LOCK_UN = 8. Blocks the calling thread. */
   flock(fd: number, operation: number): void;
+  /** lsetxattr(2): sets an extended attribute on a path (not following a final link). */
+  setxattr(path: string, name: string, value: string): void;
+  /** lgetxattr(2): the attribute's value, or null when the path has none of that name. */
+  getxattr(path: string, name: string): string | null;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

@@ -28,6 +28,7 @@ export const aufsDriver: StorageDriver = {
   async remove(ctx) {
     fs.rmSync(ctx.dir, { recursive: true, force: true });
   },
+  changes: (ctx) => ({ dir: dirs(ctx).rw, whiteouts: 'aufs' }),
 };
 
 export default definePlugin({

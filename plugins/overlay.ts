@@ -31,6 +31,7 @@ export const overlayDriver: StorageDriver = {
   async remove(ctx) {
     fs.rmSync(ctx.dir, { recursive: true, force: true });
   },
+  changes: (ctx) => ({ dir: dirs(ctx).upper, whiteouts: 'overlay' }),
 };
 
 export default definePlugin({

@@ -3,6 +3,9 @@
 // hard link, is resolved inside the directory as if it were "/" (resolveInRoot), so nothing lands
 // outside it. Symlink targets are kept verbatim: inside a container an absolute link is correct.
 // Device nodes are skipped: a container's /dev is made fresh at every start.
+// Docker's whiteouts become overlayfs's, so the layer can serve as a lower directory as it is:
+// `.wh.NAME` (NAME deleted by this layer) a character device 0/0 named NAME, and `.wh..wh..opq`
+// (the directory's lower contents hidden) the xattr trusted.overlay.opaque=y on its directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -12,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { MydockerError } from '../errors.js';
 import { archivePathComponents, resolveInRoot } from './root-path.js';
+import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './extract-layer-names.js';
 
 export interface ExtractResult {
   digest: string;
@@ -20,7 +24,15 @@ export interface ExtractResult {
   skipped: string[];
 }
 
-export async function extractLayer(input: Readable, gzip: boolean, dir: string): Promise<ExtractResult> {
+/** The two kernel calls whiteouts need (root: device nodes and trusted.* attributes). */
+export interface WhiteoutKernel {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  setxattr(path: string, name: string, value: string): void;
+}
+
+const S_IFCHR = 0o020000;
+
+export async function extractLayer(input: Readable, gzip: boolean, dir: string, whiteouts?: () => WhiteoutKernel): Promise<ExtractResult> {
   const hash = createHash('sha256');
   const result: ExtractResult = { digest: '', size: 0, skipped: [] };
   const owner = process.getuid?.() === 0;
@@ -44,6 +56,25 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string):
   function writeEntry(entry: ReadEntry): void {
     const parts = archivePathComponents(entry.path);
     if (parts.length === 0) return entry.resume(); // "./" itself
+    const base = parts.at(-1)!;
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      if (!whiteouts) throw new MydockerError(`archive entry "${entry.path}" is a whiteout, which this archive may not carry`);
+      const hiddenName = base.slice(WHITEOUT_PREFIX.length);
+      if (hiddenName === '' || hiddenName === '.' || hiddenName === '..') {
+        throw new MydockerError(`archive entry "${entry.path}" is a whiteout of nothing`, { hint: 'the archive is unsafe and was refused' });
+      }
+      // The marker's directory, every component resolved inside the layer (links included).
+      const parent = path.dirname(resolveInRoot(dir, parts.join('/')));
+      fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
+      if (base === OPAQUE_MARKER) {
+        whiteouts().setxattr(parent, OPAQUE_XATTR, 'y');
+      } else {
+        const hidden = path.join(parent, hiddenName);
+        fs.rmSync(hidden, { force: true, recursive: true });
+        whiteouts().mknod(hidden, S_IFCHR, 0, 0);
+      }
+      return entry.resume();
+    }
     const target = resolveInRoot(dir, parts.join('/'));
     // Archives may omit parent directories; the resolved parent holds no symlink, so this stays inside.
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });

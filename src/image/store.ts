@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { MydockerError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../atomic-file.js';
 import type { StateRoot } from '../state-root.js';
+import type { WhiteoutKernel } from './extract-layer.js';
 
 export interface ImageConfig {
   Env?: string[];
@@ -56,7 +57,11 @@ export function normalizeRef(ref: string): string {
 }
 
 export class ImageStore {
-  constructor(private readonly root: StateRoot) {}
+  /** `whiteouts`: the kernel calls that turn Docker's whiteouts into overlayfs's (loaded on use). */
+  constructor(
+    private readonly root: StateRoot,
+    private readonly whiteouts?: () => WhiteoutKernel,
+  ) {}
 
   private get repositoriesFile(): string {
     return path.join(this.root.images, 'repositories.json');
@@ -110,25 +115,40 @@ export class ImageStore {
    */
   async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig, createdBy = 'import'): Promise<ImageRecord> {
     const fullRef = normalizeRef(ref);
+    const layer = await this.addLayer(input, gzip);
+    return this.addImage({ parent: null, layer, config, ref: fullRef, createdBy });
+  }
+
+  /**
+   * A new image: `parent`'s layers (if any) with `layer` on top, named `ref` (or nameless). Its ID
+   * is the digest of its layers and config, so the same content is the same image.
+   */
+  async addImage(options: { parent: ImageRecord | null; layer: { digest: string; size: number }; config: ImageConfig; ref: string | null; createdBy: string }): Promise<ImageRecord> {
+    const { createHash } = await import('node:crypto'); // only image builds hash: not on run's path
+    const { parent, layer, config } = options;
+    const body = { layers: [...(parent?.layers ?? []), layer.digest], config };
+    const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+    const created = new Date().toISOString();
+    const history = [...(parent?.history ?? []), { created, createdBy: options.createdBy, size: layer.size }];
+    const image: ImageRecord = { id, created, size: (parent?.size ?? 0) + layer.size, ...body, history };
+    const imageFile = path.join(this.root.images, `${id.slice(7)}.json`);
+    if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, image);
+    if (options.ref !== null) this.tag(options.ref, id);
+    return readJson<ImageRecord>(imageFile);
+  }
+
+  /** Extracts a layer tarball into the store under its digest (once: a known layer is kept). */
+  async addLayer(input: Readable, gzip: boolean): Promise<{ digest: string; size: number }> {
     const { extractLayer } = await import('./extract-layer.js');
-    const { createHash } = await import('node:crypto'); // only imports hash: not on run's path
     fs.mkdirSync(this.root.layers, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
     const staging = fs.mkdtempSync(path.join(this.root.layers, '.import-'));
     try {
-      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'));
+      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.whiteouts);
       const finalDir = path.dirname(this.layerDir(layer.digest));
       if (fs.existsSync(finalDir)) fs.rmSync(staging, { recursive: true, force: true });
       else fs.renameSync(staging, finalDir);
-
-      const body = { layers: [layer.digest], config };
-      const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
-      const created = new Date().toISOString();
-      const image: ImageRecord = { id, created, size: layer.size, ...body, history: [{ created, createdBy, size: layer.size }] };
-      const imageFile = path.join(this.root.images, `${id.slice(7)}.json`);
-      if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, image);
-      this.tag(fullRef, id);
-      return readJson<ImageRecord>(imageFile);
+      return { digest: layer.digest, size: layer.size };
     } catch (error) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw error;

@@ -40,6 +40,9 @@ function createLibcKernel(): Kernel {
   const pipe2 = libc.func('int pipe2(_Out_ int *fds, int flags)');
   const O_CLOEXEC = 0o2000000;
   const flock = libc.func('int flock(int fd, int operation)');
+  const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)');
+  const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
+  const ENODATA = 61;
 
   // Reads errno right after the call: anything in between (even a console.log) may clobber it.
   const check = (result: number | bigint, name: string, detail?: string): void => {
@@ -72,6 +75,18 @@ function createLibcKernel(): Kernel {
       return number.readUInt32LE(0);
     },
     flock: (fd, operation) => check(flock(fd, operation), 'flock'),
+    setxattr: (file, name, value) => {
+      const data = Buffer.from(value);
+      check(lsetxattr(file, name, data, data.length, 0), 'lsetxattr', `${name} on ${file}`);
+    },
+    getxattr: (file, name) => {
+      const buf = Buffer.alloc(256);
+      const n = Number(lgetxattr(file, name, buf, buf.length));
+      if (n >= 0) return buf.subarray(0, n).toString();
+      const errno = koffi.errno();
+      if (errno === ENODATA) return null;
+      throw new KernelError('lgetxattr', errno, `${name} on ${file}`);
+    },
     pipe: () => {
       const fds = [0, 0];
       check(pipe2(fds, O_CLOEXEC), 'pipe2');

@@ -64,7 +64,7 @@ export class Runtime {
   ) {
     this.root = new StateRoot(root);
     this.containers = new ContainerStore(this.root);
-    this.images = new ImageStore(this.root);
+    this.images = new ImageStore(this.root, () => this.kernel);
     this.kernelInstance = kernel;
   }
 
@@ -277,6 +277,41 @@ export class Runtime {
     const { isGzipFile } = await import('../image/gzip.js');
     const gzip = isGzipFile(file);
     return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config, `import ${path.basename(file)}`);
+  }
+
+  /**
+   * `commit`: the container's own layer becomes one new layer on top of its image's (the image's
+   * layers are not copied), with the container's command, environment and working directory as the
+   * new image's defaults. Deletions made in the container are carried as whiteouts.
+   */
+  async commit(ref: string, imageRef: string | null): Promise<ImageRecord> {
+    const record = this.containers.resolve(ref);
+    const { normalizeRef } = await import('../image/store.js');
+    const target = imageRef === null ? null : normalizeRef(imageRef);
+    const parent = this.images.find(record.image.id);
+    if (!parent) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+    const deps = await this.runDeps();
+    const [{ storageContext }, { stageChanges }, tar] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('tar')]);
+    const driver = deps.host.storageDriver(record.storageDriver);
+    const changes = driver.changes(storageContext(deps, record, []));
+    fs.mkdirSync(this.root.tmp, { recursive: true, mode: 0o700 });
+    const staging = fs.mkdtempSync(path.join(this.root.tmp, 'commit-'));
+    try {
+      stageChanges(changes.dir, staging, this.kernel, changes.whiteouts);
+      // sync: tar's asynchronous packer was seen to stall on some trees.
+      const stream = tar.create({ cwd: staging, portable: false, sync: true }, fs.readdirSync(staging));
+      const layer = await this.images.addLayer(stream as unknown as Readable, false);
+      const config: ImageConfig = {
+        ...parent.config,
+        Env: record.env.filter((e) => !e.startsWith('HOSTNAME=')),
+        Cmd: record.command,
+        Entrypoint: undefined,
+        WorkingDir: record.workdir,
+      };
+      return await this.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` });
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
   }
 
   /** `tag SOURCE TARGET`. */

@@ -109,6 +109,21 @@ describe('images', { skip }, () => {
     assert.equal(w.run(['rmi', 'busybox']).status, 1);
   });
 
+  test('commit makes the container\'s changes one layer on its image: files, deletions, opaque directories, defaults', (t) => {
+    const w = worldFor(t, 'commit', { image: true });
+    const script = 'echo new > /srv/file; rm /etc/group; rm -rf /usr/sbin; mkdir /usr/sbin; echo only > /usr/sbin/only';
+    assert.equal(w.run(['run', '--name', 'base', '-w', '/srv', '-e', 'MODE=prod', 'busybox', 'sh', '-c', script]).status, 0);
+    const commit = w.run(['commit', 'base', 'derived:v1']);
+    assert.equal(commit.status, 0, commit.stderr);
+    assert.match(commit.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.equal(w.list('layers').length, 2, 'one new layer; the image\'s own is shared, not copied');
+    const r = w.run(['run', '--rm', 'derived:v1', 'sh', '-c', 'pwd; cat file; echo "$MODE"; test -e /etc/group || echo no-group; ls /usr/sbin']);
+    assert.equal(r.stdout, '/srv\nnew\nprod\nno-group\nonly\n', r.stderr);
+    // With no command, the committed image runs the container's command again.
+    assert.equal(w.run(['run', '--rm', 'derived:v1']).status, 0);
+    assert.match(w.run(['history', 'derived:v1']).stdout, /commit base: sh -c/);
+  });
+
   test('import of a missing file or a bad name is refused with 125', (t) => {
     const w = worldFor(t, 'badimport');
     assert.equal(w.run(['import', path.join(w.root, 'nope.tar'), 'x']).status, 125);

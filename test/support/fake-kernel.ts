@@ -108,6 +108,20 @@ export class FakeKernel implements Kernel {
     this.record('flock', [fd, operation]);
   }
 
+  /** Extended attributes the fake "sets", by path then name. */
+  readonly xattrs = new Map<string, Map<string, string>>();
+
+  setxattr(path: string, name: string, value: string): void {
+    this.record('setxattr', [path, name, value]);
+    if (!this.xattrs.has(path)) this.xattrs.set(path, new Map());
+    this.xattrs.get(path)!.set(name, value);
+  }
+
+  getxattr(path: string, name: string): string | null {
+    this.record('getxattr', [path, name]);
+    return this.xattrs.get(path)?.get(name) ?? null;
+  }
+
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);
     return this.options.ptyNumber ?? 0;

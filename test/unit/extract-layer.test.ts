@@ -327,3 +327,59 @@ describe('extractLayer with hostile archives', () => {
     assert.deepEqual(result.skipped, ['null (CharacterDevice)', 'pipe (FIFO)']);
   });
 });
+
+describe('extractLayer whiteouts', () => {
+  const recorder = () => {
+    const calls: string[] = [];
+    return {
+      calls,
+      kernel: () => ({
+        mknod: (p: string, mode: number, major: number, minor: number) => {
+          calls.push(`mknod ${p} ${mode.toString(8)} ${major}:${minor}`);
+          fs.writeFileSync(p, ''); // stands for the device node
+        },
+        setxattr: (p: string, name: string, value: string) => void calls.push(`setxattr ${p} ${name}=${value}`),
+      }),
+    };
+  };
+
+  it('turns .wh.NAME into an overlay whiteout and .wh..wh..opq into an opaque directory', async (t) => {
+    const w = world(t);
+    const { calls, kernel } = recorder();
+    const entries: RawEntry[] = [
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/.wh.group', type: 'file', content: '' },
+      { name: 'usr/sbin/', type: 'dir' },
+      { name: 'usr/sbin/.wh..wh..opq', type: 'file', content: '' },
+      { name: 'usr/sbin/only', type: 'file', content: 'x' },
+    ];
+    await extractLayer(streamOf(buildTar(entries)), false, w.dir, kernel);
+    assert.deepEqual(calls, [`mknod ${path.join(w.dir, 'etc/group')} 20000 0:0`, `setxattr ${path.join(w.dir, 'usr/sbin')} trusted.overlay.opaque=y`]);
+    assert.ok(!fs.existsSync(path.join(w.dir, 'etc/.wh.group')), 'the marker itself is not extracted');
+    assert.deepEqual(fs.readdirSync(path.join(w.dir, 'usr/sbin')), ['only']);
+    assertContained(w);
+  });
+
+  it('a whiteout cannot reach outside the layer through a link', async (t) => {
+    const w = world(t);
+    const { calls, kernel } = recorder();
+    const entries: RawEntry[] = [
+      { name: 'out', type: 'symlink', linkname: w.sentinel },
+      { name: 'out/.wh.victim', type: 'file', content: '' },
+    ];
+    await extractLayer(streamOf(buildTar(entries)), false, w.dir, kernel);
+    assert.deepEqual(calls, [`mknod ${path.join(w.dir, w.sentinel, 'victim')} 20000 0:0`]);
+    assertContained(w);
+  });
+
+  it('refuses whiteouts when it has no way to make them, and a whiteout of nothing', async (t) => {
+    const w = world(t);
+    await assert.rejects(extractLayer(streamOf(buildTar([{ name: '.wh.x', type: 'file', content: '' }])), false, w.dir), /whiteout/);
+    const w2 = world(t);
+    await assert.rejects(extractLayer(streamOf(buildTar([{ name: 'd/.wh.', type: 'file', content: '' }])), false, w2.dir, recorder().kernel), /whiteout of nothing/);
+    const w3 = world(t);
+    // ".wh..." would hide "..": the parent of the layer itself.
+    await assert.rejects(extractLayer(streamOf(buildTar([{ name: '.wh...', type: 'file', content: '' }])), false, w3.dir, recorder().kernel), /whiteout of nothing/);
+    assertContained(w3);
+  });
+});

@@ -30,6 +30,7 @@ function driver(name: string): StorageDriver {
   return {
     name,
     unsupportedReason: () => null,
+    changes: () => ({ dir: '/upper', whiteouts: 'overlay' }),
     mount: async () => '/merged',
     unmount: async () => {},
     remove: async () => {},

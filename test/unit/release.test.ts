@@ -26,6 +26,7 @@ async function setup(t: { after(fn: () => void): void }): Promise<Setup> {
   const driver: Setup['driver'] = {
     name: 'fake',
     unsupportedReason: () => null,
+    changes: () => ({ dir: '/upper', whiteouts: 'overlay' }),
     mount: async () => '/merged',
     async unmount(ctx) {
       contexts.push(ctx);
