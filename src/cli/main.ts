@@ -89,6 +89,14 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
 
   on(cli.command('images', 'List images'), () => import('./commands/images.js'));
   on(cli.command('commit <container> [image]', 'Make an image of a container: its changes as one new layer'), () => import('./commands/commit.js'));
+  on(
+    cli.command('save [...images]', 'Write images as a tar archive in Docker\'s format (to stdout)').option('-o, --output <file>', 'Write to a file', { type: [String] }),
+    () => import('./commands/save.js'),
+  );
+  on(
+    cli.command('load', 'Load images from a `docker save` archive or an OCI layout (from stdin)').option('-i, --input <file>', 'Read from a file', { type: [String] }),
+    () => import('./commands/load.js'),
+  );
   on(cli.command('tag <source> <target>', 'Give an image another name'), () => import('./commands/tag.js'));
   on(cli.command('rmi [...images]', 'Remove images (refused while a container uses one)').option('-f, --force', 'Remove the names even so'), () => import('./commands/rmi.js'));
   on(cli.command('history <image>', 'Show how an image\'s layers were made'), () => import('./commands/history.js'));

@@ -32,7 +32,11 @@ export interface WhiteoutKernel {
 
 const S_IFCHR = 0o020000;
 
-export async function extractLayer(input: Readable, gzip: boolean, dir: string, whiteouts?: () => WhiteoutKernel): Promise<ExtractResult> {
+/**
+ * `keepTar`: also write the uncompressed tar, byte for byte, to this file (what `save` ships, so
+ * that a saved layer has the digest it was stored under).
+ */
+export async function extractLayer(input: Readable, gzip: boolean, dir: string, whiteouts?: () => WhiteoutKernel, keepTar?: string): Promise<ExtractResult> {
   const hash = createHash('sha256');
   const result: ExtractResult = { digest: '', size: 0, skipped: [] };
   const owner = process.getuid?.() === 0;
@@ -128,9 +132,11 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
     }
   }
 
+  const copy = keepTar === undefined ? null : fs.openSync(keepTar, 'w', 0o600);
   const tee = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
+      if (copy !== null) fs.writeSync(copy, chunk);
       callback(null, chunk);
     },
   });
@@ -153,6 +159,8 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
     else await pipeline(input, tee, sink);
   } catch (error) {
     throw new MydockerError(`cannot read the archive: ${(error as Error).message}`);
+  } finally {
+    if (copy !== null) fs.closeSync(copy);
   }
   if (failure !== undefined) throw failure;
   for (const [relative, mode, mtime] of deferredDirModes.reverse()) setDirectoryMode(dir, relative, mode, mtime);

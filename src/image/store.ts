@@ -124,17 +124,44 @@ export class ImageStore {
    * is the digest of its layers and config, so the same content is the same image.
    */
   async addImage(options: { parent: ImageRecord | null; layer: { digest: string; size: number }; config: ImageConfig; ref: string | null; createdBy: string }): Promise<ImageRecord> {
-    const { createHash } = await import('node:crypto'); // only image builds hash: not on run's path
-    const { parent, layer, config } = options;
-    const body = { layers: [...(parent?.layers ?? []), layer.digest], config };
-    const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+    const { parent, layer } = options;
     const created = new Date().toISOString();
-    const history = [...(parent?.history ?? []), { created, createdBy: options.createdBy, size: layer.size }];
-    const image: ImageRecord = { id, created, size: (parent?.size ?? 0) + layer.size, ...body, history };
+    return this.writeImage({
+      layers: [...(parent?.layers ?? []), layer.digest],
+      config: options.config,
+      size: (parent?.size ?? 0) + layer.size,
+      history: [...(parent?.history ?? []), { created, createdBy: options.createdBy, size: layer.size }],
+      refs: options.ref === null ? [] : [options.ref],
+    });
+  }
+
+  /** Writes an image record (once: the same layers and config are the same image) and tags it. */
+  async writeImage(image: { layers: string[]; config: ImageConfig; size: number; history: NonNullable<ImageRecord['history']>; refs: string[] }): Promise<ImageRecord> {
+    const { createHash } = await import('node:crypto'); // only image builds hash: not on run's path
+    const body = { layers: image.layers, config: image.config };
+    const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+    const record: ImageRecord = { id, created: image.history.at(-1)?.created ?? new Date().toISOString(), size: image.size, ...body, history: image.history };
     const imageFile = path.join(this.root.images, `${id.slice(7)}.json`);
-    if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, image);
-    if (options.ref !== null) this.tag(options.ref, id);
+    fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, record);
+    for (const ref of image.refs) this.tag(normalizeRef(ref), id);
     return readJson<ImageRecord>(imageFile);
+  }
+
+  /** The layer exactly as it was imported (uncompressed tar): what `save` ships. */
+  layerTar(digest: string): string {
+    return path.join(path.dirname(this.layerDir(digest)), 'layer.tar');
+  }
+
+  /** Whether the store holds this layer. */
+  hasLayer(digest: string): boolean {
+    return fs.existsSync(this.layerDir(digest));
+  }
+
+  /** Removes layers no image refers to any more (after a failed load). */
+  removeUnusedLayers(digests: string[]): void {
+    const used = new Set(this.allImages().flatMap((image) => image.layers));
+    for (const digest of digests) if (!used.has(digest)) fs.rmSync(path.dirname(this.layerDir(digest)), { recursive: true, force: true });
   }
 
   /** Extracts a layer tarball into the store under its digest (once: a known layer is kept). */
@@ -144,7 +171,7 @@ export class ImageStore {
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
     const staging = fs.mkdtempSync(path.join(this.root.layers, '.import-'));
     try {
-      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.whiteouts);
+      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.whiteouts, path.join(staging, 'layer.tar'));
       const finalDir = path.dirname(this.layerDir(layer.digest));
       if (fs.existsSync(finalDir)) fs.rmSync(staging, { recursive: true, force: true });
       else fs.renameSync(staging, finalDir);

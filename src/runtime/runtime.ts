@@ -314,6 +314,46 @@ export class Runtime {
     }
   }
 
+  /**
+   * `save`: images as one tar archive in Docker's format (`docker load` reads it). `refs` may name
+   * images by name (saved under that name) or ID (saved under all its names).
+   */
+  async save(refs: string[]): Promise<NodeJS.ReadableStream> {
+    const [{ stageSave, saveStaging }, tar, { normalizeRef }] = await Promise.all([import('../image/save.js'), import('tar'), import('../image/store.js')]);
+    const saved = refs.map((ref) => {
+      const image = this.images.find(ref);
+      if (!image) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
+      const byId = image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, ''));
+      const tags = byId ? this.images.list().filter((i) => i.id === image.id).map((i) => `${i.repository}:${i.tag}`) : [normalizeRef(ref)];
+      return { image, tags };
+    });
+    const staging = saveStaging(this.root);
+    try {
+      const entries = stageSave(this.images, saved, staging);
+      // Packed synchronously into memory-free chunks as read; the staging goes when it is done.
+      const stream = tar.create({ cwd: staging, portable: true, sync: true }, entries);
+      const remove = (): void => fs.rmSync(staging, { recursive: true, force: true });
+      stream.on('end', remove);
+      stream.on('error', remove);
+      return stream as unknown as NodeJS.ReadableStream;
+    } catch (error) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** `load`: images from a `docker save` archive or an OCI image layout (plain or gzip tar). */
+  async load(input: Readable, gzip: boolean): Promise<ImageRecord[]> {
+    const { loadArchive } = await import('../image/load.js');
+    fs.mkdirSync(this.root.tmp, { recursive: true, mode: 0o700 });
+    const staging = fs.mkdtempSync(path.join(this.root.tmp, 'load-'));
+    try {
+      return await loadArchive(this.images, input, gzip, staging);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
   /** `tag SOURCE TARGET`. */
   tagImage(source: string, target: string): ImageRecord {
     return this.images.tagImage(source, target);

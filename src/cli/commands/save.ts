@@ -1,0 +1,19 @@
+// `mydocker save [-o FILE] IMAGE...`: images as a tar archive in Docker's format.
+import * as fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { cliRuntime } from '../runtime.js';
+import { MydockerError } from '../../errors.js';
+import { lastValue, toArray } from '../argv.js';
+
+export default async function save(args: unknown[], options: Record<string, unknown>): Promise<number> {
+  const refs = toArray(args[0]);
+  if (refs.length === 0) throw new MydockerError('"save" requires at least 1 argument', { hint: "see 'mydocker save --help'" });
+  const output = lastValue(options.output);
+  if (output === undefined && process.stdout.isTTY) {
+    throw new MydockerError('refusing to write a tar archive to a terminal', { exitCode: 1, hint: 'use -o FILE or redirect the output' });
+  }
+  const runtime = await cliRuntime(options);
+  const stream = await runtime.save(refs);
+  await pipeline(stream, output === undefined ? process.stdout : fs.createWriteStream(output));
+  return 0;
+}
