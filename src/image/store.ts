@@ -46,14 +46,16 @@ export interface ImageSummary {
   size: number;
 }
 
-const REF_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
+// [registry host[:port]/]path[:tag] — the host has a '.' or a port, or is "localhost".
+const REF_PATTERN = /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
 
 /** "busybox" -> "busybox:latest"; refuses what Docker would refuse. */
 export function normalizeRef(ref: string): string {
   if (!REF_PATTERN.test(ref)) {
-    throw new MydockerError(`invalid image reference "${ref}"`, { hint: 'use lowercase NAME[:TAG]' });
+    throw new MydockerError(`invalid image reference "${ref}"`, { hint: 'use lowercase [HOST[:PORT]/]NAME[:TAG]' });
   }
-  return ref.includes(':') ? ref : `${ref}:latest`;
+  // A ':' before the last '/' is a registry's port, not a tag.
+  return ref.slice(ref.lastIndexOf('/') + 1).includes(':') ? ref : `${ref}:latest`;
 }
 
 export class ImageStore {

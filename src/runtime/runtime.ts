@@ -354,6 +354,13 @@ export class Runtime {
     }
   }
 
+  /** `pull NAME[:TAG]`: from Docker Hub, or `host[:port]/name` from another registry. */
+  async pull(name: string): Promise<ImageRecord> {
+    const { pullImage } = await import('../image/pull.js');
+    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
+    return pullImage(this.images, name);
+  }
+
   /** `tag SOURCE TARGET`. */
   tagImage(source: string, target: string): ImageRecord {
     return this.images.tagImage(source, target);
