@@ -38,6 +38,7 @@ describe('run -it', { skip }, () => {
     session.type('sleep 1001\n');
     await waitForProcess(['sleep', '1001']);
     session.type('\x03');
+    await session.expect(/\^C[\s\S]*\/ # /); // the shell is back at its prompt
     session.type('echo "after=$?"\n');
     await session.expect(/^after=130\r*$/m);
 
@@ -63,6 +64,7 @@ describe('run -it', { skip }, () => {
     session.type('sleep 999\n');
     await waitForProcess(['sleep', '999']);
     session.type('\x03');
+    await session.expect(/\^C[\s\S]*\/ # /); // the shell is back at its prompt
     session.type('echo "after=$?"; exit 4\n');
     await session.expect(/^after=130\r*$/m);
     assert.equal(await session.exit, 4);
