@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { MydockerError } from '../errors.js';
 import type { ImageConfig, ImageRecord, ImageStore } from './store.js';
+import type { ProgressListener } from './count-bytes.js';
 
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -108,7 +109,8 @@ export class RegistryClient {
   }
 }
 
-export async function pullImage(images: ImageStore, name: string, fetchImpl: typeof fetch = fetch): Promise<ImageRecord> {
+/** `onProgress` hears the bytes downloaded so far, against the sum of the layers' sizes. */
+export async function pullImage(images: ImageStore, name: string, fetchImpl: typeof fetch = fetch, onProgress?: ProgressListener): Promise<ImageRecord> {
   const ref = parseReference(name);
   const client = new RegistryClient(ref, fetchImpl);
   const added: string[] = [];
@@ -119,12 +121,16 @@ export async function pullImage(images: ImageStore, name: string, fetchImpl: typ
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length) throw new MydockerError(`the image config lists ${diffIds.length} layers, its manifest ${manifest.layers.length}`);
     const layers: Array<{ digest: string; size: number }> = [];
+    const total = manifest.layers.reduce((sum, l) => sum + (l.size ?? 0), 0) || null;
+    let downloaded = 0;
     for (const [i, descriptor] of manifest.layers.entries()) {
       const response = await client.get(`blobs/${descriptor.digest}`);
       const hash = createHash('sha256');
       const counting = new Transform({
         transform(chunk: Buffer, _e, cb) {
           hash.update(chunk);
+          downloaded += chunk.length;
+          onProgress?.(downloaded, total);
           cb(null, chunk);
         },
       });
@@ -158,6 +164,7 @@ export async function pullImage(images: ImageStore, name: string, fetchImpl: typ
 interface Descriptor {
   mediaType?: string;
   digest: string;
+  size?: number;
   platform?: { os?: string; architecture?: string };
 }
 

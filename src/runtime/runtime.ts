@@ -19,6 +19,7 @@ import type { PluginHost } from './plugin-host.js';
 import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry } from './logs.js';
+import type { ProgressListener } from '../image/count-bytes.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -271,12 +272,19 @@ export class Runtime {
   }
 
   /** Imports a rootfs tarball (plain or gzip, docker export style) as an image. */
-  async importImage(file: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
+  async importImage(file: string, ref: string, config: ImageConfig = {}, onProgress?: ProgressListener): Promise<ImageRecord> {
     if (!fs.existsSync(file)) throw new MydockerError(`cannot import ${file}: no such file`);
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
-    const { isGzipFile } = await import('../image/gzip.js');
-    const gzip = isGzipFile(file);
-    return this.images.importTar(fs.createReadStream(file) as Readable, gzip, ref, config, `import ${path.basename(file)}`);
+    const [{ isGzipFile }, input] = await Promise.all([import('../image/gzip.js'), this.fileInput(file, onProgress)]);
+    return this.images.importTar(input, isGzipFile(file), ref, config, `import ${path.basename(file)}`);
+  }
+
+  /** A file as a stream, reporting progress against its size when asked to. */
+  private async fileInput(file: string, onProgress?: ProgressListener): Promise<Readable> {
+    const stream = fs.createReadStream(file) as Readable;
+    if (!onProgress) return stream;
+    const { countingStream } = await import('../image/count-bytes.js');
+    return stream.pipe(countingStream(fs.statSync(file).size, onProgress));
   }
 
   /**
@@ -343,8 +351,9 @@ export class Runtime {
   }
 
   /** `load`: images from a `docker save` archive or an OCI image layout (plain or gzip tar). */
-  async load(input: Readable, gzip: boolean): Promise<ImageRecord[]> {
+  async load(input: Readable, gzip: boolean, onProgress?: ProgressListener): Promise<ImageRecord[]> {
     const { loadArchive } = await import('../image/load.js');
+    if (onProgress) input = input.pipe((await import('../image/count-bytes.js')).countingStream(null, onProgress));
     fs.mkdirSync(this.root.tmp, { recursive: true, mode: 0o700 });
     const staging = fs.mkdtempSync(path.join(this.root.tmp, 'load-'));
     try {
@@ -355,10 +364,10 @@ export class Runtime {
   }
 
   /** `pull NAME[:TAG]`: from Docker Hub, or `host[:port]/name` from another registry. */
-  async pull(name: string): Promise<ImageRecord> {
+  async pull(name: string, onProgress?: ProgressListener): Promise<ImageRecord> {
     const { pullImage } = await import('../image/pull.js');
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
-    return pullImage(this.images, name);
+    return pullImage(this.images, name, fetch, onProgress);
   }
 
   /** `tag SOURCE TARGET`. */

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { worldFor, integrationSkipReason } from '../support/world.js';
+import { CLI, worldFor, integrationSkipReason } from '../support/world.js';
+import { spawnInPty } from '../support/pty.js';
 
 const skip = integrationSkipReason() ?? false;
 
@@ -30,12 +31,26 @@ describe('images', { skip }, () => {
     const imp = w.run(['import', tarball, 'mini:1.0']);
     assert.equal(imp.status, 0, imp.stderr);
     assert.match(imp.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.equal(imp.stderr, '', 'no progress display when stderr is not a terminal');
     const images = w.run(['images']).stdout;
     assert.match(images, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/m);
     assert.match(images, new RegExp(`^mini\\s+1\\.0\\s+${imp.stdout.slice(7, 19)}\\s+.+ago\\s+[\\d.]+[kM]B$`, 'm'));
     const r = w.run(['run', '--rm', 'mini:1.0', 'cat', '/etc/motd']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'imported\n');
+  });
+
+  test('a long import shows its progress when stderr is a terminal', async (t) => {
+    const w = worldFor(t, 'progress');
+    const dir = rootfsDir(w.root);
+    fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(8 * 1024 * 1024, 7));
+    const tarball = path.join(w.root, 'big.tar');
+    execFileSync('tar', ['-C', dir, '-cf', tarball, '.']);
+    const session = spawnInPty(process.execPath, [CLI, 'import', tarball, 'big'], { PATH: process.env.PATH, MYDOCKER_ROOT: w.root });
+    t.after(() => session.close());
+    assert.equal(await session.exit, 0);
+    await session.expect(/sha256:[0-9a-f]{64}/);
+    assert.match(session.screen(), /importing .*big\.tar \[=+\] [\d.]+MB \/ [\d.]+MB\r*\n/);
   });
 
   test('a hostile tarball writes nothing outside the store', (t) => {

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { cliRuntime } from '../runtime.js';
+import { progress } from '../progress.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue } from '../argv.js';
 
@@ -13,7 +14,9 @@ export default async function load(_args: unknown[], options: Record<string, unk
   const runtime = await cliRuntime(options);
   const { isGzipFile } = await import('../../image/gzip.js');
   const gzip = input !== undefined && isGzipFile(input);
-  const images = await runtime.load((input === undefined ? process.stdin : fs.createReadStream(input)) as Readable, gzip);
+  const shown = progress('loading');
+  const images = await runtime.load((input === undefined ? process.stdin : fs.createReadStream(input)) as Readable, gzip, shown.update);
+  shown.done();
   for (const image of images) {
     const names = runtime.listImages().filter((i) => i.id === image.id);
     if (names.length === 0) process.stdout.write(`Loaded image ID: ${image.id}\n`);

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { cliRuntime } from '../runtime.js';
+import { progress } from '../progress.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
 
@@ -14,6 +15,9 @@ export default async function save(args: unknown[], options: Record<string, unkn
   }
   const runtime = await cliRuntime(options);
   const stream = await runtime.save(refs);
-  await pipeline(stream, output === undefined ? process.stdout : fs.createWriteStream(output));
+  const shown = progress('saving');
+  const { countingStream } = await import('../../image/count-bytes.js');
+  await pipeline(stream, countingStream(null, shown.update), output === undefined ? process.stdout : fs.createWriteStream(output));
+  shown.done();
   return 0;
 }
