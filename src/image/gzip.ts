@@ -10,3 +10,37 @@ export function isGzipFile(file: string): boolean {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Whether a stream is gzip, from its first bytes, without losing them: they are put back before
+ * the stream is handed on (for `load < archive.tar.gz`, where there is no file to look at).
+ */
+export async function sniffGzip(stream: NodeJS.ReadableStream & { unshift(chunk: Buffer): void; read(size?: number): Buffer | null }): Promise<boolean> {
+  const head = await new Promise<Buffer | null>((resolve, reject) => {
+    const onReadable = (): void => {
+      const chunk = stream.read();
+      if (chunk === null) return;
+      cleanup();
+      resolve(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
+  if (head === null) return false;
+  stream.unshift(head);
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}

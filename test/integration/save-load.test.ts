@@ -66,7 +66,8 @@ describe('save and load', { skip }, () => {
     assert.deepEqual(manifest.map((m: { RepoTags: string[] }) => m.RepoTags), [['two:v1'], ['busybox:latest']]);
 
     const fresh = worldFor(t, 'load');
-    const load = fresh.run(['load', '-i', archive]);
+    // Through stdin and gzip-compressed, as `docker save | gzip | mydocker load` would send it.
+    const load = fresh.run(['load'], { input: gzipSync(fs.readFileSync(archive)) });
     assert.equal(load.status, 0, load.stderr);
     assert.equal(load.stdout, 'Loaded image: two:v1\nLoaded image: busybox:latest\n');
     const [original] = JSON.parse(w.run(['inspect', 'saved']).stdout);

@@ -65,7 +65,7 @@ export class World {
   }
 
   /** Runs the CLI synchronously against this world. */
-  run(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
+  run(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
     const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
       encoding: 'utf8',
       input: options.input ?? '',

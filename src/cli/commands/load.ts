@@ -12,8 +12,8 @@ export default async function load(_args: unknown[], options: Record<string, unk
     throw new MydockerError('no archive to load: stdin is a terminal', { exitCode: 1, hint: 'use -i FILE or redirect the input' });
   }
   const runtime = await cliRuntime(options);
-  const { isGzipFile } = await import('../../image/gzip.js');
-  const gzip = input !== undefined && isGzipFile(input);
+  const { isGzipFile, sniffGzip } = await import('../../image/gzip.js');
+  const gzip = input === undefined ? await sniffGzip(process.stdin) : isGzipFile(input);
   const shown = progress('loading');
   const images = await runtime.load((input === undefined ? process.stdin : fs.createReadStream(input)) as Readable, gzip, shown.update);
   shown.done();
