@@ -13,14 +13,10 @@ import { MydockerError } from '../errors.js';
 import { extractLayer } from './extract-layer.js';
 import { isGzipFile } from './gzip.js';
 import { archivePathComponents, resolveInRoot } from './root-path.js';
-import type { ImageConfig, ImageRecord, ImageStore } from './store.js';
+import type { ImageRecord, ImageStore } from './store.js';
+import { writeDockerImage, type DockerImageConfig } from './docker-config.js';
 
-interface DockerConfig {
-  created?: string;
-  config?: ImageConfig & Record<string, unknown>;
-  rootfs?: { diff_ids?: string[] };
-  history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean }>;
-}
+type DockerConfig = DockerImageConfig;
 
 interface Descriptor {
   mediaType?: string;
@@ -56,7 +52,7 @@ async function loadDocker(images: ImageStore, archive: string, added: string[]):
       const file = fileIn(archive, layerPath);
       layers.push(await addLayer(images, file, config.rootfs?.diff_ids?.[i], `layer ${i + 1} (${layerPath})`, added));
     }
-    loaded.push(await writeImage(images, config, layers, entry.RepoTags ?? []));
+    loaded.push(await writeDockerImage(images, config, layers, entry.RepoTags ?? [], 'load'));
   }
   return loaded;
 }
@@ -78,7 +74,7 @@ async function loadOci(images: ImageStore, archive: string, added: string[]): Pr
     const refName = annotations['org.opencontainers.image.ref.name'];
     const name = annotations['io.containerd.image.name'] ?? (refName?.includes(':') ? refName : undefined);
     const refs = name === undefined ? [] : [name];
-    loaded.push(await writeImage(images, config, layers, refs));
+    loaded.push(await writeDockerImage(images, config, layers, refs, 'load'));
   }
   if (loaded.length === 0) throw new MydockerError('the OCI layout lists no image (index.json has no manifests)');
   return loaded;
@@ -118,21 +114,6 @@ async function addLayer(images: ImageStore, file: string, expected: string | und
     });
   }
   return layer;
-}
-
-async function writeImage(images: ImageStore, config: DockerConfig, layers: Array<{ digest: string; size: number }>, refs: string[]): Promise<ImageRecord> {
-  const c = config.config ?? {};
-  const imageConfig: ImageConfig = {};
-  for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User'] as const) if (c[key] !== undefined && c[key] !== null) (imageConfig as Record<string, unknown>)[key] = c[key];
-  const steps = (config.history ?? []).filter((h) => !h.empty_layer);
-  const created = config.created ?? new Date().toISOString();
-  return images.writeImage({
-    layers: layers.map((l) => l.digest),
-    config: imageConfig,
-    size: layers.reduce((sum, l) => sum + l.size, 0),
-    history: layers.map((l, i) => ({ created: steps[i]?.created ?? created, createdBy: steps[i]?.created_by ?? 'load', size: l.size })),
-    refs,
-  });
 }
 
 /** A file the archive names, resolved inside the unpacked archive (never outside it). */

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { MydockerError } from '../errors.js';
-import type { ImageConfig, ImageRecord, ImageStore } from './store.js';
+import type { ImageRecord, ImageStore } from './store.js';
+import { writeDockerImage, type DockerImageConfig } from './docker-config.js';
 import type { ProgressListener } from './count-bytes.js';
 
 const MANIFEST_TYPES = [
@@ -117,7 +118,7 @@ export async function pullImage(images: ImageStore, name: string, fetchImpl: typ
   try {
     const manifest = await resolveManifest(client, ref.reference);
     const configBody = await verified(await client.get(`blobs/${manifest.config.digest}`), manifest.config.digest);
-    const config = JSON.parse(configBody.toString('utf8')) as { config?: ImageConfig & Record<string, unknown>; rootfs?: { diff_ids?: string[] }; history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean }>; created?: string };
+    const config = JSON.parse(configBody.toString('utf8')) as DockerImageConfig;
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length) throw new MydockerError(`the image config lists ${diffIds.length} layers, its manifest ${manifest.layers.length}`);
     const layers: Array<{ digest: string; size: number }> = [];
@@ -143,18 +144,7 @@ export async function pullImage(images: ImageStore, name: string, fetchImpl: typ
       if (diffIds[i] !== layer.digest) throw new MydockerError(`layer ${i + 1} does not match its diff id: expected ${diffIds[i]}, got ${layer.digest}`);
       layers.push(layer);
     }
-    const c = config.config ?? {};
-    const imageConfig: ImageConfig = {};
-    for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User'] as const) if (c[key] !== undefined && c[key] !== null) (imageConfig as Record<string, unknown>)[key] = c[key];
-    const steps = (config.history ?? []).filter((h) => !h.empty_layer);
-    const created = config.created ?? new Date().toISOString();
-    return await images.writeImage({
-      layers: layers.map((l) => l.digest),
-      config: imageConfig,
-      size: layers.reduce((sum, l) => sum + l.size, 0),
-      history: layers.map((l, i) => ({ created: steps[i]?.created ?? created, createdBy: steps[i]?.created_by ?? `pull ${name}`, size: l.size })),
-      refs: [ref.localName],
-    });
+    return await writeDockerImage(images, config, layers, [ref.localName], `pull ${name}`);
   } catch (error) {
     images.removeUnusedLayers(added);
     throw error;
