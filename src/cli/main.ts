@@ -121,7 +121,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(logs, () => import('./commands/logs.js'));
 
   // Internal: what a detached container's shim runs when the container ends.
-  on(cli.command('cleanup <id>', ''), () => import('./commands/cleanup.js'));
+  on(cli.command('cleanup <id>', '(internal) What a detached container\'s shim runs when it ends'), () => import('./commands/cleanup.js'));
 
   cli.help();
   cli.version(VERSION, '--version');
