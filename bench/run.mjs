@@ -71,13 +71,22 @@ try {
     'node -e 0': `${process.execPath} -e 0`,
     'mydocker run --rm busybox /bin/true': `${process.execPath} ${cli} run --rm busybox /bin/true`,
   };
-  let id = 0;
+  const notMeasured = [];
   for (const runtime of ['runc', 'crun']) {
     const bin = which(runtime);
-    if (!bin) continue;
+    if (!bin) {
+      notMeasured.push(`${runtime}: not installed`);
+      continue;
+    }
     const bundle = ociBundle(bin);
     // hyperfine -N runs without a shell: a fixed container name is fine, `run` deletes it on exit.
-    commands[`${runtime} run /bin/true`] = `${bin} run --bundle ${bundle} mydocker-bench-${runtime}-${id++}`;
+    const args = ['run', '--bundle', bundle, `mydocker-bench-${runtime}`];
+    const probe = spawnSync(bin, args, { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      notMeasured.push(`${runtime}: fails on this host (${(probe.stderr || probe.stdout).trim().split('\n').pop()})`);
+      continue;
+    }
+    commands[`${runtime} run /bin/true`] = `${bin} ${args.join(' ')}`;
   }
 
   // A large image (BENCH_LARGE_MB, default 300 MB: busybox plus data files), imported once: a run
@@ -121,7 +130,7 @@ try {
   for (const [name, r] of Object.entries(results)) {
     console.log(name.padEnd(40), r.median.toFixed(1).padStart(10), r.min.toFixed(1).padStart(8), (r.median / base).toFixed(2).padStart(12));
   }
-  for (const runtime of ['runc', 'crun']) if (!which(runtime)) console.log(`(${runtime} not installed: not measured)`);
+  for (const line of notMeasured) console.log(`(not measured: ${line})`);
   console.log('targets: run at most 1.30 x, exec at most 1.20 x, ps -a under 1.50 x node -e 0; the large image at most 1.10 x busybox');
 
   // What stays behind a detached container: its shim (the container's own processes aside).
@@ -134,5 +143,8 @@ try {
   mydocker('rm', '-f', 'bench-exec');
   mydocker('prune');
 } finally {
+  // Whatever is left (a failed measurement, an interrupted run) is removed before its root.
+  const left = spawnSync(process.execPath, [cli, 'ps', '-aq'], { env, encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
+  for (const id of left) spawnSync(process.execPath, [cli, 'rm', '-f', id], { env, stdio: 'ignore' });
   fs.rmSync(root, { recursive: true, force: true });
 }
