@@ -94,6 +94,36 @@ describe('cgroups', { skip }, () => {
     assert.deepEqual(w.cgroups(), []);
   });
 
+  test('the v2 writer against this host\'s real cgroup2 hierarchy: a group, a member, removal', async (t) => {
+    const unified = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
+    if (!unified) return t.skip('no cgroup2 filesystem is mounted');
+    const { CgroupV2 } = await import('../../plugins/cgroup-v2.js');
+    const parent = `mydocker-test-v2-${process.pid}`;
+    const driver = new CgroupV2(unified);
+    const paths = driver.paths(parent, 'probe');
+    t.after(() => {
+      for (const dir of [paths.unified!, path.dirname(paths.unified!)]) {
+        try {
+          fs.rmdirSync(dir); // cgroup directories go with rmdir, control files and all
+        } catch {
+          // already removed by the test
+        }
+      }
+    });
+    const sleeper = (await import('node:child_process')).spawn('sleep', ['60'], { stdio: 'ignore' });
+    t.after(() => sleeper.kill('SIGKILL'));
+    // Limits need controllers, which a hybrid host keeps in v1: only membership is tried here.
+    const controllers = fs.readFileSync(path.join(unified, 'cgroup.controllers'), 'utf8').trim();
+    driver.create(paths, controllers.includes('pids') ? { pidsLimit: 50 } : {});
+    driver.addProcess(paths, sleeper.pid!);
+    assert.match(fs.readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), new RegExp(`^0::/${parent}/probe$`, 'm'));
+    assert.equal(driver.oomKilled(paths), false);
+    sleeper.kill('SIGKILL');
+    await new Promise((resolve) => sleeper.on('exit', resolve));
+    driver.remove(paths);
+    assert.ok(!fs.existsSync(path.dirname(paths.unified!)), 'the group and its parent are gone');
+  });
+
   for (const [flags, message] of [
     [['-m', '10x'], /--memory 10x/],
     [['--cpus', '-1'], /--cpus -1/],
