@@ -25,10 +25,6 @@ export interface HostResources {
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: a smaller limit kills the container at once
 
-export function hasLimits(options: Readonly<Record<string, JsonValue>>): boolean {
-  return ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'pidsLimit'].some((k) => options[k] !== undefined);
-}
-
 export function parseLimits(options: Readonly<Record<string, JsonValue>>, host: HostResources): Limits {
   const limits: Limits = {};
   const text = (key: string): string | undefined => (options[key] === undefined ? undefined : String(options[key]).trim());

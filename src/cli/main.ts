@@ -7,7 +7,8 @@ import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageE
 import { MydockerError } from '../errors.js';
 import { VERSION } from './version.js';
 
-type Handler = (args: unknown[], options: Record<string, unknown>) => Promise<number>;
+/** `command` is what follows the image or container of `run`/`exec`, untouched; others ignore it. */
+type Handler = (args: unknown[], options: Record<string, unknown>, command: string[]) => Promise<number>;
 
 function addFlags(target: CAC | Command, flags: FlagSpec[]): void {
   // Every value as a list of strings: mri would turn "--name 007" into the number 7.
@@ -20,7 +21,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   const on = (command: Command, load: () => Promise<{ default: Handler }>): void => {
     command.action((...args: unknown[]) => {
       const options = args.pop() as Record<string, unknown>;
-      state.exit = load().then((m) => m.default(args, options));
+      state.exit = load().then((m) => m.default(args, options, state.command));
     });
   };
 
@@ -30,20 +31,14 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .example('mydocker run -it busybox sh')
     .example('mydocker run --rm -e GREETING=hi busybox sh -c \'echo "$GREETING"\'');
   addFlags(run, RUN_FLAGS);
-  on(run, async () => {
-    const m = await import('./commands/run.js');
-    return { default: (args, options) => m.default(args, options, state.command) };
-  });
+  on(run, () => import('./commands/run.js'));
 
   const exec = cli
     .command('exec <container> [...command]', 'Run a command in a running container')
     .usage('exec [OPTIONS] CONTAINER COMMAND [ARG...]')
     .example('mydocker exec -it web sh');
   addFlags(exec, EXEC_FLAGS);
-  on(exec, async () => {
-    const m = await import('./commands/exec.js');
-    return { default: (args, options) => m.default(args, options, state.command) };
-  });
+  on(exec, () => import('./commands/exec.js'));
 
   const rm = cli
     .command('rm [...containers]', 'Remove one or more containers')

@@ -320,12 +320,3 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
       })()),
   };
 }
-
-export function closeQuietly(fd: number | null): void {
-  if (fd === null) return;
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // already closed
-  }
-}
