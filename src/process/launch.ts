@@ -200,8 +200,15 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       pid: firstPid!,
       ptyMaster,
       go: () => {
-        if (open) fs.writeSync(goFd, GO_MESSAGE);
-        close();
+        try {
+          if (open) fs.writeSync(goFd, GO_MESSAGE);
+        } catch (error) {
+          // EPIPE: the first process is already dead (killed while it waited). Not a launch
+          // failure: its end, and its exit status, are observed like any other.
+          if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        } finally {
+          close();
+        }
       },
       abandon: close,
     };

@@ -9,6 +9,7 @@ import { CLONE, MNT, MS } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../../src/errors.js';
 import { KernelError } from '../../src/kernel/kernel-error.js';
 import { FIRST_PROCESS_ARGV0, FIRST_PROCESS_SCRIPT, FIRST_PROCESS_SHELL } from '../../src/process/first-process.js';
+import { libcKernel } from '../../src/kernel/libc.js';
 import { FakeKernel, type FakeKernelOptions } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -81,7 +82,13 @@ function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}):
         if (typeof stdio[4] === 'number' && opts.ready !== '') fs.writeSync(stdio[4], opts.ready ?? `ready ${child.pid}\n`);
         if (typeof stdio[3] === 'number') {
           child.goReader = fs.openSync(`/proc/self/fd/${stdio[3]}`, 'r');
-          t.after(() => fs.closeSync(child.goReader!));
+          t.after(() => {
+            try {
+              fs.closeSync(child.goReader!);
+            } catch {
+              // a test closed it itself (the first process "died")
+            }
+          });
         }
       }
       const fake = Object.assign(new EventEmitter(), {
@@ -289,6 +296,15 @@ describe('launch', () => {
     launched.go();
     assertClosed(goWrite);
     assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), 'go\n');
+  });
+
+  it('go() to a first process that died while it waited (EPIPE) is no launch failure', (t) => {
+    const h = harness(t);
+    // Real pipes: only a real pipe says EPIPE once its last reader is gone.
+    h.kernel.pipe = () => libcKernel().pipe();
+    const launched = launch(h.spec, h.deps);
+    fs.closeSync(h.child.goReader!); // the first process, killed before "go"
+    assert.doesNotThrow(() => launched.go());
   });
 
   it('abandon() closes the go pipe without a word', (t) => {
@@ -499,3 +515,4 @@ describe('checkCommand', () => {
     checkCommand([path.basename(process.execPath)], [`PATH=${dir}:${path.dirname(process.execPath)}`]);
   });
 });
+
