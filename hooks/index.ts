@@ -182,12 +182,131 @@ export interface StorageDriver {
   changes(ctx: StorageContext): { dir: string; whiteouts: 'overlay' | 'aufs' };
 }
 
+/**
+ * A network as the state root keeps it (`<root>/networks/<id>.json`). Created by `network create`
+ * (or, for the default network "bridge", on first use), served by the driver it names.
+ */
+export interface NetworkInfo {
+  readonly id: string;
+  readonly name: string;
+  /** The network driver's name ("bridge", or a plugin's). */
+  readonly driver: string;
+  /** IPv4 subnet in CIDR form, e.g. "172.18.0.0/16". */
+  readonly subnet: string;
+  /** The gateway address inside the subnet (the bridge's own address for "bridge"). */
+  readonly gateway: string;
+  readonly created: string;
+  /** The default network a container joins without --net. */
+  readonly isDefault: boolean;
+  /** `network create -o KEY=VALUE` options, for the driver to interpret. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/** A published port: `-p [hostIp:]hostPort:containerPort[/protocol]`. */
+export interface PortMapping {
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: 'tcp' | 'udp';
+}
+
+interface NetworkContextBase {
+  readonly network: NetworkInfo;
+  /** The driver's own state for this network (a bridge name, ...): createNetwork fills it, the core saves it with the network. */
+  readonly state: PluginState;
+  readonly kernel: Kernel;
+}
+
+/** createNetwork and deleteNetwork. */
+export type NetworkContext = NetworkContextBase;
+
+/** allocateAddress and releaseAddress. The owner is the container's ID. */
+export interface AddressContext {
+  readonly network: NetworkInfo;
+  readonly owner: string;
+}
+
+/** join: the container's first process exists in its own network namespace; its command has not started. */
+export interface JoinContext extends NetworkContextBase {
+  readonly container: ContainerInfo;
+  /** Host PID of the container's first process: its namespace is /proc/<pid>/ns/net. */
+  readonly pid: number;
+  /** The address allocateAddress returned for this container. */
+  readonly address: string;
+  readonly ports: readonly PortMapping[];
+  /** This container's state for this driver (what leave needs); saved with the container. */
+  readonly endpoint: PluginState;
+}
+
+/**
+ * leave: the container has ended or is being removed. Must work after a crash half-way through
+ * join, from names derived from the container ID rather than from `endpoint` alone, and must
+ * tolerate what is already gone (the kernel deletes a veth whose namespace died).
+ */
+export interface LeaveContext extends NetworkContextBase {
+  readonly container: ContainerInfo;
+  readonly endpoint: PluginState;
+  readonly errors: Error[];
+}
+
+/**
+ * A network driver connects containers of the networks created with `--driver NAME`. Registered by
+ * a plugin with `api.registerNetworkDriver`; the built-in "bridge" driver is one. Every method may
+ * throw: the core reports it as this driver's failure and unwinds what was done.
+ */
+export interface NetworkDriver {
+  readonly name: string;
+  /** Make what the network needs on the host (a bridge, firewall rules). Idempotent: it also re-creates them after a reboot. */
+  createNetwork(ctx: NetworkContext): Promise<void>;
+  /** Remove all of it. No container is attached any more. Best effort, idempotent. */
+  deleteNetwork(ctx: NetworkContext): Promise<void>;
+  /** An address for `owner` in the network's subnet: `requested` (from --ip) or any free one. */
+  allocateAddress(ctx: AddressContext, requested: string | null): Promise<string>;
+  /** Frees every address `owner` holds in the network. Idempotent. */
+  releaseAddress(ctx: AddressContext): Promise<void>;
+  /** Connects the container (links, addresses, routes, published ports). */
+  join(ctx: JoinContext): Promise<void>;
+  /** Undoes join. */
+  leave(ctx: LeaveContext): Promise<void>;
+}
+
+/**
+ * The state root's bitmap IPAM, for drivers to allocate from: one bit per address of the subnet, the
+ * network, gateway and broadcast addresses reserved, persisted under the state root and safe under
+ * concurrent processes (a file lock around each call).
+ */
+export interface Ipam {
+  /** An address for `owner`: `requested` if free (refused otherwise), else the lowest free one. */
+  allocate(network: NetworkInfo, owner: string, requested: string | null): Promise<string>;
+  /** Frees every address `owner` holds. Idempotent. */
+  release(network: NetworkInfo, owner: string): Promise<void>;
+  /** The addresses in use, with their owners. */
+  allocated(network: NetworkInfo): Promise<Array<{ address: string; owner: string }>>;
+}
+
 /** What a plugin's `apply` receives. */
 export interface PluginApi {
   readonly hooks: LifecycleHooks;
   registerStorageDriver(driver: StorageDriver): void;
+  registerNetworkDriver(driver: NetworkDriver): void;
+  /** The state root's networks, their drivers and address management (what network plugins need). */
+  readonly networks: Networks;
   /** The state root this runtime works in (images, containers). */
   readonly root: string;
+}
+
+/** The networks of a state root, as plugins see them. */
+export interface Networks {
+  /** By name, ID or unique ID prefix; null when none. */
+  find(ref: string): NetworkInfo | null;
+  /** The default network ("bridge"), created (record and driver's createNetwork) on first use. */
+  ensureDefault(): Promise<NetworkInfo>;
+  /** A registered network driver; throws naming the available ones when there is none of that name. */
+  driver(name: string): NetworkDriver;
+  /** The driver's saved state of a network (what its createNetwork stored). */
+  driverState(network: NetworkInfo): PluginState;
+  /** The bitmap IPAM, for drivers that do not bring their own. */
+  readonly ipam: Ipam;
 }
 
 export interface Plugin {
@@ -223,6 +342,8 @@ export interface Kernel {
   setxattr(path: string, name: string, value: string): void;
   /** lgetxattr(2): the attribute's value, or null when the path has none of that name. */
   getxattr(path: string, name: string): string | null;
+  /** Sets a network interface up (SIOCSIFFLAGS), in the calling thread's network namespace. */
+  interfaceUp(name: string): void;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

@@ -5,5 +5,7 @@ import aufs from './aufs.js';
 import exec from './exec.js';
 import cgroups from './cgroups.js';
 import volumes from './volumes.js';
+import network from './network.js';
+import bridge from './bridge.js';
 
-export const builtinPlugins: readonly Plugin[] = [overlay, aufs, exec, cgroups, volumes];
+export const builtinPlugins: readonly Plugin[] = [overlay, aufs, exec, cgroups, volumes, network, bridge];

@@ -2,8 +2,9 @@
  * mydocker-shim: what stays behind a detached container (`mydocker run -d`), in the role of
  * podman's conmon. No Node process may stay per container; this one is a few hundred kilobytes.
  *
- *   mydocker-shim LOG EXITFILE [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
+ *   mydocker-shim [--host-network] LOG EXITFILE [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
  *
+ * --host-network keeps the host's network namespace (`--net host`).
  * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
  *    in the host's namespaces, is its parent, so it can collect its exit status.
  * 2. The child unshares its mount, UTS, IPC and network namespaces, starts a session, takes pipes
@@ -132,8 +133,14 @@ static void write_exit_status(const char *path, int status) {
 }
 
 int main(int argc, char **argv) {
+  int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  if (argc > 1 && strcmp(argv[1], "--host-network") == 0) {
+    namespaces &= ~CLONE_NEWNET;
+    argv++;
+    argc--;
+  }
   if (argc < 5) {
-    fprintf(stderr, "usage: mydocker-shim LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
+    fprintf(stderr, "usage: mydocker-shim [--host-network] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
     return 125;
   }
   const char *log_path = argv[1];
@@ -162,7 +169,7 @@ int main(int argc, char **argv) {
   pid_t child = fork();
   if (child < 0) die("fork");
   if (child == 0) {
-    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0) die("unshare");
+    if (unshare(namespaces) < 0) die("unshare");
     if (setsid() < 0) die("setsid");
     int null = open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) die("dup2");

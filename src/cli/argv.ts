@@ -40,6 +40,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--cpuset-cpus <list>', description: 'CPUs to run on, e.g. 0-1 or 0,2' },
   { raw: '--cpuset-mems <list>', description: 'Memory nodes to use, e.g. 0' },
   { raw: '--pids-limit <n>', description: 'Maximum number of processes (-1: unlimited)' },
+  { raw: '--network <net>', description: 'Connect to a network: bridge (default), NAME, host or none (also --net)' },
+  { raw: '-p, --publish <spec>', description: 'Publish a port: [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp] (repeatable)', repeatable: true },
+  { raw: '--ip <address>', description: 'IPv4 address on a user-defined network' },
   { raw: '--plugin <file>', description: 'Load a plugin for this run: .ts, .js or .mjs (repeatable)', repeatable: true },
 ];
 
@@ -73,6 +76,8 @@ export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...
   const byShort = new Map(parsed.filter((p) => p.short).map((p) => [p.short!, p]));
   const hostname = byLong.get('hostname');
   if (hostname) byShort.set('h', hostname); // Docker's `run -h`; cac keeps -h for --help
+  const network = byLong.get('network');
+  if (network) byLong.set('net', network); // Docker takes both --net and --network
   const flags: string[] = [];
   let i = 0;
   const valueFor = (name: string, inline: string | undefined): string => {

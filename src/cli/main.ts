@@ -108,6 +108,18 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .option('-q, --quiet', 'ls: only the names');
   on(volume, () => import('./commands/volume.js'));
 
+  const network = cli
+    .command('network <action> [...names]', 'Manage networks: create NAME, ls, inspect NAME..., rm NAME...')
+    .usage('network create [--driver D] [--subnet CIDR] [--gateway IP] [-o K=V] NAME | ls [-q] | inspect NAME... | rm NAME...')
+    .option('--driver <driver>', 'create: the network driver (default bridge; a plugin may add others)', { type: [String] })
+    .option('--subnet <cidr>', 'create: IPv4 subnet, e.g. 172.28.0.0/16 (default: a free one)', { type: [String] })
+    .option('--gateway <ip>', 'create: gateway address in the subnet (default: its first address)', { type: [String] })
+    .option('-o, --opt <key=value>', 'create: an option for the driver (repeatable)', { type: [String] })
+    .option('--plugin <file>', 'Load a plugin (e.g. one serving --driver): .ts, .js or .mjs (repeatable)', { type: [String] })
+    .option('-q, --quiet', 'ls: only the IDs')
+    .example('mydocker network create --subnet 172.28.0.0/16 backend');
+  on(network, () => import('./commands/network.js'));
+
   const logs = cli
     .command('logs <container>', 'Show the output of a detached container')
     .option('-f, --follow', 'Follow the output until the container ends')

@@ -9,6 +9,11 @@ import { KernelError } from './kernel-error.js';
 const TIOCSPTLCK = 0x40045431;
 const TIOCGPTN = 0x80045430;
 const TIOCSWINSZ = 0x5414;
+// <linux/sockios.h>, and struct ifreq: a 16-byte name, then a union whose ifr_flags is a short.
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFREQ_SIZE = 40;
+const IFF_UP = 0x1;
 
 // pivot_root has no glibc wrapper.
 const SYS_PIVOT_ROOT: Partial<Record<NodeJS.Architecture, number>> = { x64: 155, arm64: 41, riscv64: 41 };
@@ -43,6 +48,10 @@ function createLibcKernel(): Kernel {
   const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)');
   const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
   const ENODATA = 61;
+  const socket = libc.func('int socket(int domain, int type, int protocol)');
+  const close = libc.func('int close(int fd)');
+  const AF_INET = 2;
+  const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
 
   // Reads errno right after the call: anything in between (even a console.log) may clobber it.
   const check = (result: number | bigint, name: string, detail?: string): void => {
@@ -91,6 +100,20 @@ function createLibcKernel(): Kernel {
       const fds = [0, 0];
       check(pipe2(fds, O_CLOEXEC), 'pipe2');
       return [fds[0]!, fds[1]!];
+    },
+    interfaceUp: (name) => {
+      // An ioctl on any socket of the namespace: no netlink needed to bring up a container's lo.
+      const fd = Number(socket(AF_INET, SOCK_DGRAM_CLOEXEC, 0));
+      check(fd, 'socket', 'AF_INET');
+      try {
+        const ifreq = Buffer.alloc(IFREQ_SIZE);
+        ifreq.write(name, 0, 15);
+        check(ioctl(fd, SIOCGIFFLAGS, 'void *', ifreq), 'ioctl', `SIOCGIFFLAGS ${name}`);
+        ifreq.writeUInt16LE(ifreq.readUInt16LE(16) | IFF_UP, 16);
+        check(ioctl(fd, SIOCSIFFLAGS, 'void *', ifreq), 'ioctl', `SIOCSIFFLAGS ${name}`);
+      } finally {
+        close(fd);
+      }
     },
     setWindowSize: (fd, rows, cols) => {
       const size = Buffer.alloc(8);

@@ -38,6 +38,8 @@ export interface LaunchSpec {
    * and records its exit status), and this process joins its namespaces instead of creating them.
    */
   detached?: { shim: string; log: string; exitFile: string; cleanup: string[] };
+  /** `--net host`: keep the host's network namespace instead of a new one (with its own lo). */
+  hostNetwork?: boolean;
 }
 
 export interface Launched {
@@ -125,7 +127,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     if (spec.detached) {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.
       const d = spec.detached;
-      child = deps.spawn(d.shim, [d.log, d.exitFile, ...d.cleanup, '--', FIRST_PROCESS_SHELL, ...firstArgs(null)], {
+      const shimFlags = spec.hostNetwork ? ['--host-network'] : [];
+      child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', FIRST_PROCESS_SHELL, ...firstArgs(null)], {
         stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite],
         env,
         cwd: '/',
@@ -138,9 +141,11 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       inside = true;
       joinNamespaces(kernel, firstPid);
     } else {
-      kernel.unshare(UNSHARE_FLAGS);
+      kernel.unshare(spec.hostNetwork ? UNSHARE_FLAGS & ~CLONE.NEWNET : UNSHARE_FLAGS);
       inside = true;
     }
+    // A new network namespace has only lo, and down: up, so the container has at least loopback.
+    if (!spec.hostNetwork) kernel.interfaceUp('lo');
     kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
     kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
     kernel.sethostname(spec.hostname);

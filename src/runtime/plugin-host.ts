@@ -5,8 +5,10 @@
 //   - a teardown hook's throw is collected in ctx.errors and the next tap still runs (best effort).
 import { createRequire } from 'node:module';
 import type * as Tapable from 'tapable';
-import type { LifecycleHooks, Plugin, PluginApi, PluginState, StorageDriver } from '../../hooks/index.js';
+import * as path from 'node:path';
+import type { Kernel, LifecycleHooks, NetworkDriver, Plugin, PluginApi, PluginState, StorageDriver } from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
+import { NetworkManager } from '../network/networks.js';
 
 // Only the two hook classes: tapable's index loads every class (~16 ms on this machine).
 const requireCjs = createRequire(import.meta.url);
@@ -26,9 +28,16 @@ const TEARDOWN_HOOKS = new Set(['releaseRootfs', 'releaseCgroups', 'teardownNetw
 export class PluginHost {
   readonly hooks: LifecycleHooks;
   private readonly drivers = new Map<string, StorageDriver>();
+  private readonly networkDrivers = new Map<string, NetworkDriver>();
   private readonly plugins: Plugin[] = [];
+  /** The state root's networks, served by the registered network drivers. */
+  readonly networks: NetworkManager;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    kernel: () => Kernel = noKernel,
+  ) {
+    this.networks = new NetworkManager(path.join(root, 'networks'), { kernel, driver: (name) => this.networkDriver(name) });
     const hooks = {
       checkOptions: new SyncHook(['ctx']),
       prepareRootfs: new AsyncSeriesHook(['ctx']),
@@ -55,6 +64,11 @@ export class PluginHost {
         if (this.drivers.has(driver.name)) throw new MydockerError(`storage driver "${driver.name}" is registered twice`);
         this.drivers.set(driver.name, driver);
       },
+      registerNetworkDriver: (driver) => {
+        if (this.networkDrivers.has(driver.name)) throw new MydockerError(`network driver "${driver.name}" is registered twice`);
+        this.networkDrivers.set(driver.name, driver);
+      },
+      networks: this.networks,
     };
     try {
       await plugin.apply(api);
@@ -62,6 +76,16 @@ export class PluginHost {
       throw new PluginError(plugin.name, 'apply', error);
     }
     this.plugins.push(plugin);
+  }
+
+  networkDriver(name: string): NetworkDriver {
+    const driver = this.networkDrivers.get(name);
+    if (!driver) {
+      throw new MydockerError(`unknown network driver "${name}"`, {
+        hint: `available: ${[...this.networkDrivers.keys()].join(', ') || 'none'}; a plugin's driver needs its plugin loaded (--plugin FILE)`,
+      });
+    }
+    return driver;
   }
 
   has(name: string): boolean {
@@ -75,6 +99,10 @@ export class PluginHost {
     }
     return driver;
   }
+}
+
+function noKernel(): Kernel {
+  throw new MydockerError('this plugin host was made without a kernel, and networks need one');
 }
 
 type AnyTap = Tapable.FullTap & { fn: (...args: unknown[]) => unknown };

@@ -175,6 +175,8 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         env: record.env,
         workdir: record.workdir,
         tty: record.tty,
+        // The one network option the core reads: whether the container gets a network namespace.
+        hostNetwork: record.options.network === 'host',
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
         ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
       },

@@ -20,6 +20,9 @@ import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry } from './logs.js';
 import type { ProgressListener } from '../image/count-bytes.js';
+import type { NetworkInfo } from '../../hooks/index.js';
+import type { CreateNetworkSpec } from '../network/networks.js';
+import { NetworkStore } from '../network/store.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -47,6 +50,13 @@ export interface ContainerSummary {
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The `-p` specs as given. */
+  publish: string[];
+}
+
+/** A network and the containers attached to it now (with their addresses). */
+export interface NetworkDetails extends NetworkInfo {
+  containers: Array<{ id: string; name: string; address: string }>;
 }
 
 export class Runtime {
@@ -89,7 +99,7 @@ export class Runtime {
         import('../../plugins/index.js'),
         import('./config-file.js'),
       ]);
-      const host = new PluginHost(this.root.dir);
+      const host = new PluginHost(this.root.dir, () => this.kernel);
       this.hostInstance = host;
       for (const plugin of builtinPlugins) await host.use(plugin);
       const fromConfig = this.options.configFile === false ? [] : readConfigFile(this.root.configFile).plugins;
@@ -118,6 +128,11 @@ export class Runtime {
 
   /** Creates a container and starts its command; see RunningContainer for the rest of its life. */
   async run(spec: RunSpec): Promise<RunningContainer> {
+    // A network whose driver a plugin serves needs that plugin (recorded with the network).
+    const network = spec.options?.network;
+    if (typeof network === 'string') {
+      for (const file of new NetworkStore(path.join(this.root.dir, 'networks')).find(network)?.plugins ?? []) await this.use(file);
+    }
     const deps = await this.runDeps();
     const { runContainer } = await import('./run.js');
     fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
@@ -268,6 +283,7 @@ export class Runtime {
       status: deriveStatus(r),
       ...endOf(r),
       startedAt: r.state.startedAt,
+      publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
     }));
   }
 
@@ -405,6 +421,53 @@ export class Runtime {
       stream.on('error', unmount);
     }
     return stream as unknown as NodeJS.ReadableStream;
+  }
+
+  /** `network create`: a network served by its driver ("bridge" unless a plugin's is named). */
+  async createNetwork(spec: Omit<CreateNetworkSpec, 'plugins'>): Promise<NetworkInfo> {
+    const host = await this.host();
+    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
+    return host.networks.create({ ...spec, plugins: [...this.userPluginFiles] });
+  }
+
+  /** The networks of this root (the default one once made), oldest first. "host" and "none" are modes, not listed. */
+  listNetworks(): NetworkInfo[] {
+    return new NetworkStore(path.join(this.root.dir, 'networks')).list().map((r) => r.info);
+  }
+
+  /** A network with the containers attached to it now. */
+  async inspectNetwork(ref: string): Promise<NetworkDetails> {
+    const store = new NetworkStore(path.join(this.root.dir, 'networks'));
+    const record = store.find(ref);
+    if (!record) throw new MydockerError(`no such network: ${ref}`, { exitCode: 1 });
+    const { BitmapIpam } = await import('../network/ipam.js');
+    const allocated = await new BitmapIpam(store.dir, this.kernel).allocated(record.info);
+    const names = new Map(this.containers.list().map((c) => [c.id, c.name]));
+    return {
+      ...record.info,
+      containers: allocated.filter((a) => names.has(a.owner)).map((a) => ({ id: a.owner, name: names.get(a.owner)!, address: a.address })),
+    };
+  }
+
+  /**
+   * `network rm`: refused while a container (even a stopped one, which would need it to start
+   * again) names it. The default network may be removed too when unused: it is made again on use.
+   */
+  async removeNetwork(ref: string): Promise<NetworkInfo> {
+    const record = new NetworkStore(path.join(this.root.dir, 'networks')).find(ref);
+    for (const file of record?.plugins ?? []) if (fs.existsSync(file)) await this.use(file);
+    const host = await this.host();
+    const { networkMode } = await import('../network/options.js');
+    return host.networks.remove(ref, (network) =>
+      this.containers
+        .list()
+        .filter((c) => {
+          const mode = networkMode(c.options);
+          if (mode.kind === 'default') return network.isDefault;
+          return mode.kind === 'named' && (mode.ref === network.name || network.id.startsWith(mode.ref));
+        })
+        .map((c) => c.name),
+    );
   }
 
   listImages(): ImageSummary[] {

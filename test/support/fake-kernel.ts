@@ -122,6 +122,10 @@ export class FakeKernel implements Kernel {
     return this.xattrs.get(path)?.get(name) ?? null;
   }
 
+  interfaceUp(name: string): void {
+    this.record('interfaceUp', [name]);
+  }
+
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);
     return this.options.ptyNumber ?? 0;

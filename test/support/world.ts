@@ -8,6 +8,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { containerTag, iptables, networkTag } from '../../plugins/bridge/iptables.js';
+import { bridgeName, vethName } from '../../plugins/bridge/rules.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -44,9 +46,45 @@ export class World {
   /** This world's own cgroup parent, so that its containers' groups are its alone. */
   readonly cgroupParent: string;
 
+  /** The host's IP forwarding setting before this world: a bridge network turns it on. */
+  private readonly ipForward: string;
+
   constructor(label: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `mydocker-test-${label}-`));
     this.cgroupParent = `mydocker-test-${path.basename(this.root).slice('mydocker-test-'.length)}`;
+    this.ipForward = fs.readFileSync(IP_FORWARD, 'utf8');
+  }
+
+  /** This world's networks as stored: id, name, and the bridge each has on the host. */
+  networks(): Array<{ id: string; name: string; subnet: string; bridge: string }> {
+    return this.list('networks')
+      .filter((id) => /^[0-9a-f]{64}$/.test(id))
+      .flatMap((id) => {
+        try {
+          const record = JSON.parse(fs.readFileSync(path.join(this.root, 'networks', id, 'network.json'), 'utf8'));
+          return [{ id, name: record.info.name, subnet: record.info.subnet, bridge: record.driverState.bridge ?? bridgeName(id) }];
+        } catch {
+          return [{ id, name: '?', subnet: '?', bridge: bridgeName(id) }];
+        }
+      });
+  }
+
+  /**
+   * What of this world's networking is on the host: links (bridges, veths), routes through its
+   * bridges, and firewall rules tagged with its networks or containers. Empty once all is removed.
+   */
+  networkLeftovers(containerIds: string[] = this.containerIds()): string[] {
+    const networks = this.networks();
+    const names = [...networks.map((n) => n.bridge), ...containerIds.map(vethName)];
+    const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n');
+    const routes = spawnSync('ip', ['route', 'show'], { encoding: 'utf8' }).stdout.split('\n');
+    const tags = [...networks.map((n) => networkTag(n.id)), ...containerIds.map(containerTag)];
+    const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n');
+    return [
+      ...links.filter((l) => names.some((n) => l.includes(` ${n}:`) || l.includes(` ${n}@`))),
+      ...routes.filter((r) => names.some((n) => r.includes(`dev ${n} `))),
+      ...rules.filter((r) => tags.some((t) => r.includes(t))),
+    ];
   }
 
   private env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -134,6 +172,18 @@ export class World {
       }
     }
     for (const mount of this.mounts().sort().reverse()) spawnSync('umount', ['-l', mount]);
+    // Networking: the links and rules of this world's networks and containers, found by name and
+    // tag (they may be left by a test that failed half-way), and the forwarding setting.
+    const firewall = iptables();
+    for (const network of this.networks()) {
+      spawnSync('ip', ['link', 'del', network.bridge], { stdio: 'ignore' });
+      firewall.remove(networkTag(network.id));
+    }
+    for (const id of this.containerIds()) {
+      spawnSync('ip', ['link', 'del', vethName(id)], { stdio: 'ignore' });
+      firewall.remove(containerTag(id));
+    }
+    fs.writeFileSync(IP_FORWARD, this.ipForward);
     // Groups go deepest first; their processes were killed above.
     for (const dir of this.cgroups().sort().reverse()) {
       for (let i = 0; i < 50; i++) {
@@ -148,6 +198,8 @@ export class World {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 /** Live processes whose command line names `text` (a world's root: its shims, its cleanups). */
 function processesMentioning(text: string): number[] {

@@ -154,6 +154,7 @@ describe('launch', () => {
     const dev = path.join(h.rootfs, 'dev');
     const expected = [
       { call: 'unshare', args: [ALL_NS] },
+      { call: 'interfaceUp', args: ['lo'] },
       { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] },
       { call: 'mount', args: [h.rootfs, h.rootfs, null, MS.BIND | MS.REC, null] },
       { call: 'sethostname', args: ['box1'] },
@@ -208,10 +209,26 @@ describe('launch', () => {
       calls.slice(1, 6).map((c) => [c.call, c.args[1]]),
       [CLONE.NEWIPC, CLONE.NEWUTS, CLONE.NEWNET, CLONE.NEWPID, CLONE.NEWNS].map((ns) => ['setns', ns]),
     );
-    assert.deepEqual(calls[6], { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] });
+    assert.deepEqual(calls[6], { call: 'interfaceUp', args: ['lo'] }, 'lo is brought up in the joined network namespace');
+    assert.deepEqual(calls[7], { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] });
     assert.ok(calls.some((c) => c.call === 'pivotRoot'));
     assert.equal(launched.pid, process.pid, 'the pid is the first process\'s, not the shim\'s');
     assertReturnedToHost(h);
+  });
+
+  it('--net host: keeps the host\'s network namespace and its lo untouched, and tells the shim so', (t) => {
+    const h = harness(t, { spec: { hostNetwork: true } });
+    launch(h.spec, h.deps);
+    const calls = windowCalls(h.kernel);
+    assert.deepEqual(calls[0], { call: 'unshare', args: [ALL_NS & ~CLONE.NEWNET] });
+    assert.ok(!calls.some((c) => c.call === 'interfaceUp'));
+    const d = harness(t, {
+      ready: `ready ${process.pid}\n`,
+      spec: { hostNetwork: true, detached: { shim: '/opt/shim', log: '/s/log', exitFile: '/s/exit', cleanup: [] } },
+    });
+    launch(d.spec, d.deps);
+    assert.deepEqual(d.spawns[0]!.args.slice(0, 3), ['--host-network', '/s/log', '/s/exit']);
+    assert.ok(!windowCalls(d.kernel).some((c) => c.call === 'interfaceUp'));
   });
 
   it('spawns the first process after /sys and mounts /proc from a child before pivot_root', (t) => {

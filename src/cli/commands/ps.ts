@@ -5,6 +5,7 @@ import { shortId } from '../../container/ids.js';
 import { ago, humanDuration, quoteCommand, table } from '../format.js';
 import { lastValue } from '../argv.js';
 import { MydockerError } from '../../errors.js';
+import { formatPort, parsePublish } from '../../network/ports.js';
 
 export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
   const runtime = await cliRuntime(options);
@@ -23,14 +24,20 @@ export default async function ps(_args: unknown[], options: Record<string, unkno
   if (format === 'json') {
     // One object per line, with Docker's field names.
     const lines = all.map((c) =>
-      JSON.stringify({ ID: shortId(c.id), Image: c.image, Command: quoteCommand(c.command, Infinity), CreatedAt: c.created, Status: statusText(c), State: c.status, Ports: '', Names: c.name }),
+      JSON.stringify({ ID: shortId(c.id), Image: c.image, Command: quoteCommand(c.command, Infinity), CreatedAt: c.created, Status: statusText(c), State: c.status, Ports: ports(c), Names: c.name }),
     );
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   }
-  const rows = all.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), '', c.name]);
+  const rows = all.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), ports(c), c.name]);
   process.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
   return 0;
+}
+
+/** Published ports, as Docker shows them: only while the container runs. */
+function ports(c: ContainerSummary): string {
+  if (c.status !== 'running') return '';
+  return c.publish.map((spec) => formatPort(parsePublish(spec))).join(', ');
 }
 
 function statusText(c: ContainerSummary): string {

@@ -50,6 +50,12 @@ function pluginOptions(options: Record<string, unknown>): Record<string, JsonVal
   const out: Record<string, JsonValue> = {};
   const volumes = toArray(options.volume);
   if (volumes.length > 0) out.volumes = volumes;
+  const publish = toArray(options.publish);
+  if (publish.length > 0) out.publish = publish;
+  const network = lastValue(options.network);
+  if (network !== undefined) out.network = network;
+  const ip = lastValue(options.ip);
+  if (ip !== undefined) out.ip = ip;
   for (const key of LIMIT_FLAGS) {
     const value = lastValue(options[key]);
     if (value !== undefined) out[key] = value;

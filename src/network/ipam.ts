@@ -1,0 +1,136 @@
+// The bitmap IPAM: one bit per address of a network's subnet, set when the address is taken. The
+// network, gateway and broadcast addresses are set when the bitmap is made. Each address taken also
+// records its owner (a container ID), so that a container's addresses are released by who it is,
+// even after a crash before it could save which address it got.
+// Persisted as <root>/networks/<id>/ipam.json; every change is one read-modify-write under the
+// networks' file lock, so concurrent runs never get the same address.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Ipam, Kernel, NetworkInfo } from '../../hooks/index.js';
+import { readJson, writeJsonAtomic } from '../atomic-file.js';
+import { MydockerError } from '../errors.js';
+import { withFileLock } from './file-lock.js';
+import { addressAt, broadcastOf, contains, formatAddress, offsetOf, parseAddress, parseSubnet, subnetSize, type Subnet } from './ipv4.js';
+
+interface IpamFile {
+  subnet: string;
+  /** base64 of the bitmap: bit i (byte i>>3, mask 1<<(i&7)) is address network+i. */
+  bitmap: string;
+  owners: Record<string, string>;
+}
+
+export class BitmapIpam implements Ipam {
+  constructor(
+    private readonly networksDir: string,
+    private readonly kernel: Pick<Kernel, 'flock'>,
+  ) {}
+
+  private file(network: NetworkInfo): string {
+    return path.join(this.networksDir, network.id, 'ipam.json');
+  }
+
+  private lockFile(): string {
+    return path.join(this.networksDir, 'lock');
+  }
+
+  allocate(network: NetworkInfo, owner: string, requested: string | null): Promise<string> {
+    return withFileLock(this.kernel, this.lockFile(), async () => {
+      const { subnet, bitmap, data } = this.load(network);
+      let offset: number;
+      if (requested !== null) {
+        const address = parseAddress(requested);
+        if (address === null) throw new MydockerError(`invalid IP address "${requested}"`, { hint: 'give an IPv4 address, e.g. --ip 172.18.0.10' });
+        if (!contains(subnet, address)) {
+          throw new MydockerError(`address ${requested} is not in network ${network.name}'s subnet ${network.subnet}`);
+        }
+        offset = offsetOf(subnet, address);
+        if (isSet(bitmap, offset)) {
+          const holder = data.owners[requested];
+          throw new MydockerError(`address ${requested} is already in use${holder ? ` by container ${holder.slice(0, 12)}` : ' (reserved)'}`, {
+            hint: 'choose another address, or leave out --ip',
+          });
+        }
+      } else {
+        offset = firstClear(bitmap, subnetSize(subnet));
+        if (offset < 0) {
+          throw new MydockerError(`network ${network.name} (${network.subnet}) has no free address left`, {
+            hint: 'remove containers from it, or create a network with a larger subnet',
+          });
+        }
+      }
+      setBit(bitmap, offset, true);
+      const address = formatAddress(addressAt(subnet, offset));
+      data.owners[address] = owner;
+      this.save(network, bitmap, data);
+      return address;
+    });
+  }
+
+  release(network: NetworkInfo, owner: string): Promise<void> {
+    return withFileLock(this.kernel, this.lockFile(), async () => {
+      if (!fs.existsSync(this.file(network))) return;
+      const { subnet, bitmap, data } = this.load(network);
+      let changed = false;
+      for (const [address, holder] of Object.entries(data.owners)) {
+        if (holder !== owner) continue;
+        setBit(bitmap, offsetOf(subnet, parseAddress(address)!), false);
+        delete data.owners[address];
+        changed = true;
+      }
+      if (changed) this.save(network, bitmap, data);
+    });
+  }
+
+  async allocated(network: NetworkInfo): Promise<Array<{ address: string; owner: string }>> {
+    if (!fs.existsSync(this.file(network))) return [];
+    const data = readJson<IpamFile>(this.file(network));
+    return Object.entries(data.owners).map(([address, owner]) => ({ address, owner }));
+  }
+
+  /** The bitmap as it is on disk, or a new one with the reserved addresses set. */
+  private load(network: NetworkInfo): { subnet: Subnet; bitmap: Buffer; data: IpamFile } {
+    const subnet = parseSubnet(network.subnet);
+    if (!subnet) throw new MydockerError(`network ${network.name} has an invalid subnet "${network.subnet}"`);
+    const size = subnetSize(subnet);
+    if (fs.existsSync(this.file(network))) {
+      const data = readJson<IpamFile>(this.file(network));
+      const bitmap = Buffer.from(data.bitmap, 'base64');
+      if (data.subnet === network.subnet && bitmap.length === Math.ceil(size / 8)) return { subnet, bitmap, data };
+      throw new MydockerError(`the address map of network ${network.name} does not match its subnet`, { hint: `remove ${this.file(network)} only if no container uses the network` });
+    }
+    const bitmap = Buffer.alloc(Math.ceil(size / 8));
+    setBit(bitmap, 0, true); // the network address
+    setBit(bitmap, offsetOf(subnet, broadcastOf(subnet)), true);
+    const gateway = parseAddress(network.gateway);
+    if (gateway !== null && contains(subnet, gateway)) setBit(bitmap, offsetOf(subnet, gateway), true);
+    // Bits past the end of a subnet smaller than a byte stay set: never handed out.
+    for (let i = size; i < bitmap.length * 8; i++) setBit(bitmap, i, true);
+    return { subnet, bitmap, data: { subnet: network.subnet, bitmap: '', owners: {} } };
+  }
+
+  private save(network: NetworkInfo, bitmap: Buffer, data: IpamFile): void {
+    fs.mkdirSync(path.dirname(this.file(network)), { recursive: true, mode: 0o700 });
+    writeJsonAtomic(this.file(network), { ...data, bitmap: bitmap.toString('base64') });
+  }
+}
+
+function isSet(bitmap: Buffer, i: number): boolean {
+  return (bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
+}
+
+function setBit(bitmap: Buffer, i: number, value: boolean): void {
+  if (value) bitmap[i >> 3]! |= 1 << (i & 7);
+  else bitmap[i >> 3]! &= ~(1 << (i & 7));
+}
+
+/** The first clear bit below `size`, a byte at a time: a full /16 is 8 KiB to scan at most. */
+function firstClear(bitmap: Buffer, size: number): number {
+  for (let byte = 0; byte < bitmap.length; byte++) {
+    if (bitmap[byte] === 0xff) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      const i = byte * 8 + bit;
+      if (i < size && !isSet(bitmap, i)) return i;
+    }
+  }
+  return -1;
+}
