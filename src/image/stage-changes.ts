@@ -13,6 +13,14 @@ export interface XattrReader {
 /** `whiteouts: 'aufs'`: the layer has Docker's `.wh.` files already; aufs's own `.wh..wh.` files stay out. */
 export function stageChanges(upper: string, staging: string, kernel: XattrReader, whiteouts: 'overlay' | 'aufs' = 'overlay'): void {
   walk('');
+  // The runtime's own mount points, made empty in the container's layer when the image had none
+  // (the files bound onto them live in the container's state): not the container's changes, as
+  // Docker's init layer keeps them out of a commit.
+  for (const rel of RUNTIME_MOUNT_POINTS) {
+    const staged = path.join(staging, rel);
+    const stat = fs.lstatSync(staged, { throwIfNoEntry: false });
+    if (stat?.isFile() && stat.size === 0) fs.rmSync(staged);
+  }
 
   function walk(relative: string): void {
     for (const name of fs.readdirSync(path.join(upper, relative)).sort()) {
@@ -38,6 +46,8 @@ export function stageChanges(upper: string, staging: string, kernel: XattrReader
     }
   }
 }
+
+const RUNTIME_MOUNT_POINTS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
 
 function keepMetadata(file: string, stat: fs.Stats): void {
   fs.chownSync(file, stat.uid, stat.gid);

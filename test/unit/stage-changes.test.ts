@@ -24,6 +24,16 @@ describe('stageChanges', () => {
     assert.deepEqual(fs.readdirSync(upper).sort(), ['etc', 'link'], 'the upper directory is left as it was');
   });
 
+  it('leaves out the runtime\'s empty /etc mount points, but not a real /etc/hosts', (t) => {
+    const upper = tempDir(t);
+    const staging = tempDir(t);
+    fs.mkdirSync(path.join(upper, 'etc'));
+    for (const f of ['hostname', 'resolv.conf']) fs.writeFileSync(path.join(upper, 'etc', f), '');
+    fs.writeFileSync(path.join(upper, 'etc/hosts'), '127.0.0.1 localhost\n');
+    stageChanges(upper, staging, xattrs([]));
+    assert.deepEqual(fs.readdirSync(path.join(staging, 'etc')), ['hosts']);
+  });
+
   it('turns an opaque directory into a .wh..wh..opq marker', (t) => {
     const upper = tempDir(t, 'upper-');
     const staging = tempDir(t, 'staging-');
