@@ -38,9 +38,23 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       Name: record.storageDriver,
       Data: { Dir: paths.storageDir, MergedDir: record.rootfs, LowerDir: paths.layers.join(':') },
     },
+    NetworkSettings: networkSettings(record, status === 'running'),
     LogPath: record.detached?.log ?? null,
     StateDir: paths.stateDir,
     Plugins: record.plugins,
     PluginState: record.pluginState,
+  };
+}
+
+/** What the network plugin saved while the container runs: its network, address and ports. */
+function networkSettings(record: ContainerRecord, running: boolean): Record<string, unknown> {
+  const saved = record.pluginState['mydocker:network'] ?? {};
+  const mode = typeof record.options.network === 'string' ? record.options.network : 'bridge';
+  const address = running && typeof saved.address === 'string' ? saved.address : '';
+  return {
+    NetworkMode: mode,
+    IPAddress: address,
+    NetworkID: running && typeof saved.network === 'string' ? saved.network : '',
+    Ports: running && Array.isArray(record.options.publish) ? record.options.publish : [],
   };
 }

@@ -233,7 +233,7 @@ describe('networking', { skip }, () => {
     await waitFor(() => listensIn(outside, 8000) || httpd.exitCode !== null, 'httpd to listen in the outside namespace');
     assert.equal(httpd.exitCode, null, `httpd runs: ${fs.readFileSync(log, 'utf8')}`);
 
-    const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0 && wget -qO- http://${outside.address}:8000/`]);
+    const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0 && wget -T 10 -qO- http://${outside.address}:8000/`]);
     assert.equal(r.status, 0, r.stderr);
     const containerAddress = eth0Address(r.stdout);
     const bridge = inspectNetwork(w, 'bridge');
