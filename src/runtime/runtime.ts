@@ -176,10 +176,13 @@ export class Runtime {
     for (;;) {
       if (!this.containers.exists(id)) return;
       const record = this.containers.load(id);
-      if (deriveStatus(record) !== 'running' && (record.rootfs === null || record.state.status === 'exited')) return;
+      if (deriveStatus(record) !== 'running' && (record.rootfs === null || record.state.status === 'exited')) break;
       if (Date.now() > deadline) return; // start releases what is left itself
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // The releaser marks the end and releases under the container's lock: holding it means it is done.
+    const { withContainerLock } = await import('../container/lock.js');
+    await withContainerLock(this.kernel, this.containers.dir(id), async () => {});
   }
 
   /**
@@ -202,10 +205,16 @@ export class Runtime {
     return execInContainer({ host, kernel: this.kernel, stateDir: this.containers.dir(record.id), spawn }, record, spec);
   }
 
-  /** SIGTERM, then SIGKILL after `timeout` seconds (default 10). A stopped container is fine. */
+  /**
+   * SIGTERM, then SIGKILL after `timeout` seconds (default 10). A stopped container is fine.
+   * Resolves once the container has been released too (its network, cgroups and mounts), as
+   * Docker's stop does, by whichever process releases it.
+   */
   async stop(ref: string, options: { timeout?: number } = {}): Promise<void> {
     const { stopContainer } = await import('./stop.js');
-    await stopContainer(this.containers.resolve(ref), options.timeout ?? 10);
+    const record = this.containers.resolve(ref);
+    await stopContainer(record, options.timeout ?? 10);
+    await this.waitReleased(record.id);
   }
 
   /** Sends a signal (default SIGKILL) to a running container's PID 1. */
