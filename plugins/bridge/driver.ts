@@ -82,18 +82,13 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       const veth = vethName(ctx.container.id);
       ctx.endpoint.veth = veth;
       const prefix = Number(ctx.network.subnet.split('/')[1]);
-      const hostSide = openRtnl();
-      let master: number | null;
-      try {
-        master = await hostSide.linkIndex(bridge);
-      } finally {
-        hostSide.close();
-      }
-      // Gone after a reboot (links and rules do not survive one; the network's record does).
-      master ??= await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel });
       const netns = fs.openSync(`/proc/${ctx.pid}/ns/net`, 'r');
       try {
-        await withRtnl(openRtnl(), (rtnl) => rtnl.createVeth(veth, 'eth0', netns, { master: master!, up: true }));
+        await withRtnl(openRtnl(), async (rtnl) => {
+          // Gone after a reboot (links and rules do not survive one; the network's record does).
+          const master = (await rtnl.linkIndex(bridge)) ?? (await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel }));
+          await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+        });
         await withRtnl(openRtnlIn(netns, (fd, type) => ctx.kernel.setns(fd, type)), async (inside) => {
           const eth0 = await inside.linkIndex('eth0');
           if (eth0 === null) throw new Error(`the container's end of ${veth} did not arrive in its namespace`);

@@ -444,7 +444,7 @@ export class Runtime {
     return new NetworkStore(path.join(this.root.dir, 'networks')).list().map((r) => r.info);
   }
 
-  /** A network with the containers attached to it now. */
+  /** A network with the addresses its IPAM holds, and the containers holding them. */
   async inspectNetwork(ref: string): Promise<NetworkDetails> {
     const store = new NetworkStore(path.join(this.root.dir, 'networks'));
     const record = store.find(ref);
@@ -454,7 +454,8 @@ export class Runtime {
     const names = new Map(this.containers.list().map((c) => [c.id, c.name]));
     return {
       ...record.info,
-      containers: allocated.filter((a) => names.has(a.owner)).map((a) => ({ id: a.owner, name: names.get(a.owner)!, address: a.address })),
+      // Every address the IPAM holds: an owner that is no container any more shows as a leak, unnamed.
+      containers: allocated.map((a) => ({ id: a.owner, name: names.get(a.owner) ?? '', address: a.address })),
     };
   }
 

@@ -251,8 +251,10 @@ describe('networking', { skip }, () => {
     await waitFor(() => listensIn(outside, 8000) || httpd.exitCode !== null, 'httpd to listen in the outside namespace');
     assert.equal(httpd.exitCode, null, `httpd runs: ${fs.readFileSync(log, 'utf8')}`);
 
-    const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0 && wget -T 10 -qO- http://${outside.address}:8000/`]);
-    assert.equal(r.status, 0, `the container gets the page (busybox wget crashes, 139, when it cannot connect): ${r.stdout}${r.stderr}`);
+    // `; exit $?` keeps sh as PID 1: a last command is exec'd, and busybox timeout's SIGTERM cannot
+    // end a PID 1 (wget) that has no handler for it.
+    const r = w.run(['run', '--rm', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0 && timeout 20 wget -qO- http://${outside.address}:8000/; exit $?`]);
+    assert.equal(r.status, 0, `the container gets the page (143: no answer in 20 s; 139: busybox wget crashes when it cannot connect): ${r.stdout}${r.stderr}`);
     const containerAddress = eth0Address(r.stdout);
     const bridge = inspectNetwork(w, 'bridge');
     assert.ok(containerAddress && inSubnet(containerAddress, bridge.IPAM.Config[0]!.Subnet), `container address ${containerAddress} in ${bridge.IPAM.Config[0]!.Subnet}`);

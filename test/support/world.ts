@@ -110,8 +110,20 @@ export class World {
       env: this.env(options.env),
       timeout: options.timeoutMs ?? 60_000,
     });
+    this.remember();
     if (result.error) throw result.error;
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /**
+   * Every container and network this world has had, removed ones included: the cleanup sweeps
+   * their links and rules too, in case the runtime leaked them on removal.
+   */
+  private readonly seen = { containers: new Set<string>(), networks: new Map<string, string>() };
+
+  private remember(): void {
+    for (const id of this.containerIds()) this.seen.containers.add(id);
+    for (const n of this.networks()) this.seen.networks.set(n.id, n.bridge);
   }
 
   private readonly started: Array<ReturnType<typeof spawn>> = [];
@@ -175,11 +187,12 @@ export class World {
     // Networking: the links and rules of this world's networks and containers, found by name and
     // tag (they may be left by a test that failed half-way), and the forwarding setting.
     const firewall = iptables();
-    for (const network of this.networks()) {
-      spawnSync('ip', ['link', 'del', network.bridge], { stdio: 'ignore' });
-      firewall.remove(networkTag(network.id));
+    this.remember();
+    for (const [id, bridge] of this.seen.networks) {
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      firewall.remove(networkTag(id));
     }
-    for (const id of this.containerIds()) {
+    for (const id of this.seen.containers) {
       spawnSync('ip', ['link', 'del', vethName(id)], { stdio: 'ignore' });
       firewall.remove(containerTag(id));
     }
