@@ -74,20 +74,20 @@ describe('plugins', { skip }, () => {
     assert.equal(r.stdout, 'hi\n');
 
     const runCalls = calls(log);
-    assert.deepEqual(runCalls.map((c) => c.hook), ['prepareRootfs', 'applyCgroups', 'setupNetwork', 'teardownNetwork', 'releaseCgroups', 'releaseRootfs']);
+    assert.deepEqual(runCalls.map((c) => c.hook), ['prepareRootfs', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork']);
     const [prepare, cgroups, network] = runCalls;
     assert.deepEqual(prepare!.facts, { rootfsHasBusybox: true, layers: 1, command: ['echo', 'hi'], stateDir: true });
     assert.equal(cgroups!.facts.ownPidNamespace, true, 'applyCgroups sees the first process inside its PID namespace');
     assert.equal(typeof network!.facts.childPid, 'number');
-    assert.deepEqual(runCalls[5]!.facts, { remove: false, marker: 'saved-by-prepare' });
+    assert.deepEqual(runCalls[4]!.facts, { remove: false, marker: 'saved-by-prepare' });
 
     // rm runs in another process, loads the plugin from the record, and sees the saved state.
     fs.writeFileSync(log, '');
     const rm = w.run(['rm', 'rec']);
     assert.equal(rm.status, 0, rm.stderr);
     const rmCalls = calls(log);
-    assert.deepEqual(rmCalls.map((c) => c.hook), ['teardownNetwork', 'releaseCgroups', 'releaseRootfs']);
-    assert.deepEqual(rmCalls[2]!.facts, { remove: true, marker: 'saved-by-prepare' });
+    assert.deepEqual(rmCalls.map((c) => c.hook), ['releaseCgroups', 'releaseRootfs', 'teardownNetwork']);
+    assert.deepEqual(rmCalls[1]!.facts, { remove: true, marker: 'saved-by-prepare' });
     assert.notEqual(rmCalls[0]!.pid, prepare!.pid);
     assert.deepEqual(w.containerIds(), []);
   });
