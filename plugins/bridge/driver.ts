@@ -6,9 +6,8 @@ import * as fs from 'node:fs';
 import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PortMapping } from '../../hooks/index.js';
 import { withFileLock } from '../../src/network/file-lock.js';
 import { portsCollide } from '../../src/network/ports.js';
-import { containerTag, iptables as realIptables, networkTag, type Iptables } from './iptables.js';
-import { bridgeName, networkRules, portRules, publishedBy, vethName } from './rules.js';
-import { hostListener } from './host-ports.js';
+import type { Iptables } from './iptables.js';
+import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from './rules.js';
 import { openRtnl, openRtnlIn, RtnlError, type Rtnl } from './rtnl.js';
 import * as path from 'node:path';
 
@@ -21,7 +20,9 @@ export interface BridgeDeps {
 }
 
 export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
-  const firewall = (): Iptables => (deps.iptables ??= realIptables());
+  // iptables is needed to create a network and for published ports, not by a plain join: loaded
+  // then only (every module is a millisecond or so of a run's start-up).
+  const firewall = async (): Promise<Iptables> => (deps.iptables ??= (await import('./iptables.js')).iptables());
   const sysctl = deps.sysctl ?? writeSysctl;
 
   /** The bridge, its address and its rules; each step is skipped when already there (idempotent). */
@@ -44,7 +45,8 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       sysctl('net/ipv4/ip_forward', '1');
       sysctl(`net/ipv4/conf/${bridge}/route_localnet`, '1');
       const tag = networkTag(ctx.network.id);
-      if (firewall().list(tag).length === 0) firewall().add(tag, networkRules(bridge, ctx.network.subnet));
+      const rules = await firewall();
+      if (rules.list(tag).length === 0) rules.add(tag, networkRules(bridge, ctx.network.subnet));
       return index;
     } finally {
       rtnl.close();
@@ -66,7 +68,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       } finally {
         rtnl.close();
       }
-      firewall().remove(networkTag(ctx.network.id));
+      (await firewall()).remove(networkTag(ctx.network.id));
     },
 
     allocateAddress(ctx, requested) {
@@ -112,7 +114,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       } finally {
         rtnl.close();
       }
-      if (hasPorts(ctx)) firewall().remove(containerTag(ctx.container.id));
+      if (hasPorts(ctx)) (await firewall()).remove(containerTag(ctx.container.id));
     },
   };
 
@@ -122,8 +124,9 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
    */
   async function publish(ctx: JoinContext, bridge: string): Promise<void> {
     const tag = containerTag(ctx.container.id);
+    const [rules, { hostListener }] = await Promise.all([firewall(), import('./host-ports.js')]);
     await withFileLock(ctx.kernel, path.join(deps.root, 'networks', 'ports.lock'), async () => {
-      const taken = firewall()
+      const taken = rules
         .list('mydocker:ctr:')
         .map((r) => publishedBy(r.line))
         .filter((p): p is PortMapping => p !== null);
@@ -137,7 +140,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       }
       // Saved before the rules exist: leave removes them by tag even if this run dies right now.
       ctx.endpoint.ports = ctx.ports.map((p) => ({ ...p }));
-      firewall().add(tag, ctx.ports.flatMap((p) => portRules(bridge, ctx.network.subnet, ctx.address, p)));
+      rules.add(tag, ctx.ports.flatMap((p) => portRules(bridge, ctx.network.subnet, ctx.address, p)));
     });
   }
 }

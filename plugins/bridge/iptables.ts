@@ -25,13 +25,6 @@ export interface Iptables {
   list(prefix: string): Array<{ table: Table; line: string }>;
 }
 
-export function networkTag(networkId: string): string {
-  return `mydocker:net:${networkId.slice(0, 12)}`;
-}
-
-export function containerTag(containerId: string): string {
-  return `mydocker:ctr:${containerId.slice(0, 12)}`;
-}
 
 type Run = (command: string, args: string[], input?: string) => { status: number | null; stdout: string; stderr: string; error?: Error };
 

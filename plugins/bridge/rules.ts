@@ -35,6 +35,16 @@ export function vethName(containerId: string): string {
   return `veth${containerId.slice(0, 11)}`;
 }
 
+/** The comment every rule of a network carries: what removes them finds them by it. */
+export function networkTag(networkId: string): string {
+  return `mydocker:net:${networkId.slice(0, 12)}`;
+}
+
+/** The comment of every rule of a container's published ports. */
+export function containerTag(containerId: string): string {
+  return `mydocker:ctr:${containerId.slice(0, 12)}`;
+}
+
 export function networkRules(bridge: string, subnet: string): Rule[] {
   return [
     { table: 'filter', chain: 'FORWARD', first: true, args: ['-i', bridge, '-o', bridge, '-j', 'ACCEPT'] },

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
-import { containerTag, iptables, networkTag, tagOf } from '../../plugins/bridge/iptables.js';
+import { iptables, tagOf } from '../../plugins/bridge/iptables.js';
+import { containerTag, networkTag } from '../../plugins/bridge/rules.js';
 import { bridgeName, vethName } from '../../plugins/bridge/rules.js';
 
 const skip = integrationSkipReason() ?? false;

@@ -8,8 +8,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { containerTag, iptables, networkTag } from '../../plugins/bridge/iptables.js';
-import { bridgeName, vethName } from '../../plugins/bridge/rules.js';
+import { iptables } from '../../plugins/bridge/iptables.js';
+import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/bridge/rules.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 

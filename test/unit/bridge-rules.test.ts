@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { containerTag, iptables, networkTag, restoreInput, tagOf } from '../../plugins/bridge/iptables.js';
-import { bridgeName, networkRules, portRules, publishedBy, vethName } from '../../plugins/bridge/rules.js';
+import { iptables, restoreInput, tagOf } from '../../plugins/bridge/iptables.js';
+import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from '../../plugins/bridge/rules.js';
 import { hostListener } from '../../plugins/bridge/host-ports.js';
 import { tempDir } from '../support/tmp.js';
 
