@@ -91,6 +91,10 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
           const master = (await rtnl.linkIndex(bridge)) ?? (await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel }));
           await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
         });
+        // A container that reaches its own published port through the host's address sends the
+        // frame to the bridge and gets the DNATed answer back through the same port: the bridge
+        // only does that with hairpin mode on the port (as Docker sets it without its proxy).
+        fs.writeFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, '1');
         await withRtnl(openRtnlIn(netns, (fd, type) => ctx.kernel.setns(fd, type)), async (inside) => {
           const eth0 = await inside.linkIndex('eth0');
           if (eth0 === null) throw new Error(`the container's end of ${veth} did not arrive in its namespace`);

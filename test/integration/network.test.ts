@@ -279,6 +279,13 @@ describe('networking', { skip }, () => {
     assert.deepEqual(httpGet(`http://${outside.hostAddress}:${port}/`, outside.ns), { status: 200, body: 'served-by-web\n' }, 'from another namespace through the host\'s address');
     assert.deepEqual(httpGet(`http://127.0.0.1:${port}/`), { status: 200, body: 'served-by-web\n' }, 'from the host through 127.0.0.1');
     assert.deepEqual(httpGet(`http://${outside.hostAddress}:${port}/`), { status: 200, body: 'served-by-web\n' }, 'from the host through its own address');
+    // Through the host's address from the same network (hairpin NAT), and from the container itself
+    // (the bridge must send the answer back out of the port it came in by: hairpin mode).
+    const viaHost = `timeout 10 wget -qO- http://${outside.hostAddress}:${port}/; exit $?`;
+    const neighbour = w.run(['run', '--rm', 'busybox', 'sh', '-c', viaHost]);
+    assert.deepEqual([neighbour.status, neighbour.stdout], [0, 'served-by-web\n'], `from another container of the network: ${neighbour.stderr}`);
+    const itself = w.run(['exec', 'web', 'sh', '-c', viaHost]);
+    assert.deepEqual([itself.status, itself.stdout], [0, 'served-by-web\n'], `from the container itself: ${itself.stderr}`);
 
     assert.ok(psLine(w, 'web')?.includes(`0.0.0.0:${port}->80/tcp`), `ps shows the port: ${psLine(w, 'web')}`);
 
