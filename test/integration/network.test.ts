@@ -12,8 +12,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
 import { iptables, tagOf } from '../../plugins/bridge/iptables.js';
-import { containerTag, networkTag } from '../../plugins/bridge/rules.js';
-import { bridgeName, vethName } from '../../plugins/bridge/rules.js';
+import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/bridge/rules.js';
 
 const skip = integrationSkipReason() ?? false;
 const needsShim = { skip: shimSkipReason() ?? false };
@@ -304,6 +303,27 @@ describe('networking', { skip }, () => {
     assert.deepEqual(w.containerIds(), ids);
     assert.deepEqual(mine(), before, 'no rules or links are left of the refused run');
     assert.deepEqual(httpGet(`http://127.0.0.1:${port}/`), { status: 200, body: 'served-by-web\n' }, 'the first container still serves the port');
+  });
+
+  it('-p .../udp forwards datagrams from the host to the container\'s port', needsShim, async (t) => {
+    const w = worldFor(t, 'net-udp', { image: true });
+    const port = randomPort();
+    sweepAfter(t).matching.push(`--dport ${port} `);
+    detached(w, ['--name', 'udp', '-p', `127.0.0.1:${port}:5353/udp`, 'busybox', 'sleep', '300']);
+    assert.ok(psLine(w, 'udp')?.includes(`127.0.0.1:${port}->5353/udp`), `ps shows the port: ${psLine(w, 'udp')}`);
+    // Busybox has no UDP server: the container's kernel counts datagrams that found no socket
+    // (Udp NoPorts in /proc/net/snmp), which is proof enough that they arrived, on port 5353.
+    const noPorts = (): number => {
+      const lines = w.run(['exec', 'udp', 'cat', '/proc/net/snmp']).stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+      const [names, values] = lines.map((l) => l.trim().split(/\s+/));
+      return Number(values![names!.indexOf('NoPorts')]);
+    };
+    const before = noPorts();
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    t.after(() => socket.close());
+    for (let i = 0; i < 3; i++) await new Promise<void>((resolve, reject) => socket.send('ping', port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    await waitFor(() => noPorts() >= before + 3, 'the datagrams to arrive in the container');
   });
 
   it('20 concurrent runs get 20 distinct addresses, released when they end', async (t) => {
