@@ -89,7 +89,15 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
         await withRtnl(openRtnl(), async (rtnl) => {
           // Gone after a reboot (links and rules do not survive one; the network's record does).
           const master = (await rtnl.linkIndex(bridge)) ?? (await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel }));
-          await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+          try {
+            await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+          } catch (error) {
+            // The container's veth of an earlier start, left by a run that died before its
+            // teardown (the name comes from the container's ID): it is stale, replace it.
+            if (!(error instanceof RtnlError) || error.code !== 'EEXIST') throw error;
+            await rtnl.deleteLink(veth);
+            await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+          }
         });
         // A container that reaches its own published port through the host's address sends the
         // frame to the bridge and gets the DNATed answer back through the same port: the bridge
