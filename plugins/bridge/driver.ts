@@ -3,13 +3,13 @@
 // from the state root's bitmap IPAM, and iptables rules for NAT, forwarding, isolation and
 // published ports. Links are made over rtnetlink (rtnl.ts), never with `ip`.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PortMapping } from '../../hooks/index.js';
 import { withFileLock } from '../../src/network/file-lock.js';
 import { portsCollide } from '../../src/network/ports.js';
 import type { Iptables } from './iptables.js';
 import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from './rules.js';
 import { openRtnl, openRtnlIn, RtnlError, type Rtnl } from './rtnl.js';
-import * as path from 'node:path';
 
 export interface BridgeDeps {
   networks: Networks;
@@ -84,6 +84,8 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       const veth = vethName(ctx.container.id);
       ctx.endpoint.veth = veth;
       const prefix = Number(ctx.network.subnet.split('/')[1]);
+      // Checked on every join, not only when the network was made: someone may have turned it off since.
+      sysctl('net/ipv4/ip_forward', '1');
       const netns = fs.openSync(`/proc/${ctx.pid}/ns/net`, 'r');
       try {
         await withRtnl(openRtnl(), async (rtnl) => {
