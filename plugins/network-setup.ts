@@ -13,7 +13,6 @@ import { MS, type Networks, type NetworkInfo, type PluginState, type ProcessCont
 import { containerResolvConf, hostnameFile, hostsFile } from '../src/network/etc-files.js';
 import { MydockerError } from '../src/errors.js';
 import { makeMountPoint, unmountPinned, withPinnedPath } from './in-root.js';
-import { EndpointRegistry, writeInPlace } from './network-endpoints.js';
 import { networkMode, publishedPorts, requestedAddress } from '../src/network/options.js';
 
 const ETC_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
@@ -49,7 +48,8 @@ export function releaseEtc(ctx: RootfsReleaseContext): void {
   }
 }
 
-export async function setup(ctx: ProcessContext, networks: Networks, endpoints: EndpointRegistry): Promise<void> {
+/** `root` is the state root: a user network's members are listed under it. */
+export async function setup(ctx: ProcessContext, networks: Networks, root: string): Promise<void> {
   const mode = networkMode(ctx.container.options);
   if (mode.kind === 'host' || mode.kind === 'none') return;
   const network = mode.kind === 'default' ? await networks.ensureDefault() : networks.find(mode.ref);
@@ -73,22 +73,26 @@ export async function setup(ctx: ProcessContext, networks: Networks, endpoints: 
   });
   const hosts = path.join(ctx.container.stateDir, 'hosts');
   const { name, hostname } = ctx.container;
+  const { EndpointRegistry, writeInPlace } = await import('./network-endpoints.js');
   if (network.isDefault) {
     // As on Docker's default bridge: no names of other containers.
     writeInPlace(hosts, hostsFile({ hostname, address }, [{ address, names: [name] }]));
   } else {
-    await endpoints.join(network, ctx.container.id, { name, hostname, address, hostsFile: hosts });
+    await new EndpointRegistry(root, ctx.kernel).join(network, ctx.container.id, { name, hostname, address, hostsFile: hosts });
   }
 }
 
-export async function teardown(ctx: TeardownContext, networks: Networks, endpoints: EndpointRegistry): Promise<void> {
+export async function teardown(ctx: TeardownContext, networks: Networks, root: string): Promise<void> {
   const network = attachedNetwork(ctx, networks);
   if (!network) return;
   const driver = networks.driver(network.driver);
   const endpoint = ((ctx.state.endpoint as PluginState | undefined) ??= {});
   await driver.leave({ network, state: networks.driverState(network), kernel: ctx.kernel, container: ctx.container, endpoint, errors: ctx.errors });
   await driver.releaseAddress({ network, owner: ctx.container.id });
-  if (!network.isDefault) await endpoints.leave(network, ctx.container.id);
+  if (!network.isDefault) {
+    const { EndpointRegistry } = await import('./network-endpoints.js');
+    await new EndpointRegistry(root, ctx.kernel).leave(network, ctx.container.id);
+  }
   delete ctx.state.network;
   delete ctx.state.address;
   delete ctx.state.endpoint;

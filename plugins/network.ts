@@ -10,7 +10,6 @@
 import { definePlugin } from '../hooks/index.js';
 import { MydockerError } from '../src/errors.js';
 import { networkMode, publishedPorts, requestedAddress } from '../src/network/options.js';
-import { EndpointRegistry } from './network-endpoints.js';
 
 export const NETWORK_PLUGIN = 'mydocker:network';
 
@@ -18,8 +17,6 @@ export default definePlugin({
   name: NETWORK_PLUGIN,
   apply(api) {
     const work = () => import('./network-setup.js');
-    let endpoints: EndpointRegistry | undefined;
-    const registry = (kernel: ConstructorParameters<typeof EndpointRegistry>[1]) => (endpoints ??= new EndpointRegistry(api.root, kernel));
 
     api.hooks.checkOptions.tap(NETWORK_PLUGIN, (ctx) => {
       const mode = networkMode(ctx.options);
@@ -40,7 +37,7 @@ export default definePlugin({
     api.hooks.releaseRootfs.tapPromise(NETWORK_PLUGIN, async (ctx) => {
       if (Array.isArray(ctx.state.etcMounts) && ctx.state.etcMounts.length > 0) (await work()).releaseEtc(ctx);
     });
-    api.hooks.setupNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).setup(ctx, api.networks, registry(ctx.kernel)));
-    api.hooks.teardownNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).teardown(ctx, api.networks, registry(ctx.kernel)));
+    api.hooks.setupNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).setup(ctx, api.networks, api.root));
+    api.hooks.teardownNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).teardown(ctx, api.networks, api.root));
   },
 });

@@ -1,14 +1,14 @@
 // The networks of one state root: creating and removing them through their drivers, the default
 // network made on first use, and the view of them plugins get (the Networks of hooks/). Every
 // change holds the networks' file lock, so that two processes never pick the same name or subnet.
+// Every command that loads plugins makes one (exec, rm, ...), so only the store is loaded with it:
+// the IPAM, the host's routes and the address arithmetic are loaded by the calls that need them.
 import type { Ipam, Kernel, NetworkDriver, NetworkInfo, Networks, PluginState } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
 import { NAME_PATTERN, newContainerId } from '../container/ids.js';
-import { withFileLock } from './file-lock.js';
-import { BitmapIpam } from './ipam.js';
 import { NetworkStore, type NetworkRecord } from './store.js';
-import { hostRoutes, type HostRoute } from './host-routes.js';
-import { addressAt, broadcastOf, contains, formatAddress, formatSubnet, overlaps, parseAddress, parseSubnet, type Subnet } from './ipv4.js';
+import type { HostRoute } from './host-routes.js';
+import type { Subnet } from './ipv4.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Not networks but modes: the host's own network namespace, or loopback only. */
@@ -30,6 +30,7 @@ export interface CreateNetworkSpec {
  * root or a route of the host (which includes other roots' and other runtimes' bridges).
  */
 export function* subnetPool(): Generator<Subnet> {
+  // (172 << 24) overflows into the sign bit: >>> 0 makes it the unsigned address again.
   for (let b = 17; b <= 31; b++) yield { network: ((172 << 24) | (b << 16)) >>> 0, prefix: 16 };
   for (let c = 0; c < 256; c += 16) yield { network: ((192 << 24) | (168 << 16) | (c << 8)) >>> 0, prefix: 20 };
 }
@@ -50,7 +51,14 @@ export class NetworkManager implements Networks {
     private readonly deps: NetworkManagerDeps,
   ) {
     this.store = new NetworkStore(networksDir);
-    this.ipam = new BitmapIpam(networksDir, { flock: (fd, op) => deps.kernel().flock(fd, op) });
+    let loaded: Promise<Ipam> | undefined;
+    const ipam = (): Promise<Ipam> =>
+      (loaded ??= import('./ipam.js').then(({ BitmapIpam }) => new BitmapIpam(networksDir, { flock: (fd, op) => deps.kernel().flock(fd, op) })));
+    this.ipam = {
+      allocate: async (network, owner, requested) => (await ipam()).allocate(network, owner, requested),
+      release: async (network, owner) => (await ipam()).release(network, owner),
+      allocated: async (network) => (await ipam()).allocated(network),
+    };
   }
 
   find(ref: string): NetworkInfo | null {
@@ -70,7 +78,8 @@ export class NetworkManager implements Networks {
   }
 
   /** Holds the networks' lock for `body` (other processes and other calls of this one wait). */
-  withLock<T>(body: () => Promise<T>): Promise<T> {
+  async withLock<T>(body: () => Promise<T>): Promise<T> {
+    const { withFileLock } = await import('./file-lock.js');
     return withFileLock(this.deps.kernel(), this.store.lockFile, body);
   }
 
@@ -101,14 +110,15 @@ export class NetworkManager implements Networks {
     const others = this.store.list();
     const clash = others.find((r) => r.info.name === spec.name);
     if (clash) throw new MydockerError(`network with name ${spec.name} already exists`, { exitCode: 1, hint: 'choose another name, or remove that network' });
-    const subnet = this.chooseSubnet(spec, others);
-    const gateway = chooseGateway(subnet, spec.gateway);
+    const ipv4 = await import('./ipv4.js');
+    const subnet = this.chooseSubnet(spec, others, ipv4, (await import('./host-routes.js')).hostRoutes);
+    const gateway = chooseGateway(subnet, spec.gateway, ipv4);
     const info: NetworkInfo = {
       id: newContainerId(),
       name: spec.name,
       driver: driver.name,
-      subnet: formatSubnet(subnet),
-      gateway: formatAddress(gateway),
+      subnet: ipv4.formatSubnet(subnet),
+      gateway: ipv4.formatAddress(gateway),
       created: new Date().toISOString(),
       isDefault,
       options: spec.options ?? {},
@@ -129,7 +139,8 @@ export class NetworkManager implements Networks {
     }
   }
 
-  private chooseSubnet(spec: CreateNetworkSpec, others: NetworkRecord[]): Subnet {
+  private chooseSubnet(spec: CreateNetworkSpec, others: NetworkRecord[], ipv4: Ipv4, hostRoutes: () => HostRoute[]): Subnet {
+    const { formatSubnet, overlaps, parseSubnet } = ipv4;
     const taken = others.map((r) => ({ what: `network ${r.info.name}`, subnet: parseSubnet(r.info.subnet)! }));
     const routes = (this.deps.routes ?? hostRoutes)().map((r) => ({ what: `the host's route on ${r.device}`, subnet: r.subnet }));
     const conflict = (candidate: Subnet) => [...taken, ...routes].find((t) => overlaps(t.subnet, candidate));
@@ -178,7 +189,10 @@ export class NetworkManager implements Networks {
   }
 }
 
-function chooseGateway(subnet: Subnet, given: string | undefined): number {
+type Ipv4 = typeof import('./ipv4.js');
+
+function chooseGateway(subnet: Subnet, given: string | undefined, ipv4: Ipv4): number {
+  const { addressAt, broadcastOf, contains, formatSubnet, parseAddress } = ipv4;
   if (given === undefined) return addressAt(subnet, 1);
   const gateway = parseAddress(given);
   if (gateway === null) throw new MydockerError(`invalid gateway "${given}"`, { hint: 'give an IPv4 address inside the subnet' });
