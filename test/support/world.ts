@@ -46,13 +46,10 @@ export class World {
   /** This world's own cgroup parent, so that its containers' groups are its alone. */
   readonly cgroupParent: string;
 
-  /** The host's IP forwarding setting before this world: a bridge network turns it on. */
-  private readonly ipForward: string;
-
   constructor(label: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `mydocker-test-${label}-`));
     this.cgroupParent = `mydocker-test-${path.basename(this.root).slice('mydocker-test-'.length)}`;
-    this.ipForward = fs.readFileSync(IP_FORWARD, 'utf8');
+    liveWorlds++;
   }
 
   /** This world's networks as stored: id, name, and the bridge each has on the host. */
@@ -196,7 +193,9 @@ export class World {
       spawnSync('ip', ['link', 'del', vethName(id)], { stdio: 'ignore' });
       firewall.remove(containerTag(id));
     }
-    fs.writeFileSync(IP_FORWARD, this.ipForward);
+    // A bridge network turns forwarding on: back to what the host had before the first world, once
+    // the last one alive is cleaned up (a world made while another lives would see it on).
+    if (--liveWorlds === 0) fs.writeFileSync(IP_FORWARD, HOST_IP_FORWARD);
     // Groups go deepest first; their processes were killed above.
     for (const dir of this.cgroups().sort().reverse()) {
       for (let i = 0; i < 50; i++) {
@@ -213,6 +212,8 @@ export class World {
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const HOST_IP_FORWARD = fs.readFileSync(IP_FORWARD, 'utf8');
+let liveWorlds = 0;
 
 /** Live processes whose command line names `text` (a world's root: its shims, its cleanups). */
 function processesMentioning(text: string): number[] {
