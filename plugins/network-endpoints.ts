@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Kernel, NetworkInfo } from '../hooks/index.js';
 import { readJson, writeJsonAtomic } from '../src/atomic-file.js';
-import { withFileLock } from '../src/network/file-lock.js';
+import { withFileLock } from '../src/file-lock.js';
 import { hostsFile } from '../src/network/etc-files.js';
 
 export interface Endpoint {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PortMapping } from '../../hooks/index.js';
-import { withFileLock } from '../../src/network/file-lock.js';
+import { withFileLock } from '../../src/file-lock.js';
 import { portsCollide } from '../../src/network/ports.js';
 import type { Iptables } from './iptables.js';
 import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from './rules.js';

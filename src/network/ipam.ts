@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Ipam, Kernel, NetworkInfo } from '../../hooks/index.js';
 import { readJson, writeJsonAtomic } from '../atomic-file.js';
 import { MydockerError } from '../errors.js';
-import { withFileLock } from './file-lock.js';
+import { withFileLock } from '../file-lock.js';
 import { addressAt, broadcastOf, contains, formatAddress, offsetOf, parseAddress, parseSubnet, subnetSize, type Subnet } from './ipv4.js';
 
 interface IpamFile {

@@ -79,7 +79,7 @@ export class NetworkManager implements Networks {
 
   /** Holds the networks' lock for `body` (other processes and other calls of this one wait). */
   async withLock<T>(body: () => Promise<T>): Promise<T> {
-    const { withFileLock } = await import('./file-lock.js');
+    const { withFileLock } = await import('../file-lock.js');
     return withFileLock(this.deps.kernel(), this.store.lockFile, body);
   }
 

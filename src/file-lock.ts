@@ -5,14 +5,22 @@
 // queue takes the flock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Kernel } from '../../hooks/index.js';
+import type { Kernel } from '../hooks/index.js';
 
 const LOCK_EX = 2;
 const LOCK_UN = 8;
 
 const queues = new Map<string, Promise<unknown>>();
 
-export async function withFileLock<T>(kernel: Pick<Kernel, 'flock'>, file: string, body: () => Promise<T>): Promise<T> {
+export interface FileLockOptions {
+  /**
+   * When the lock file's directory does not exist: make it (the default), or run the body without
+   * a lock (a container's directory that is gone means there is nothing left to serialize against).
+   */
+  missingDirectory?: 'create' | 'unlocked';
+}
+
+export async function withFileLock<T>(kernel: Pick<Kernel, 'flock'>, file: string, body: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const previous = queues.get(file) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((resolve) => (release = resolve));
@@ -20,8 +28,14 @@ export async function withFileLock<T>(kernel: Pick<Kernel, 'flock'>, file: strin
   queues.set(file, tail);
   await previous;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    if (options.missingDirectory !== 'unlocked') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    } catch (error) {
+      if (options.missingDirectory === 'unlocked' && (error as NodeJS.ErrnoException).code === 'ENOENT') return await body();
+      throw error;
+    }
     try {
       kernel.flock(fd, LOCK_EX);
       return await body();
