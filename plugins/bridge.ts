@@ -13,8 +13,8 @@ export default definePlugin({
       name: 'bridge',
       createNetwork: async (ctx) => (await real()).createNetwork(ctx),
       deleteNetwork: async (ctx) => (await real()).deleteNetwork(ctx),
-      allocateAddress: (ctx, requested) => api.networks.ipam.allocate(ctx.network, ctx.owner, requested),
-      releaseAddress: (ctx) => api.networks.ipam.release(ctx.network, ctx.owner),
+      allocateAddress: async (ctx, requested) => (await real()).allocateAddress(ctx, requested),
+      releaseAddress: async (ctx) => (await real()).releaseAddress(ctx),
       join: async (ctx) => (await real()).join(ctx),
       leave: async (ctx) => (await real()).leave(ctx),
     });
