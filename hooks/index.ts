@@ -204,6 +204,7 @@ export interface NetworkInfo {
 
 /** A published port: `-p [hostIp:]hostPort:containerPort[/protocol]`. */
 export interface PortMapping {
+  /** The host address to publish on; '0.0.0.0' (all of them) when the spec names none. */
   readonly hostIp: string;
   readonly hostPort: number;
   readonly containerPort: number;

@@ -13,7 +13,7 @@ import { MS, type Networks, type NetworkInfo, type PluginState, type ProcessCont
 import { containerResolvConf, hostnameFile, hostsFile } from '../src/network/etc-files.js';
 import { MydockerError } from '../src/errors.js';
 import { makeMountPoint, unmountPinned, withPinnedPath } from './in-root.js';
-import { networkMode, publishedPorts, requestedAddress } from '../src/network/options.js';
+import { networkMode, networkRef, publishedPorts, requestedAddress } from '../src/network/options.js';
 
 const ETC_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
@@ -101,14 +101,8 @@ export async function teardown(ctx: TeardownContext, networks: Networks, root: s
 /** The network the container was (or may have been, if its state was never saved) connected to. */
 function attachedNetwork(ctx: TeardownContext, networks: Networks): NetworkInfo | null {
   if (typeof ctx.state.network === 'string') return networks.find(ctx.state.network);
-  let mode;
-  try {
-    mode = networkMode(ctx.container.options);
-  } catch {
-    return null;
-  }
-  if (mode.kind === 'host' || mode.kind === 'none') return null;
-  return networks.find(mode.kind === 'default' ? 'bridge' : mode.ref);
+  const ref = networkRef(ctx.container.options);
+  return ref === null ? null : networks.find(ref);
 }
 
 function etcMounts(state: PluginState): string[] {

@@ -7,10 +7,10 @@ import type { Ipam, Kernel, NetworkDriver, NetworkInfo, Networks, PluginState } 
 import { MydockerError, describe } from '../errors.js';
 import { NAME_PATTERN, newContainerId } from '../container/ids.js';
 import { NetworkStore, type NetworkRecord } from './store.js';
+import { DEFAULT_NETWORK } from './options.js';
 import type { HostRoute } from './host-routes.js';
 import type { Subnet } from './ipv4.js';
 
-export const DEFAULT_NETWORK = 'bridge';
 /** Not networks but modes: the host's own network namespace, or loopback only. */
 export const NETWORK_MODES = ['host', 'none'] as const;
 

@@ -3,16 +3,12 @@
 // name instead of misreading it: a spec that silently published something else (or nothing) would
 // be found only when a connection fails.
 
+import type { PortMapping } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { parseAddress } from './ipv4.js';
 
-export interface PortMapping {
-  /** The host address to listen on; '0.0.0.0' (all addresses) when the spec names none. */
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-}
+// The mapping's type is the public one of hooks/ (network drivers receive it).
+export type { PortMapping };
 
 const ANY = '0.0.0.0';
 const SYNTAX_HINT = 'use [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80 or -p 127.0.0.1:5353:53/udp';

@@ -467,17 +467,19 @@ export class Runtime {
     const record = new NetworkStore(path.join(this.root.dir, 'networks')).find(ref);
     for (const file of record?.plugins ?? []) if (fs.existsSync(file)) await this.use(file);
     const host = await this.host();
-    const { networkMode } = await import('../network/options.js');
-    return host.networks.remove(ref, (network) =>
-      this.containers
+    const { networkRef } = await import('../network/options.js');
+    return host.networks.remove(ref, (network) => {
+      // Each container's --net resolved as its run resolved it (name, ID or prefix), once per name.
+      const resolved = new Map<string, string | undefined>();
+      const idOf = (name: string) => (resolved.has(name) ? resolved.get(name) : resolved.set(name, host.networks.find(name)?.id).get(name));
+      return this.containers
         .list()
         .filter((c) => {
-          const mode = networkMode(c.options);
-          if (mode.kind === 'default') return network.isDefault;
-          return mode.kind === 'named' && (mode.ref === network.name || network.id.startsWith(mode.ref));
+          const name = networkRef(c.options);
+          return name !== null && idOf(name) === network.id;
         })
-        .map((c) => c.name),
-    );
+        .map((c) => c.name);
+    });
   }
 
   listImages(): ImageSummary[] {
