@@ -31,6 +31,55 @@ export interface ContainerInfo {
   readonly options: Readonly<Record<string, JsonValue>>;
   /** The container's own directory under the state root; a plugin may keep files there. */
   readonly stateDir: string;
+  /** Its confinement as it was asked for (`--privileged`, `--device`, ...); see docs/security.md. */
+  readonly security: SecuritySettings;
+}
+
+/**
+ * One rule of a container's device access list, as the devices cgroup (v1) or a device program
+ * (v2) enforces it: `type` 'a' is every device, `major`/`minor` null is any (`*`), `access` is a
+ * subset of "rwm" (read, write, mknod).
+ */
+export interface DeviceRule {
+  readonly allow: boolean;
+  readonly type: 'a' | 'c' | 'b';
+  readonly major: number | null;
+  readonly minor: number | null;
+  readonly access: string;
+}
+
+/** A host device given to the container with `--device HOST[:CONTAINER][:PERMISSIONS]`. */
+export interface DeviceMapping {
+  readonly hostPath: string;
+  readonly containerPath: string;
+  readonly type: 'c' | 'b';
+  readonly major: number;
+  readonly minor: number;
+  /** The node's mode bits on the host (what the container's node gets too). */
+  readonly fileMode: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** A subset of "rwm". */
+  readonly permissions: string;
+}
+
+/** A container's confinement settings, as recorded when it was created. */
+export interface SecuritySettings {
+  /** `--privileged`: every capability, no seccomp, no masked paths, every device. */
+  readonly privileged: boolean;
+  /** `--cap-add`, `--cap-drop`: names without the CAP_ prefix, upper case, or "ALL". */
+  readonly capAdd: readonly string[];
+  readonly capDrop: readonly string[];
+  /** `--security-opt` values as given (seccomp=..., no-new-privileges[=true|false]). */
+  readonly securityOpt: readonly string[];
+  /** `--read-only`: the root filesystem is mounted read-only. */
+  readonly readOnlyRootfs: boolean;
+  /** `--tmpfs PATH[:OPTIONS]` as given. */
+  readonly tmpfs: readonly string[];
+  /** `-u/--user` as given (or the image's User), "" for the image's default (root). */
+  readonly user: string;
+  /** `--device` mappings, resolved against the host when the container was created. */
+  readonly devices: readonly DeviceMapping[];
 }
 
 interface HookContextBase {
@@ -64,7 +113,20 @@ export interface ProcessContext extends HookContextBase {
   /** Host PID of the container's first process (PID 1 inside). */
   readonly pid: number;
   readonly rootfs: string;
+  /**
+   * Steps the first process takes on itself once the setup hooks are done: inside all its
+   * namespaces and its root, before any confinement (it still holds every capability), in the
+   * order pushed. E.g. a cgroup namespace rooted at the group it was just moved into, and a
+   * read-only view of that group at /sys/fs/cgroup.
+   */
+  readonly initSteps: InitStep[];
 }
+
+/** One step of ProcessContext.initSteps: unshare(2), mkdir(2) or mount(2), as the first process. */
+export type InitStep =
+  | { readonly op: 'unshare'; readonly flags: number }
+  | { readonly op: 'mkdir'; readonly path: string; readonly mode: number }
+  | { readonly op: 'mount'; readonly source: string | null; readonly target: string; readonly fstype: string | null; readonly flags: number; readonly data: string | null };
 
 /** releaseCgroups and teardownNetwork. The first process may be gone, or may never have existed. */
 export interface TeardownContext extends HookContextBase {
@@ -345,6 +407,12 @@ export interface Kernel {
   getxattr(path: string, name: string): string | null;
   /** Sets a network interface up (SIOCSIFFLAGS), in the calling thread's network namespace. */
   interfaceUp(name: string): void;
+  /** bpf(2) `cmd` on `attr` (union bpf_attr); each of `pointers` is passed by address at its offset in attr (and copied back: a log buffer); returns the result (PROG_LOAD: a new fd). */
+  bpf(cmd: number, attr: Buffer, pointers?: ReadonlyArray<{ readonly offset: number; readonly data: Buffer }>): number;
+  /** memfd_create(2): an anonymous file's descriptor; flags MFD.CLOEXEC, MFD.ALLOW_SEALING. */
+  memfdCreate(name: string, flags: number): number;
+  /** fcntl(F_ADD_SEALS): forbids, for good, what `seals` names (SEAL.WRITE, ...) on a memfd. */
+  addSeals(fd: number, seals: number): void;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */
@@ -389,3 +457,7 @@ export const MS = {
 } as const;
 
 export const MNT = { FORCE: 1, DETACH: 2 } as const;
+
+/** memfd_create flags and the seals of fcntl(F_ADD_SEALS), from <linux/memfd.h>, <linux/fcntl.h>. */
+export const MFD = { CLOEXEC: 1, ALLOW_SEALING: 2 } as const;
+export const SEAL = { SEAL: 1, SHRINK: 2, GROW: 4, WRITE: 8 } as const;

@@ -16,7 +16,11 @@ export const aufsDriver: StorageDriver = {
     kernelHasFilesystem('aufs') ? null : 'this kernel has no aufs (it is not in /proc/filesystems); use --storage-driver overlay',
   async mount(ctx) {
     const { rw, merged } = dirs(ctx);
-    for (const d of [rw, merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+    // Only root may enter the container's directory (see the overlay driver); its branch is the
+    // container's "/", whose mode shows inside.
+    fs.mkdirSync(ctx.dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(rw, { recursive: true, mode: 0o755 });
+    fs.mkdirSync(merged, { recursive: true, mode: 0o700 });
     const branches = [`${rw}=rw`, ...ctx.layers.map((layer) => `${layer}=ro+wh`)].join(':');
     ctx.kernel.mount('none', merged, 'aufs', 0, `br=${branches}`);
     ctx.state.merged = merged;

@@ -1,4 +1,6 @@
 // The interface both cgroup versions implement, chosen once per host by the layout.
+import { MS, type InitStep } from '../hooks/index.js';
+import type { DeviceRule } from '../hooks/index.js';
 import type { Limits } from './cgroup-limits.js';
 
 /** Where a container's cgroup lives: one directory per v1 controller, or { unified: dir } on v2. */
@@ -16,8 +18,11 @@ export interface CgroupStats {
 export interface CgroupDriver {
   /** The container's cgroup directories, computed (nothing is created). */
   paths(parent: string, id: string): CgroupPaths;
-  /** Creates the groups (and mydocker's parent) and writes the limits. */
-  create(paths: CgroupPaths, limits: Limits): void;
+  /**
+   * Creates the groups (and mydocker's parent), writes the limits and confines device access to
+   * `devices` (deviceRules() of the container; an empty list leaves it as the parent's).
+   */
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[]): void;
   addProcess(paths: CgroupPaths, pid: number): void;
   /** The files a pid is written to to join the groups (cgroup.procs of each). */
   procsFiles(paths: CgroupPaths): string[];
@@ -26,4 +31,14 @@ export interface CgroupDriver {
   /** Whether the kernel's OOM killer killed a process of this group. */
   oomKilled(paths: CgroupPaths): boolean;
   stats(paths: CgroupPaths): CgroupStats;
+  /**
+   * What the container's first process does, once in its groups, so that it sees them (and only
+   * them) at /sys/fs/cgroup: a cgroup namespace rooted there, and the mounts, read-only unless
+   * `writable` (--privileged).
+   */
+  views(paths: CgroupPaths, writable: boolean): InitStep[];
 }
+
+/** Where a container sees its groups, and with which mount flags. */
+export const CGROUP_VIEW = '/sys/fs/cgroup';
+export const VIEW_FLAGS = MS.NOSUID | MS.NODEV | MS.NOEXEC;

@@ -1,13 +1,17 @@
 // cgroup v1 (and the v1 half of a hybrid host): one hierarchy per controller, a group per
-// container in each, below a parent of mydocker's own: <mount>/<parent>/<container id>.
+// container in each, below a parent of mydocker's own: <mount>/<parent>/<container id>. Device
+// access is the devices controller's: deny all, then one devices.allow line per allowed device.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CgroupDriver, CgroupPaths, CgroupStats } from './cgroup-driver.js';
+import type { DeviceRule } from '../hooks/index.js';
+import { CLONE, MS, type InitStep } from '../hooks/index.js';
+import { CGROUP_VIEW, VIEW_FLAGS, type CgroupDriver, type CgroupPaths, type CgroupStats } from './cgroup-driver.js';
 import { exists, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroup-fs.js';
 import { CPU_PERIOD_US, type Limits } from './cgroup-limits.js';
+import { formatV1Rule } from './device-rules.js';
 
 /** The controllers a container gets a group in (those the host has). */
-const USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
+const USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
 
 export class CgroupV1 implements CgroupDriver {
   constructor(private readonly controllers: Readonly<Record<string, string>>) {}
@@ -25,7 +29,7 @@ export class CgroupV1 implements CgroupDriver {
     return paths;
   }
 
-  create(paths: CgroupPaths, limits: Limits): void {
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = []): void {
     for (const [controller, dir] of Object.entries(paths)) {
       const parentDir = path.dirname(dir);
       fs.mkdirSync(parentDir, { recursive: true });
@@ -57,6 +61,37 @@ export class CgroupV1 implements CgroupDriver {
     if (paths.pids !== undefined && limits.pidsLimit !== undefined) {
       writeControl(paths.pids, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
     }
+    // Written before any process joins. A new group inherits its parent's list (mydocker's
+    // parent: everything), so the rules start with "a" to devices.deny; a host without the devices
+    // hierarchy has no way to confine devices on v1 and gets none.
+    const devicesDir = this.dirOf(paths, 'devices');
+    if (devicesDir !== undefined) {
+      for (const rule of devices) writeControl(devicesDir, rule.allow ? 'devices.allow' : 'devices.deny', formatV1Rule(rule));
+    }
+  }
+
+  /**
+   * In a cgroup namespace rooted at the container's groups, a fresh mount of each of its v1
+   * hierarchies shows just its own group; they go on a tmpfs at /sys/fs/cgroup (sysfs has no
+   * directories for them), which is then made read-only too.
+   */
+  views(paths: CgroupPaths, writable: boolean): InitStep[] {
+    const ro = writable ? 0 : MS.RDONLY;
+    const steps: InitStep[] = [
+      { op: 'unshare', flags: CLONE.NEWCGROUP },
+      { op: 'mount', source: 'tmpfs', target: CGROUP_VIEW, fstype: 'tmpfs', flags: VIEW_FLAGS, data: 'mode=755,size=64k' },
+    ];
+    for (const controller of Object.keys(paths)) {
+      const mount = this.controllers[controller];
+      if (mount === undefined) continue;
+      // Co-mounted controllers (cpu,cpuacct) are one hierarchy: it is mounted with all of them.
+      const together = Object.keys(this.controllers).filter((c) => this.controllers[c] === mount).sort();
+      const target = `${CGROUP_VIEW}/${path.basename(mount)}`;
+      steps.push({ op: 'mkdir', path: target, mode: 0o755 });
+      steps.push({ op: 'mount', source: 'cgroup', target, fstype: 'cgroup', flags: VIEW_FLAGS | ro, data: together.join(',') });
+    }
+    steps.push({ op: 'mount', source: null, target: CGROUP_VIEW, fstype: null, flags: MS.REMOUNT | VIEW_FLAGS | ro, data: 'mode=755,size=64k' });
+    return steps;
   }
 
   addProcess(paths: CgroupPaths, pid: number): void {
@@ -89,6 +124,13 @@ export class CgroupV1 implements CgroupDriver {
       memoryLimit: limit === null || !Number.isFinite(limit) || limit >= 2 ** 62 ? null : limit,
       pids: paths.pids === undefined ? 0 : Number(readControl(paths.pids, 'pids.current') ?? 0),
     };
+  }
+
+  /** The container's directory in a controller's hierarchy, co-mounted or not. */
+  private dirOf(paths: CgroupPaths, controller: string): string | undefined {
+    const mount = this.controllers[controller];
+    if (mount === undefined) return undefined;
+    return Object.entries(paths).find(([name]) => this.controllers[name] === mount)?.[1];
   }
 
   /** cpuset's own hierarchy, or one it is co-mounted in. */

@@ -1,27 +1,47 @@
 // cgroup v2: one unified hierarchy, a group per container below a parent of mydocker's own,
 // <root>/<parent>/<container id>. Controllers must be enabled in each ancestor's
-// cgroup.subtree_control, and processes live only in leaves (the parent holds none).
+// cgroup.subtree_control, and processes live only in leaves (the parent holds none). v2 has no
+// devices controller: device access is a BPF program attached to the group (cgroup-device-bpf.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CgroupDriver, CgroupPaths, CgroupStats } from './cgroup-driver.js';
+import { CLONE, MS, type DeviceRule, type InitStep } from '../hooks/index.js';
+import { CGROUP_VIEW, VIEW_FLAGS, type CgroupDriver, type CgroupPaths, type CgroupStats } from './cgroup-driver.js';
+import { attachDeviceProgram, type BpfKernel } from './cgroup-device-bpf.js';
 import { readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroup-fs.js';
 import { CPU_PERIOD_US, sharesToWeight, type Limits } from './cgroup-limits.js';
 
 const WANTED = ['cpu', 'cpuset', 'memory', 'pids'];
 
 export class CgroupV2 implements CgroupDriver {
-  constructor(private readonly root: string) {}
+  /** `kernel` makes the bpf() calls of device control; without it only an empty rule list is accepted. */
+  constructor(
+    private readonly root: string,
+    private readonly kernel?: BpfKernel,
+  ) {}
 
   paths(parent: string, id: string): CgroupPaths {
     return { unified: path.join(this.root, parent, id) };
   }
 
-  create(paths: CgroupPaths, limits: Limits): void {
+  /** A private cgroup namespace makes the container's own group the root of a fresh cgroup2 mount. */
+  views(_paths: CgroupPaths, writable: boolean): InitStep[] {
+    return [
+      { op: 'unshare', flags: CLONE.NEWCGROUP },
+      { op: 'mount', source: 'cgroup2', target: CGROUP_VIEW, fstype: 'cgroup2', flags: VIEW_FLAGS | (writable ? 0 : MS.RDONLY), data: null },
+    ];
+  }
+
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = []): void {
     const dir = paths.unified!;
     const parentDir = path.dirname(dir);
     fs.mkdirSync(parentDir, { recursive: true });
     this.enableControllers(parentDir);
     fs.mkdirSync(dir, { recursive: true });
+    if (devices.length > 0) {
+      if (this.kernel === undefined) throw new Error('the cgroup v2 driver was made without a kernel: it cannot attach the device program');
+      // Before any process joins: confined from its first instruction.
+      attachDeviceProgram(this.kernel, dir, devices);
+    }
     if (limits.memory !== undefined) {
       writeControl(dir, 'memory.max', limits.memory);
       // v2 counts swap alone; Docker's --memory-swap is memory plus swap (default: twice memory).

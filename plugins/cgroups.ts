@@ -1,19 +1,22 @@
 // Built-in plugin "mydocker:cgroups": one cgroup per container, named after its ID, below a parent
 // of mydocker's own ("mydocker", or $MYDOCKER_CGROUP_PARENT when this process starts), with the
-// limits of -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, --pids-limit.
+// limits of -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, --pids-limit,
+// and the container's device access list (Docker's defaults, --device, --privileged).
 //   checkOptions   refuses bad limits before anything exists
 //   applyCgroups   creates the groups and moves PID 1 in while it still waits for "go", so the
-//                  limits hold from the user's command's first instruction
+//                  limits and the device rules hold from the user's command's first instruction
 //   enterNamespace puts each `exec`'d process in the same groups
 //   releaseCgroups notes whether the OOM killer struck, then removes the groups
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
 import { definePlugin } from '../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './cgroup-driver.js';
-import { detectLayout } from './cgroup-layout.js';
+import type { BpfKernel } from './cgroup-device-bpf.js';
+import { detectLayout, type CgroupLayout } from './cgroup-layout.js';
 import { parseLimits, parseList, type HostResources } from './cgroup-limits.js';
 import { CgroupV1 } from './cgroup-v1.js';
 import { CgroupV2 } from './cgroup-v2.js';
+import { deviceRules } from './device-rules.js';
 
 export const CGROUPS_PLUGIN = 'mydocker:cgroups';
 
@@ -23,15 +26,16 @@ export interface CgroupState {
   oomKilled?: boolean;
 }
 
-let cachedDriver: { driver: CgroupDriver; layout: string } | undefined;
+let cachedLayout: CgroupLayout | undefined;
 
-/** The driver for this host's layout (detected on first use). */
-export function hostCgroups(mountinfo = '/proc/self/mountinfo'): { driver: CgroupDriver; layout: string } {
-  if (cachedDriver) return cachedDriver;
-  const layout = detectLayout(fs.readFileSync(mountinfo, 'utf8'));
-  const driver = layout.kind === 'v2' ? new CgroupV2(layout.root) : new CgroupV1(layout.controllers);
-  cachedDriver = { driver, layout: layout.kind };
-  return cachedDriver;
+/**
+ * The driver for this host's layout (detected on first use). `kernel` is what a v2 driver
+ * attaches device programs with; a driver without it (for `stats`) cannot confine devices.
+ */
+export function hostCgroups(kernel?: BpfKernel, mountinfo = '/proc/self/mountinfo'): { driver: CgroupDriver; layout: string } {
+  const layout = (cachedLayout ??= detectLayout(fs.readFileSync(mountinfo, 'utf8')));
+  const driver = layout.kind === 'v2' ? new CgroupV2(layout.root, kernel) : new CgroupV1(layout.controllers);
+  return { driver, layout: layout.kind };
 }
 
 export function hostResources(): HostResources {
@@ -54,12 +58,14 @@ export default definePlugin({
     });
     api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
       const limits = parseLimits(ctx.container.options, hostResources());
-      const { driver, layout } = hostCgroups();
+      const { driver, layout } = hostCgroups(ctx.kernel);
       const paths = driver.paths(parent, ctx.container.id);
       // Saved before anything is created: a failure half-way is undone from this by releaseCgroups.
       Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
-      driver.create(paths, limits);
+      driver.create(paths, limits, deviceRules(ctx.container.security));
       driver.addProcess(paths, ctx.pid);
+      // Now that it is in its groups, the first process can root a cgroup namespace there.
+      ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
     });
     // Before the exec plugin joins the container's mount namespace (stage -10): the host's
     // /sys/fs/cgroup is out of reach in there, so the cgroup.procs files are opened now and the

@@ -1,11 +1,16 @@
 // Built-in plugin "mydocker:exec": joins a running container's namespaces for `exec`, on the exec
-// process's main thread (namespaces belong to a thread). Order matters: ipc, uts, net, pid, mnt —
+// process's main thread (namespaces belong to a thread). Order matters: ipc, uts, net, pid, cgroup, mnt —
 // the mount namespace last, because after it /proc/<pid> of the host is no longer reachable; every
 // descriptor is opened before the first setns. The pid namespace only changes where the *next*
 // child is born, which is the point: the core spawns the command right after this hook.
 // (Joining the container's cgroup belongs to the cgroup plugin's own enterNamespace tap.)
 import * as fs from 'node:fs';
-import { CLONE, CONTAINER_NAMESPACES as ORDER, definePlugin, type EnterContext } from '../hooks/index.js';
+import { CLONE, CONTAINER_NAMESPACES, definePlugin, type EnterContext } from '../hooks/index.js';
+
+// The container's cgroup namespace too (its first process made one rooted at its own groups), before
+// the mount namespace like the others: the exec'd process is born in it and sees the same
+// /proc/self/cgroup as the container's processes. For a container without one this is the host's.
+const ORDER = [...CONTAINER_NAMESPACES.slice(0, -1), { file: 'cgroup', nstype: CLONE.NEWCGROUP }, ...CONTAINER_NAMESPACES.slice(-1)];
 
 export function enterContainer(ctx: EnterContext, procRoot = '/proc'): void {
   const opened: number[] = [];

@@ -10,12 +10,30 @@ function dirs(ctx: StorageContext): { upper: string; work: string; merged: strin
   return { upper: path.join(ctx.dir, 'upper'), work: path.join(ctx.dir, 'work'), merged: path.join(ctx.dir, 'merged') };
 }
 
+/** True if it made the directory (a restarted container keeps its own, chmods and all). */
+function mkdirIfMissing(dir: string, mode: number): boolean {
+  try {
+    fs.mkdirSync(dir, { mode });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
 export const overlayDriver: StorageDriver = {
   name: 'overlay',
   unsupportedReason: () => (kernelHasFilesystem('overlay') ? null : 'the kernel has no overlay filesystem (try: modprobe overlay)'),
   async mount(ctx) {
     const { upper, work, merged } = dirs(ctx);
-    for (const d of [upper, work, merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+    // Only root may enter the container's directory (and <root>/storage/overlay, if made now):
+    // a local user must not reach the setuid programs of its layer. Inside the container none of
+    // this shows: overlayfs checks the layers with the mounter's credentials.
+    fs.mkdirSync(ctx.dir, { recursive: true, mode: 0o700 });
+    // The upper directory's mode is the mode of the container's "/": 0755, whatever the umask.
+    if (mkdirIfMissing(upper, 0o755)) fs.chmodSync(upper, 0o755);
+    mkdirIfMissing(work, 0o700);
+    mkdirIfMissing(merged, 0o700);
     // overlayfs separates options with ',' and lower dirs with ':'; the state root must avoid both.
     for (const p of [...ctx.layers, upper, work]) {
       if (/[,:]/.test(p)) throw new Error(`path ${p} contains ',' or ':', which overlayfs options cannot carry`);

@@ -15,6 +15,16 @@ export type VolumeSpec =
 /** Docker's rule for local volume names (the same as for container names). */
 export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/** Docker sets no length; a volume is a directory, built aside as `.new-NAME-XXXXXX` (255 bytes at most). */
+export const MAX_VOLUME_NAME_LENGTH = 128;
+
+/** Why `name` cannot name a volume ("" when it can). */
+export function volumeNameProblem(name: string): string {
+  if (name.length > MAX_VOLUME_NAME_LENGTH) return `it is ${name.length} characters long, at most ${MAX_VOLUME_NAME_LENGTH} are allowed`;
+  if (!VOLUME_NAME_PATTERN.test(name)) return 'only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed';
+  return '';
+}
+
 const MODES = new Set(['ro', 'rw']);
 
 export function parseVolumeSpec(raw: string): VolumeSpec {
@@ -45,6 +55,7 @@ export function parseVolumeSpec(raw: string): VolumeSpec {
   if (!VOLUME_NAME_PATTERN.test(source)) {
     throw invalid(raw, `"${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+); for a host directory, use an absolute path`);
   }
+  if (source.length > MAX_VOLUME_NAME_LENGTH) throw invalid(raw, `the volume name is ${source.length} characters long, at most ${MAX_VOLUME_NAME_LENGTH} are allowed`);
   return { kind: 'named', name: source, target: cleanTarget, readonly, raw };
 }
 
@@ -76,5 +87,6 @@ function clean(p: string): string {
 }
 
 function invalid(raw: string, why: string): Error {
-  return new Error(`invalid volume specification "${raw}": ${why}`);
+  // A spec of any length is echoed by its start: the message stays one readable line.
+  return new Error(`invalid volume specification ${JSON.stringify(raw.length <= 80 ? raw : `${raw.slice(0, 80)}…`)}: ${why}`);
 }

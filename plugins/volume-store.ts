@@ -4,7 +4,7 @@
 // `mydocker volume` command. A volume appears by one rename, so a concurrent reader never sees half.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VOLUME_NAME_PATTERN } from './volume-spec.js';
+import { VOLUME_NAME_PATTERN, volumeNameProblem } from './volume-spec.js';
 
 export interface VolumeInfo {
   readonly name: string;
@@ -48,13 +48,17 @@ export class VolumeStore {
     checkName(name);
     const existing = this.get(name);
     if (existing) return { volume: existing, created: false };
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o711 });
+    // Only root may enter <root>/volumes and each volume's directory (as Docker's): a volume holds
+    // what containers wrote, setuid programs included. Containers see only _data, a bind mount,
+    // whose own mode is what counts inside them.
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // Built aside, then renamed into place: another process creating the same name at the same time
     // loses the rename and uses the winner's volume.
     const tmp = fs.mkdtempSync(path.join(this.dir, `.new-${name}-`));
     try {
-      fs.chmodSync(tmp, 0o711);
+      fs.chmodSync(tmp, 0o700);
       fs.mkdirSync(path.join(tmp, DATA), { mode: 0o755 });
+      fs.chmodSync(path.join(tmp, DATA), 0o755); // the volume's root in containers, whatever the umask
       const meta = { Name: name, CreatedAt: new Date().toISOString(), Anonymous: options.anonymous ?? false };
       fs.writeFileSync(path.join(tmp, METADATA), `${JSON.stringify(meta)}\n`, { mode: 0o644 });
       try {
@@ -144,9 +148,8 @@ export function randomVolumeName(): string {
 }
 
 function checkName(name: string): string {
-  if (!VOLUME_NAME_PATTERN.test(name)) {
-    throw new VolumeError(`invalid volume name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed`, 'invalid-name');
-  }
+  const problem = volumeNameProblem(name);
+  if (problem) throw new VolumeError(`invalid volume name ${JSON.stringify(name.length <= 40 ? name : `${name.slice(0, 40)}…`)}: ${problem}`, 'invalid-name');
   return name;
 }
 

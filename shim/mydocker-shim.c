@@ -8,8 +8,9 @@
  * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
  *    in the host's namespaces, is its parent, so it can collect its exit status.
  * 2. The child unshares its mount, UTS, IPC and network namespaces, starts a session, takes pipes
- *    as stdout and stderr, and execs the first process (mydocker's waiting /bin/sh, which says
- *    "ready" on fd 4 and waits for "go" on fd 3: the runtime joins its namespaces meanwhile).
+ *    as stdout and stderr, and execs the first process (mydocker-init, from the sealed copy the
+ *    runtime passes as fd 5: it says "ready" on fd 4 and waits for its launch message on fd 3,
+ *    while the runtime joins its namespaces and prepares them).
  * 3. The shim copies both pipes into LOG, one JSON object per line:
  *      {"time":"2026-01-02T03:04:05.123456789Z","stream":"stdout","log":"text\n"}
  * 4. When PID 1 has ended, it writes its status to EXITFILE (the exit code, or 128+N for signal N)
@@ -184,9 +185,11 @@ int main(int argc, char **argv) {
   if (setns(own_pid_ns, CLONE_NEWPID) < 0) die("setns back to our PID namespace");
   close(own_pid_ns);
 
-  /* The handshake fds belong to the first process: without our copies, its death is visible. */
+  /* The handshake fds and the init's binary belong to the first process: without our copies, its
+     death is visible, and nothing of them reaches the cleanup we exec at the end. */
   close(3);
   close(4);
+  close(5);
   close(out[1]);
   close(err[1]);
   signal(SIGPIPE, SIG_IGN);

@@ -38,7 +38,8 @@ export class PluginError extends MydockerError {
 /** A name or ID that matches nothing (Docker's `rm` of an unknown name exits 1). */
 export class NoSuchContainerError extends MydockerError {
   constructor(ref: string) {
-    super(`no such container: ${ref}`, { exitCode: 1 });
+    // An empty reference is shown as one; a huge one by its start, the message staying one line.
+    super(`no such container: ${ref === '' ? '""' : ref.length <= 80 ? ref : `${ref.slice(0, 80)}…`}`, { exitCode: 1 });
     this.name = 'NoSuchContainerError';
   }
 }
@@ -46,4 +47,43 @@ export class NoSuchContainerError extends MydockerError {
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Why a system call failed, in words, for the errno codes a user's own file or input can cause. */
+const ERRNO_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many levels of symbolic links',
+  EEXIST: 'it already exists',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EFBIG: 'the file is too large',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EIO: 'input/output error',
+  ENXIO: 'no such device',
+  ENODEV: 'no such device',
+  ETXTBSY: 'the file is busy',
+  E2BIG: 'the arguments and environment are too large',
+  EINVAL: 'invalid argument',
+};
+
+/** The words for an errno error ("no such file or directory"), or its message when it has no code. */
+export function errnoReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (code !== undefined && ERRNO_REASONS[code]) || describe(error).split('\n')[0]!;
+}
+
+/**
+ * A failed file operation as one line, "cannot <action> <file>: <reason>" (the user named the file,
+ * so the fault is theirs to fix). A MydockerError passes through: it already says what went wrong.
+ */
+export function fileError(error: unknown, action: string, file: string, exitCode = 125): MydockerError {
+  if (error instanceof MydockerError) return error;
+  return new MydockerError(`cannot ${action} ${file}: ${errnoReason(error)}`, { exitCode, cause: error });
 }

@@ -18,6 +18,7 @@ export const EXEC_FLAGS: FlagSpec[] = [
   { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
   { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable)', repeatable: true },
   { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
+  { raw: '-u, --user <user>', description: "Run as NAME|UID[:GROUP|GID] of the container's files (default: the container's user)" },
 ];
 
 export const RUN_FLAGS: FlagSpec[] = [
@@ -44,6 +45,14 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-p, --publish <spec>', description: 'Publish a port: [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp] (repeatable)', repeatable: true },
   { raw: '--ip <address>', description: 'IPv4 address on a user-defined network' },
   { raw: '--plugin <file>', description: 'Load a plugin for this run: .ts, .js or .mjs (repeatable)', repeatable: true },
+  { raw: '-u, --user <user>', description: "Run as NAME|UID[:GROUP|GID], looked up in the container's /etc/passwd and /etc/group" },
+  { raw: '--privileged', description: 'Give every capability and device, no seccomp, no masked paths (as much power as root on the host)' },
+  { raw: '--cap-add <cap>', description: 'Add a capability, e.g. NET_ADMIN, or ALL (repeatable)', repeatable: true },
+  { raw: '--cap-drop <cap>', description: 'Drop a capability, e.g. CHOWN, or ALL (repeatable)', repeatable: true },
+  { raw: '--security-opt <opt>', description: 'seccomp=PROFILE.json, seccomp=unconfined, no-new-privileges (repeatable)', repeatable: true },
+  { raw: '--read-only', description: "Mount the container's root filesystem read-only" },
+  { raw: '--tmpfs <spec>', description: 'Mount a tmpfs: PATH[:OPTIONS], e.g. /run:size=64m (repeatable)', repeatable: true },
+  { raw: '--device <spec>', description: 'Give a host device: HOST[:CONTAINER][:rwm] (repeatable)', repeatable: true },
 ];
 
 interface ParsedSpec {

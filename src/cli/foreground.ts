@@ -10,18 +10,43 @@ export interface ForegroundProcess {
   wait(): Promise<number>;
 }
 
-/** Collects signals that arrive before the process exists; `release` stops holding them. */
-export function holdSignals(): { pending: NodeJS.Signals[]; release(): void } {
-  const pending: NodeJS.Signals[] = [];
-  const hold = (signal: NodeJS.Signals): void => void pending.push(signal);
-  for (const s of FORWARDED_SIGNALS) process.on(s, hold);
-  return { pending, release: () => FORWARDED_SIGNALS.forEach((s) => process.off(s, hold)) };
+/**
+ * One listener per signal for the whole command. Node gives a signal its default action (for
+ * SIGTERM, SIGINT, SIGHUP...: death) whenever no listener is left, even for an instant, and forgets
+ * what its old listener had not yet been handed: so the listener that holds signals while the
+ * process is being made is the very one that forwards them to it, never removed and replaced.
+ */
+export interface SignalRelay {
+  /** From now on signals go to `target`; those held until now first, in order. */
+  deliverTo(target: (signal: NodeJS.Signals) => void): void;
+  /** Stops listening: the default actions are back (only for a command that failed). */
+  release(): void;
 }
 
-export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: { interactive: boolean; pending?: NodeJS.Signals[] }): Promise<number> {
-  const forward = (signal: NodeJS.Signals): void => proc.signal(signal);
-  for (const s of FORWARDED_SIGNALS) process.on(s, forward);
-  for (const s of opts.pending ?? []) forward(s);
+/** Starts holding signals, before the process they are for exists. */
+export function holdSignals(): SignalRelay {
+  const pending: NodeJS.Signals[] = [];
+  let target: ((signal: NodeJS.Signals) => void) | null = null;
+  const listener = (signal: NodeJS.Signals): void => {
+    if (target === null) pending.push(signal);
+    else target(signal);
+  };
+  for (const s of FORWARDED_SIGNALS) process.on(s, listener);
+  return {
+    deliverTo(next) {
+      target = next;
+      for (const signal of pending.splice(0)) next(signal);
+    },
+    release: () => FORWARDED_SIGNALS.forEach((s) => process.off(s, listener)),
+  };
+}
+
+/**
+ * `signals` holds what arrived while the process was being made (run, exec and start -a hold them
+ * from before they ask for it): they are forwarded, and every later one, until it ends.
+ */
+export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: { interactive: boolean; signals: SignalRelay }): Promise<number> {
+  opts.signals.deliverTo((signal) => proc.signal(signal));
   const restoreTerminal = proc.ptyMaster !== null && process.stdin.isTTY && opts.interactive ? rawMode() : () => {};
   try {
     // The relay needs node:tty (and with it node:net): loaded only with a terminal.
@@ -41,7 +66,9 @@ export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: 
     return code;
   } finally {
     restoreTerminal();
-    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    // Still listening, but to no one: the CLI exits with the process's code next, and a signal
+    // meanwhile must not kill it first (that exit would read as 128+N, the code lost).
+    opts.signals.deliverTo(() => {});
   }
 }
 

@@ -1,9 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The CLI entry: parses arguments with cac, loads the one command module it needs, prints errors as
 // one line, and exits with Docker's codes (125 when mydocker fails). The only place that prints or
 // exits; everything below it is library code.
+// The `--` of the interpreter line: Node 20 reads `--env-file FILE` anywhere on its command line,
+// the script's arguments included (nodejs/node#54232), and would exit on `run --env-file` before
+// any of this runs; after `--` it leaves them alone.
 import { cac, type CAC, type Command } from 'cac';
 import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { inspect } from 'node:util';
 import { MydockerError } from '../errors.js';
 import { VERSION } from './version.js';
 
@@ -149,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
   if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
     throw new MydockerError(`'${command}' is not a mydocker command`, { exitCode: 1, hint: "see 'mydocker --help'" });
   }
+  refuseEmptyValues(cli, command, tokens);
   cli.parse(['node', 'mydocker', ...tokens], { run: false });
   if (cli.options.help || cli.options.version) return 0; // cac printed it
   if (!cli.matchedCommand) {
@@ -159,22 +164,59 @@ async function main(argv: string[]): Promise<number> {
   return state.exit ?? 0;
 }
 
-function report(error: unknown): number {
-  if (error instanceof MydockerError) {
-    process.stderr.write(`mydocker: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
-    return error.exitCode;
+/**
+ * mri reads `--flag=` and `--flag ''` wrongly (it takes the next word, or "0", as the value): a flag
+ * that takes a value refuses an empty one here, before cac sees it.
+ */
+function refuseEmptyValues(cli: CAC, command: string | undefined, tokens: string[]): void {
+  const matched = cli.commands.find((c) => c.name === command);
+  const valued = new Set<string>();
+  for (const option of [...cli.globalCommand.options, ...(matched?.options ?? [])]) {
+    if (option.required) for (const m of option.rawName.matchAll(/(?:^|[\s,])(--?[\w-]+)/g)) valued.add(m[1]!);
   }
-  // cac's own errors: unknown option, missing argument.
-  if (error instanceof Error && error.name === 'CACError') {
-    const e = usageError(error.message.replace(/\.$/, ''), splitCommand(process.argv.slice(2)).command ?? '');
-    process.stderr.write(`mydocker: ${e.message} (${e.hint})\n`);
-    return 125;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '--') break;
+    const eq = token.indexOf('=');
+    const name = eq > 0 ? token.slice(0, eq) : token;
+    if (!valued.has(name)) continue;
+    if ((eq > 0 ? token.slice(eq + 1) : tokens[i + 1]) === '') throw usageError(`flag ${name} needs a non-empty value`, command ?? '');
+    if (eq < 0) i++;
   }
-  process.stderr.write(`mydocker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 125;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => process.exit(report(error)),
-);
+/** One line on stderr for any failure, and its exit code; the stack only with MYDOCKER_DEBUG=1. */
+function report(error: unknown): number {
+  let line: string;
+  let code = 125;
+  if (error instanceof MydockerError) {
+    line = `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    code = error.exitCode;
+  } else if (error instanceof Error && error.name === 'CACError') {
+    // cac's own errors: unknown option, missing argument.
+    const e = usageError(error.message.replace(/\.$/, ''), splitCommand(process.argv.slice(2)).command ?? '');
+    line = `${e.message} (${e.hint})`;
+  } else {
+    // A failure no layer put into words (a bug, or a case nobody foresaw): still one line.
+    line = error instanceof Error ? error.message : String(error);
+  }
+  process.stderr.write(`mydocker: ${oneLine(line)}\n`);
+  if (process.env.MYDOCKER_DEBUG === '1') process.stderr.write(`${inspect(error)}\n`);
+  return code;
+}
+
+/** Some messages (a plugin's compiler errors) span lines: the user gets them as one. */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+// An error no promise of ours carries (a stream's 'error' nobody listens to) must not reach the
+// user as Node's stack either.
+const fail = (error: unknown): never => process.exit(report(error));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);

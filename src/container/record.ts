@@ -1,7 +1,7 @@
 // The container record kept on disk (<root>/containers/<id>/container.json): its configuration,
 // what each plugin saved, and the facts of its last start. Status is derived when read (see status.ts),
 // never trusted as stored, so it is right after a crash of mydocker or a reboot.
-import type { JsonValue, PluginState } from '../../hooks/index.js';
+import type { JsonValue, PluginState, SecuritySettings } from '../../hooks/index.js';
 
 export type StoredStatus = 'created' | 'running' | 'exited';
 
@@ -20,6 +20,8 @@ export interface ContainerRecord {
   storageDriver: string;
   /** Options that belong to plugins (limits, volumes, network), as the user gave them. */
   options: Record<string, JsonValue>;
+  /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */
+  security?: SecuritySettings;
   /** Users' plugin files this container was created with; `rm` loads them to run their teardowns. */
   plugins: string[];
   /** Host path of the root filesystem while mounted. */

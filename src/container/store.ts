@@ -6,7 +6,7 @@ import { MydockerError, NoSuchContainerError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../atomic-file.js';
 import type { StateRoot } from '../state-root.js';
 import type { ContainerRecord } from './record.js';
-import { NAME_PATTERN, shortId } from './ids.js';
+import { nameProblem, quoteName, shortId } from './ids.js';
 
 const RECORD_FILE = 'container.json';
 
@@ -19,9 +19,8 @@ export class ContainerStore {
 
   /** Reserves the name and writes the first record; refuses a taken name before creating anything. */
   create(record: ContainerRecord): void {
-    if (!NAME_PATTERN.test(record.name)) {
-      throw new MydockerError(`invalid container name "${record.name}"`, { hint: 'use [a-zA-Z0-9][a-zA-Z0-9_.-]+' });
-    }
+    const problem = nameProblem(record.name);
+    if (problem) throw new MydockerError(`invalid container name ${quoteName(record.name)}: ${problem}`);
     fs.mkdirSync(this.root.names, { recursive: true, mode: 0o700 });
     const nameFile = path.join(this.root.names, record.name);
     try {

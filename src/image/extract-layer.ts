@@ -13,7 +13,7 @@ import { createGunzip } from 'node:zlib';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
-import { MydockerError } from '../errors.js';
+import { MydockerError, errnoReason } from '../errors.js';
 import { archivePathComponents, resolveInRoot } from './root-path.js';
 import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './extract-layer-names.js';
 
@@ -45,15 +45,27 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
   const deferredDirModes: Array<[string, number, Date]> = [];
   let failure: unknown;
 
+  // Only zero bytes so far: an archive of no entries (two zero blocks) is legal, garbage is not.
+  let onlyZeros = true;
+  let bytes = 0;
   const parser = new Parser({
     onReadEntry: (entry: ReadEntry) => {
       if (failure !== undefined) return entry.resume();
       try {
         writeEntry(entry);
       } catch (error) {
-        failure = error;
+        failure = error instanceof MydockerError ? error : new MydockerError(`cannot extract archive entry "${entry.path}": ${errnoReason(error)}`, { cause: error });
         entry.resume();
       }
+    },
+    // Without `strict`, tar only warns of what is not a tar archive, a cut-off one, or a damaged
+    // header, and goes on: an archive that is not what it claims is refused instead.
+    onwarn: (code: string, message: string | Error) => {
+      if (failure !== undefined) return;
+      const text = message instanceof Error ? message.message : message;
+      if (code === 'TAR_BAD_ARCHIVE' && /^Truncated input/.test(text)) failure = new MydockerError('the archive is truncated: its last entry is cut short');
+      else if (code === 'TAR_BAD_ARCHIVE' && !(onlyZeros && bytes >= 1024)) failure = new MydockerError('the input is not a tar archive', { hint: 'give a tar archive, plain or gzip-compressed' });
+      else if (code === 'TAR_ENTRY_INVALID') failure = new MydockerError(`the archive is damaged: ${text}`);
     },
   });
 
@@ -122,6 +134,13 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
       }
       case 'Link': {
         const source = resolveInRoot(dir, archivePathComponents(entry.linkpath ?? '').join('/'));
+        // A hard link names an entry the archive made before it; one it never made is damage.
+        const linked = fs.lstatSync(source, { throwIfNoEntry: false });
+        if (!linked || linked.isDirectory()) {
+          throw new MydockerError(`archive entry "${entry.path}" is a hard link to "${entry.linkpath}", ${linked ? 'a directory' : 'which is not in the archive before it'}`, {
+            hint: 'the archive is damaged and was refused',
+          });
+        }
         fs.rmSync(target, { force: true, recursive: true });
         fs.linkSync(source, target);
         return entry.resume();
@@ -136,6 +155,8 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
   const tee = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
+      bytes += chunk.length;
+      if (onlyZeros && chunk.some((b) => b !== 0)) onlyZeros = false;
       if (copy !== null) fs.writeSync(copy, chunk);
       callback(null, chunk);
     },
@@ -158,7 +179,7 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
     if (gzip) await pipeline(input, createGunzip(), tee, sink);
     else await pipeline(input, tee, sink);
   } catch (error) {
-    throw new MydockerError(`cannot read the archive: ${(error as Error).message}`);
+    throw new MydockerError(`cannot read the archive: ${errnoReason(error)}`, { cause: error });
   } finally {
     if (copy !== null) fs.closeSync(copy);
   }

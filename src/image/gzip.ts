@@ -1,11 +1,26 @@
 // Tells a gzip file from a plain one by its magic bytes (1f 8b), as `docker import` does.
 import * as fs from 'node:fs';
+import { MydockerError, fileError } from '../errors.js';
 
+/**
+ * Also the first look at an archive the user named (import, load -i): a file that cannot be one
+ * is refused here in a sentence, before anything is staged. A device (/dev/zero) would never end.
+ */
 export function isGzipFile(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
   try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    throw fileError(error, 'read', file);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new MydockerError(`cannot read ${file}: it is a directory, not an archive`);
+    if (!stat.isFile()) throw new MydockerError(`cannot read ${file}: it is not a regular file`);
     const head = Buffer.alloc(2);
     return fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch (error) {
+    throw fileError(error, 'read', file);
   } finally {
     fs.closeSync(fd);
   }

@@ -49,10 +49,17 @@ export interface ImageSummary {
 // [registry host[:port]/]path[:tag] — the host has a '.' or a port, or is "localhost".
 const REF_PATTERN = /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
 
+/** Docker's limit for a repository name, registry host included. */
+const MAX_NAME_LENGTH = 255;
+
 /** "busybox" -> "busybox:latest"; refuses what Docker would refuse. */
 export function normalizeRef(ref: string): string {
+  const shown = JSON.stringify(ref.length <= 80 ? ref : `${ref.slice(0, 80)}…`);
+  // Docker's own bound on the repository name (the tag's, 128, is in the pattern).
+  const name = ref.slice(0, ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.lastIndexOf(':') : undefined);
+  if (name.length > MAX_NAME_LENGTH) throw new MydockerError(`invalid image reference ${shown}: its name is ${name.length} characters long, at most ${MAX_NAME_LENGTH} are allowed`);
   if (!REF_PATTERN.test(ref)) {
-    throw new MydockerError(`invalid image reference "${ref}"`, { hint: 'use lowercase [HOST[:PORT]/]NAME[:TAG]' });
+    throw new MydockerError(`invalid image reference ${shown}`, { hint: 'use lowercase [HOST[:PORT]/]NAME[:TAG]' });
   }
   // A ':' before the last '/' is a registry's port, not a tag.
   return ref.slice(ref.lastIndexOf('/') + 1).includes(':') ? ref : `${ref}:latest`;

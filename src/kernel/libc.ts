@@ -17,6 +17,8 @@ const IFF_UP = 0x1;
 
 // pivot_root has no glibc wrapper.
 const SYS_PIVOT_ROOT: Partial<Record<NodeJS.Architecture, number>> = { x64: 155, arm64: 41, riscv64: 41 };
+// Nor has bpf.
+const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280, riscv64: 280 };
 
 let cached: Kernel | undefined;
 
@@ -51,6 +53,9 @@ function createLibcKernel(): Kernel {
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const close = libc.func('int close(int fd)');
   const AF_INET = 2;
+  const memfdCreate = libc.func('int memfd_create(const char *name, unsigned int flags)');
+  const fcntl = libc.func('int fcntl(int fd, int cmd, ...)');
+  const F_ADD_SEALS = 1033;
   const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
 
   // Reads errno right after the call: anything in between (even a console.log) may clobber it.
@@ -101,6 +106,30 @@ function createLibcKernel(): Kernel {
       check(pipe2(fds, O_CLOEXEC), 'pipe2');
       return [fds[0]!, fds[1]!];
     },
+    bpf: (cmd, attr, pointers = []) => {
+      const nr = SYS_BPF[process.arch];
+      if (nr === undefined) throw new KernelError('bpf', 38 /* ENOSYS */, `unsupported arch ${process.arch}`);
+      // The attr's pointer fields need addresses that JavaScript cannot give a Buffer: each pointed-to
+      // buffer is copied into native memory whose address goes into a copy of attr, and back after.
+      const request = Buffer.from(attr);
+      const native: Array<{ mem: unknown; data: Buffer }> = [];
+      try {
+        for (const { offset, data } of pointers) {
+          const mem = koffi.alloc('uint8_t', Math.max(1, data.length));
+          native.push({ mem, data });
+          new Uint8Array(koffi.view(mem, data.length)).set(data);
+          request.writeBigUInt64LE(koffi.address(mem), offset);
+        }
+        const result = Number(syscall(nr, 'long', cmd, 'void *', request, 'long', request.length));
+        check(result, 'bpf', `cmd ${cmd}`);
+        return result;
+      } finally {
+        for (const { mem, data } of native) {
+          data.set(new Uint8Array(koffi.view(mem, data.length)));
+          koffi.free(mem);
+        }
+      }
+    },
     interfaceUp: (name) => {
       // An ioctl on any socket of the namespace: no netlink needed to bring up a container's lo.
       const fd = Number(socket(AF_INET, SOCK_DGRAM_CLOEXEC, 0));
@@ -115,6 +144,12 @@ function createLibcKernel(): Kernel {
         close(fd);
       }
     },
+    memfdCreate: (name, flags) => {
+      const fd = memfdCreate(name, flags);
+      check(fd, 'memfd_create', name);
+      return fd;
+    },
+    addSeals: (fd, seals) => check(fcntl(fd, F_ADD_SEALS, 'int', seals), 'fcntl', 'F_ADD_SEALS'),
     setWindowSize: (fd, rows, cols) => {
       const size = Buffer.alloc(8);
       size.writeUInt16LE(rows, 0);

@@ -5,7 +5,7 @@
 // the IPAM, the host's routes and the address arithmetic are loaded by the calls that need them.
 import type { Ipam, Kernel, NetworkDriver, NetworkInfo, Networks, PluginState } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
-import { NAME_PATTERN, newContainerId } from '../container/ids.js';
+import { nameProblem, newContainerId, quoteName } from '../container/ids.js';
 import { NetworkStore, type NetworkRecord } from './store.js';
 import { DEFAULT_NETWORK } from './options.js';
 import type { HostRoute } from './host-routes.js';
@@ -84,9 +84,8 @@ export class NetworkManager implements Networks {
   }
 
   async create(spec: CreateNetworkSpec): Promise<NetworkInfo> {
-    if (!NAME_PATTERN.test(spec.name)) {
-      throw new MydockerError(`invalid network name "${spec.name}"`, { hint: 'use [a-zA-Z0-9][a-zA-Z0-9_.-]+' });
-    }
+    const problem = nameProblem(spec.name);
+    if (problem) throw new MydockerError(`invalid network name ${quoteName(spec.name)}: ${problem}`);
     if (spec.name === DEFAULT_NETWORK || (NETWORK_MODES as readonly string[]).includes(spec.name)) {
       throw new MydockerError(`network name "${spec.name}" is reserved`, { exitCode: 1, hint: 'choose another name' });
     }

@@ -15,10 +15,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
-import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type Kernel } from '../../hooks/index.js';
+import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type DeviceMapping, type Kernel } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../errors.js';
-import { FIRST_PROCESS_SHELL, GO_MESSAGE, READY_MESSAGE, firstProcessArgs } from './first-process.js';
+import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, READY_MESSAGE } from './first-process.js';
 import { populateDev } from './dev.js';
+import { confineMounts, hostDevices } from './confine-mounts.js';
+import type { TmpfsMount } from '../security/options.js';
+import { resolveUser, type ResolvedUser } from '../security/user.js';
 
 export type StdioTarget = number | 'inherit' | 'ignore' | 'pipe';
 
@@ -40,6 +43,13 @@ export interface LaunchSpec {
   detached?: { shim: string; log: string; exitFile: string; cleanup: string[] };
   /** `--net host`: keep the host's network namespace instead of a new one (with its own lo). */
   hostNetwork?: boolean;
+  /** `-u`, looked up in the container's own /etc/passwd and /etc/group ("" is root). */
+  user?: string;
+  /** No masked or read-only paths, a writable /sys, every device of the host. */
+  privileged?: boolean;
+  readOnlyRootfs?: boolean;
+  tmpfs?: readonly TmpfsMount[];
+  devices?: readonly DeviceMapping[];
 }
 
 export interface Launched {
@@ -49,8 +59,12 @@ export interface Launched {
   pid: number;
   /** The pty master, when spec.tty. The caller owns it. */
   ptyMaster: number | null;
-  /** Lets the first process exec the user's command. Closing without it makes it exit 125. */
-  go(): void;
+  /** The terminal inside the container (/dev/pts/N), when spec.tty. */
+  ttyPath: string | null;
+  /** spec.user as the container's own files define it. */
+  user: ResolvedUser;
+  /** Sends the launch message: the first process confines itself and execs the user's command. */
+  go(message: Buffer): void;
   /** Closes the "go" pipe without sending: the first process exits 125 before any user code. */
   abandon(): void;
 }
@@ -59,6 +73,8 @@ export interface LaunchDeps {
   kernel: Kernel;
   spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
   spawnSync(file: string, args: string[], options: { stdio: 'pipe'; env: NodeJS.ProcessEnv }): SpawnSyncReturns<Buffer>;
+  /** The sealed memfd holding mydocker-init (init-binary.ts), passed to the first process as fd 5. */
+  initFd: number;
   /** Host namespaces to return to; opened before the window. */
   openHostNamespaces?(): HostNamespaces;
 }
@@ -120,16 +136,17 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     childEnds.add(readyWrite);
     readyRead = readyReadEnd;
 
-    const env = Object.fromEntries(spec.env.map((e) => splitEnv(e)));
-    const firstArgs = (ttyPath: string | null): string[] =>
-      firstProcessArgs({ ttyPath, workdir: spec.workdir, env: spec.env, command: spec.command });
+    // The init gets its environment and argv from the launch message: nothing of ours reaches it.
+    const env = {};
+    // With --privileged the host's device nodes are copied in; read now, while /dev is the host's.
+    const devices = [...(spec.privileged ? hostDevices() : []), ...(spec.devices ?? [])];
 
     if (spec.detached) {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.
       const d = spec.detached;
       const shimFlags = spec.hostNetwork ? ['--host-network'] : [];
-      child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', FIRST_PROCESS_SHELL, ...firstArgs(null)], {
-        stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite],
+      child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', INIT_PATH, INIT_READY_FLAG], {
+        stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite, deps.initFd],
         env,
         cwd: '/',
         detached: true,
@@ -151,7 +168,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     kernel.sethostname(spec.hostname);
     for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
     populateDev(kernel, path.join(spec.rootfs, 'dev'));
-    kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+    const sysReadOnly = spec.privileged ? 0 : MS.RDONLY;
+    kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', sysReadOnly | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
 
     let ttyPath: string | null = null;
     if (spec.tty && spec.detached) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
@@ -164,8 +182,9 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     }
 
     if (!spec.detached) {
-      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite];
-      child = deps.spawn(FIRST_PROCESS_SHELL, firstArgs(ttyPath), {
+      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite, deps.initFd];
+      child = deps.spawn(INIT_PATH, [INIT_READY_FLAG], {
+        argv0: INIT_ARGV0,
         stdio: stdio as SpawnOptions['stdio'],
         env,
         cwd: '/',
@@ -177,8 +196,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         fs.closeSync(ptySlave);
         ptySlave = null;
       }
-      // pivot_root moves the root of every process whose root is the old one: until the host's sh
-      // runs (its loader has mapped the host's libc), it must keep the host's root.
+      // pivot_root moves the root of every process whose root is the old one: until the init runs
+      // (its exec has read the whole binary), it must keep the host's root.
       firstPid = waitForReady(readyRead);
     }
 
@@ -193,6 +212,13 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     // From here paths resolve inside the container's root, so its symlinks cannot lead to the host.
     ensureWorkdir(spec.workdir);
     checkCommand(spec.command, spec.env);
+    const user = resolveUser(spec.user ?? '', readContainerFile);
+    confineMounts(kernel, {
+      privileged: spec.privileged ?? false,
+      readOnlyRootfs: spec.readOnlyRootfs ?? false,
+      tmpfs: spec.tmpfs ?? [],
+      devices,
+    });
 
     const goFd = goWrite;
     let open = true;
@@ -204,9 +230,11 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       child: child!,
       pid: firstPid!,
       ptyMaster,
-      go: () => {
+      ttyPath,
+      user,
+      go: (message) => {
         try {
-          if (open) fs.writeSync(goFd, GO_MESSAGE);
+          if (open) writeAll(goFd, message);
         } catch (error) {
           // EPIPE: the first process is already dead (killed while it waited). Not a launch
           // failure: its end, and its exit status, are observed like any other.
@@ -363,7 +391,17 @@ function accessCheck(file: string): 'ok' | 'missing' | 'notexec' {
   }
 }
 
-function splitEnv(entry: string): [string, string] {
-  const eq = entry.indexOf('=');
-  return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+/** /etc/passwd or /etc/group of the root this thread is in (the container's, after pivot_root). */
+export function readContainerFile(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new MydockerError(`cannot read ${file} in the container: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
+
+/** A pipe may take a long message in several writes; the init reads until it has it all. */
+export function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done);
 }

@@ -2,6 +2,7 @@
 // shared with the contexts, so what taps save lands in the record the core writes afterwards.
 import type { ContainerInfo, Kernel, PluginState } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
+import { securityOf } from '../security/settings.js';
 import { PLUGIN_STATES, type BaseContext } from './plugin-host.js';
 
 export function containerInfo(record: ContainerRecord, stateDir: string): ContainerInfo {
@@ -17,6 +18,7 @@ export function containerInfo(record: ContainerRecord, stateDir: string): Contai
     storageDriver: record.storageDriver,
     options: Object.freeze({ ...record.options }),
     stateDir,
+    security: securityOf(record),
   });
 }
 

@@ -1,8 +1,11 @@
-// `exec`: starts a process inside a running container, from the calling process. One synchronous
-// window on the main thread: the enterNamespace hook joins the container (the built-in plugin
-// setns()es into its ipc, uts, net, pid and mnt namespaces), the working directory and command are
-// checked inside the container's root, the process is spawned — born in the container's PID
-// namespace, with its root — and the hook's way back runs, newest first, whatever happened.
+// `exec`: starts a process inside a running container, from the calling process. The confinement
+// (capabilities, seccomp program) is computed first, on the host side; then one synchronous window
+// on the main thread: the enterNamespace hook joins the container (the built-in plugin setns()es
+// into its ipc, uts, net, pid and mnt namespaces), the working directory, command and user are
+// checked inside the container's root, mydocker-init is spawned from its sealed copy — born in the
+// container's PID namespace, with its root — and the hook's way back runs, newest first, whatever
+// happened. The init waits for its launch message, sent once the hooks' onSpawn actions (the
+// cgroups) are done: it confines itself as the container's first process did, then execs.
 import * as fs from 'node:fs';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -11,7 +14,12 @@ import { CommandError, MydockerError } from '../errors.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { overrideEnv } from '../container/env.js';
-import { checkCommand, type StdioTarget } from '../process/launch.js';
+import { checkCommand, readContainerFile, writeAll, type StdioTarget } from '../process/launch.js';
+import { INIT_ARGV0, INIT_PATH } from '../process/first-process.js';
+import { encodeInitConfig } from '../process/init-message.js';
+import { securityOf } from '../security/settings.js';
+import { initConfig, processConfinement } from '../security/process-confinement.js';
+import { resolveUser } from '../security/user.js';
 import { hookContext } from './contexts.js';
 import type { PluginHost } from './plugin-host.js';
 
@@ -20,6 +28,8 @@ export interface ExecSpec {
   /** -e entries on top of the container's environment. */
   env?: string[];
   workdir?: string;
+  /** -u: NAME|UID[:GROUP|GID] in the container's files; default the container's user. */
+  user?: string;
   tty?: boolean;
   /** Without tty: the process's fds 0, 1, 2 (default: /dev/null, inherit, inherit). */
   stdio?: [StdioTarget, StdioTarget, StdioTarget];
@@ -40,26 +50,12 @@ export interface ExecDeps {
   kernel: Kernel;
   stateDir: string;
   spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
+  /** The sealed memfd holding mydocker-init. */
+  initFd: number;
+  seccompCache: string;
 }
 
-// Two things only a process already inside can do for the command, before exec'ing it: wait until
-// hooks have acted on its pid (the cgroups plugin puts it in the container's groups, so the limits
-// hold from the command's first instruction), and, with a terminal, open it as a session leader
-// so that it becomes the controlling terminal (job control, Ctrl-C). The container's own /bin/sh
-// does both; its own PWD/OLDPWD/SHLVL are undone so the environment stays the container's. An
-// image without /bin/sh gets the command directly: no controlling terminal, and hooks act on the
-// process right after it started.
-const WRAPPER_SCRIPT = [
-  'read -r _ <&3 || exit 125',
-  'exec 3<&-',
-  'if [ -n "$1" ]; then exec 0<>"$1" 1>&0 2>&0; fi',
-  'unset PWD OLDPWD SHLVL',
-  'if [ -n "$2" ]; then export PWD="$2"; fi',
-  'shift 2',
-  'exec "$@"',
-].join('\n');
-
-export function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: ExecSpec): ExecProcess {
+export async function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: ExecSpec): Promise<ExecProcess> {
   if (deriveStatus(record) !== 'running') {
     throw new MydockerError(`container ${record.name} is not running`, { hint: `start it first: mydocker start ${record.name}` });
   }
@@ -68,22 +64,24 @@ export function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: E
   const env = overrideEnv(record.env, spec.env ?? [], spec.callerEnv ?? process.env);
   const workdir = spec.workdir ?? record.workdir;
   if (!workdir.startsWith('/')) throw new MydockerError(`working directory "${workdir}" is not absolute`);
+  const security = securityOf(record);
+  // Host files (the seccomp cache) are read now: inside the window paths resolve in the container.
+  const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
 
   const leaves: Array<() => void> = [];
   const spawned: Array<(pid: number) => void> = [];
   let child: ChildProcess | undefined;
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
-  let go: [number, number] | null = null;
+  const go = deps.kernel.pipe();
   try {
     deps.host.hooks.enterNamespace.call(hookContext(record, deps.stateDir, deps.kernel, { pid, onLeave: (fn: () => void) => void leaves.push(fn), onSpawn: (fn: (pid: number) => void) => void spawned.push(fn) }));
     // Inside: paths below resolve in the container's root.
     if (!isDirectory(workdir)) throw new CommandError(`cannot enter working directory ${workdir}: no such directory`, 126);
     checkCommand(spec.command, env);
-    let file = spec.command[0]!;
-    let args = spec.command.slice(1);
+    const user = resolveUser(spec.user ?? security.user, readContainerFile);
     let stdio: unknown[] = [...(spec.stdio ?? ['ignore', 'inherit', 'inherit'])];
-    let ttyPath = '';
+    let ttyPath: string | null = null;
     if (spec.tty) {
       ptyMaster = fs.openSync('/dev/pts/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       const n = deps.kernel.unlockPty(ptyMaster);
@@ -91,18 +89,12 @@ export function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: E
       stdio = [ptySlave, ptySlave, ptySlave];
       ttyPath = `/dev/pts/${n}`;
     }
-    if ((spec.tty || spawned.length > 0) && fs.existsSync('/bin/sh')) {
-      go = deps.kernel.pipe();
-      const userPwd = env.find((e) => e.startsWith('PWD='))?.slice(4) ?? '';
-      args = ['-c', WRAPPER_SCRIPT, 'sh', ttyPath, userPwd, ...spec.command];
-      file = '/bin/sh';
-      stdio.push(go[0]);
-    }
-    child = deps.spawn(file, args, {
-      cwd: workdir,
-      env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      stdio: stdio as SpawnOptions['stdio'],
-      detached: true,
+    child = deps.spawn(INIT_PATH, [], {
+      argv0: INIT_ARGV0,
+      cwd: '/',
+      env: {}, // the command's environment comes in the launch message
+      stdio: [...stdio, go[0], 'ignore', deps.initFd] as SpawnOptions['stdio'],
+      detached: true, // a session of its own: the terminal becomes its controlling terminal
     });
     if (child.pid !== undefined) {
       try {
@@ -111,14 +103,14 @@ export function execInContainer(deps: ExecDeps, record: ContainerRecord, spec: E
         child.kill('SIGKILL'); // outside its container's limits it must not run
         throw error;
       }
-      if (go) fs.writeSync(go[1], 'go\n');
+      writeAll(go[1], encodeInitConfig(initConfig(confinement, user, { argv: spec.command, env, cwd: workdir, tty: ttyPath })));
     }
   } catch (error) {
     if (ptyMaster !== null) fs.closeSync(ptyMaster);
     throw error;
   } finally {
-    // Closing our end without "go" makes a waiting wrapper exit 125 before the command runs.
-    if (go) for (const fd of go) fs.closeSync(fd);
+    // Closing our end without a message makes a waiting init exit 125 before the command runs.
+    for (const fd of go) fs.closeSync(fd);
     if (ptySlave !== null) fs.closeSync(ptySlave);
     for (const leave of leaves.reverse()) leave();
   }

@@ -2,6 +2,7 @@
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
+import { securityOf } from '../security/settings.js';
 
 export function inspectContainer(record: ContainerRecord, paths: { stateDir: string; storageDir: string; layers: string[] }): Record<string, unknown> {
   const status = deriveStatus(record);
@@ -23,7 +24,9 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       OpenStdin: record.interactive,
       AutoRemove: record.autoRemove,
       Options: record.options,
+      User: securityOf(record).user,
     },
+    HostConfig: hostConfig(record),
     State: {
       Status: status,
       Running: status === 'running',
@@ -43,6 +46,24 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
     StateDir: paths.stateDir,
     Plugins: record.plugins,
     PluginState: record.pluginState,
+  };
+}
+
+/** The confinement as asked for, in Docker's HostConfig fields (null where Docker shows null). */
+function hostConfig(record: ContainerRecord): Record<string, unknown> {
+  const security = securityOf(record);
+  const tmpfs = Object.fromEntries(security.tmpfs.map((t) => {
+    const colon = t.indexOf(':');
+    return colon < 0 ? [t, ''] : [t.slice(0, colon), t.slice(colon + 1)];
+  }));
+  return {
+    Privileged: security.privileged,
+    CapAdd: security.capAdd.length > 0 ? security.capAdd : null,
+    CapDrop: security.capDrop.length > 0 ? security.capDrop : null,
+    SecurityOpt: security.securityOpt.length > 0 ? security.securityOpt : null,
+    ReadonlyRootfs: security.readOnlyRootfs,
+    Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
+    Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
   };
 }
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from '../../hooks/index.js';
-import { MydockerError } from '../errors.js';
+import { MydockerError, describe, errnoReason } from '../errors.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
@@ -25,7 +25,7 @@ export async function loadPluginFile(file: string): Promise<Plugin> {
       mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     }
   } catch (error) {
-    throw new MydockerError(`cannot load plugin ${file}: ${(error as Error).message}`, { cause: error });
+    throw new MydockerError(`cannot load plugin ${file}: ${loadFailure(error)}`, { cause: error });
   }
   let exported = mod.default;
   // tsx may present a CommonJS-style default as { default: ... }.
@@ -35,6 +35,19 @@ export async function loadPluginFile(file: string): Promise<Plugin> {
     throw new MydockerError(`plugin ${file} does not export a plugin`, { hint: 'export default { name: "...", apply(api) { ... } }' });
   }
   return exported;
+}
+
+/** Why importing a plugin failed, in one line: a compiler's first error, with its place when known. */
+function loadFailure(error: unknown): string {
+  if (error instanceof SyntaxError) return `syntax error: ${error.message}`;
+  const text = describe(error);
+  // esbuild, through tsx: "Transform failed with N error(s):\nFILE:LINE:COL: ERROR: TEXT\n...".
+  const esbuild = /^Transform failed with (\d+) errors?:\n(.+?): ERROR: (.+)$/m.exec(text);
+  if (esbuild) {
+    const more = Number(esbuild[1]) - 1;
+    return `syntax error at ${esbuild[2]}: ${esbuild[3]}${more > 0 ? ` (and ${more} more)` : ''}`;
+  }
+  return errnoReason(error);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

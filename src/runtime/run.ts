@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import type { JsonValue } from '../../hooks/index.js';
+import type { InitStep, JsonValue } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
 import { buildEnv } from '../container/env.js';
 import { newContainerId, randomName } from '../container/ids.js';
@@ -14,6 +14,10 @@ import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
+import { encodeInitConfig } from '../process/init-message.js';
+import { parseSecurityFlags, parseTmpfs, type SecurityFlags } from '../security/options.js';
+import { securityOf } from '../security/settings.js';
+import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { hookContext } from './contexts.js';
 import { withContainerLock } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
@@ -47,6 +51,8 @@ export interface RunSpec {
   stdio?: [StdioTarget, StdioTarget, StdioTarget];
   /** Where `-e NAME` (no value) takes its value from. Default: this process's environment. */
   callerEnv?: NodeJS.ProcessEnv;
+  /** Confinement flags as given (--privileged, --cap-add, -u, ...); absent: Docker's defaults. */
+  security?: SecurityFlags;
 }
 
 export interface RunningContainer {
@@ -70,6 +76,8 @@ export interface RunDeps extends ReleaseDeps {
   launchDeps(): LaunchDeps;
   /** For detached containers: the shim binary, and the argv that releases a container by ID. */
   detached?: { shim: string; cleanup(id: string): string[] };
+  /** Where compiled seccomp programs are kept. */
+  seccompCache: string;
 }
 
 export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<RunningContainer> {
@@ -85,10 +93,13 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     throw new MydockerError(`invalid hostname "${spec.hostname}"`, { hint: 'letters, digits, "." and "-", at most 63 characters' });
   }
   if (spec.detach) requireShim(deps, spec.tty ?? false);
+  const securityFlags = spec.security ?? {};
   // Plugins refuse their own bad options (limits, volumes) now, before anything exists.
   deps.host.hooks.checkOptions.call({ options: spec.options ?? {}, root: deps.root.dir });
   const image = await findImage(deps, spec.image);
   const command = imageCommand(image, spec.command ?? []);
+  // The image's User applies unless -u says otherwise.
+  const security = parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
   const id = newContainerId();
   const hostname = spec.hostname ?? id.slice(0, 12);
   const tty = spec.tty ?? false;
@@ -108,6 +119,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     autoRemove: spec.autoRemove ?? false,
     storageDriver: driver.name,
     options: spec.options ?? {},
+    security,
     plugins: spec.plugins ?? [],
     rootfs: null,
     state: { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null },
@@ -166,6 +178,8 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     };
     await hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
     saveAfter(hooks.prepareRootfs);
+    const security = securityOf(record);
+    const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
 
     const launched = launch(
       {
@@ -177,6 +191,11 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         tty: record.tty,
         // The one network option the core reads: whether the container gets a network namespace.
         hostNetwork: record.options.network === 'host',
+        user: security.user,
+        privileged: security.privileged,
+        readOnlyRootfs: security.readOnlyRootfs,
+        tmpfs: security.tmpfs.map(parseTmpfs),
+        devices: security.devices,
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
         ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
       },
@@ -188,22 +207,24 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     record.state.pidStartTime = processStartTime(launched.pid);
     // Until "go", a crash of this process closes fd 3 and the waiting first process exits by itself.
 
+    const initSteps: InitStep[] = [];
     begun.push('cgroups');
-    await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+    await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps }));
     saveAfter(hooks.applyCgroups);
     begun.push('network');
-    await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs }));
+    await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps }));
 
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
     deps.containers.save(record);
+    const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps });
     if (detachedPaths) {
-      launched.go();
+      launched.go(message);
       launched.child.unref(); // the shim outlives us
       return detachedHandle(record, detachedPaths.exitFile);
     }
     const exited = exitOf(launched.child);
-    launched.go();
+    launched.go(message);
     return handle(deps, record, launched.child, launched.ptyMaster, exited);
   } catch (error) {
     abandon();

@@ -14,7 +14,7 @@ import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary, type
 import { libcKernel } from '../kernel/libc.js';
 import type { LaunchDeps, StdioTarget } from '../process/launch.js';
 import { StateRoot, resolveRoot } from '../state-root.js';
-import { MydockerError, NoSuchContainerError } from '../errors.js';
+import { MydockerError, NoSuchContainerError, fileError } from '../errors.js';
 import type { PluginHost } from './plugin-host.js';
 import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
@@ -23,6 +23,7 @@ import type { ProgressListener } from '../image/count-bytes.js';
 import type { NetworkInfo } from '../../hooks/index.js';
 import type { CreateNetworkSpec } from '../network/networks.js';
 import { NetworkStore } from '../network/store.js';
+import { explainingE2big } from '../container/env-size.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -81,6 +82,9 @@ export class Runtime {
 
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
     const runtime = new Runtime(resolveRoot(options.root), options.kernel, options);
+    // Every runtime, hence every command, makes the root exist and private (a few stat calls), so
+    // that a root made by an older mydocker with open modes is closed on its first use.
+    runtime.root.secure();
     if (options.loadPlugins !== false) await runtime.host();
     return runtime;
   }
@@ -119,7 +123,12 @@ export class Runtime {
     // During the host's own loading, the host exists already (hostInstance) and must not be awaited.
     const host = this.hostInstance ?? (await this.host());
     if (typeof plugin !== 'string') return host.use(plugin);
-    const file = fs.realpathSync(plugin);
+    let file: string;
+    try {
+      file = fs.realpathSync(plugin);
+    } catch (error) {
+      throw fileError(error, 'load plugin', plugin);
+    }
     if (this.userPluginFiles.includes(file)) return;
     const { loadPluginFile } = await import('./load-plugin.js');
     await host.use(await loadPluginFile(file));
@@ -135,8 +144,7 @@ export class Runtime {
     }
     const deps = await this.runDeps();
     const { runContainer } = await import('./run.js');
-    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
-    return runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] });
+    return explainingE2big(runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...this.userPluginFiles] }));
   }
 
   /**
@@ -154,7 +162,7 @@ export class Runtime {
     ]);
     const attach = options.attach ?? false;
     if (!attach) requireShim(deps, found.tty);
-    return withContainerLock(this.kernel, this.containers.dir(found.id), async () => {
+    const starting = withContainerLock(this.kernel, this.containers.dir(found.id), async () => {
       if (!this.containers.exists(found.id)) throw new NoSuchContainerError(ref);
       const record = this.containers.load(found.id);
       if (deriveStatus(record) === 'running') return null;
@@ -164,6 +172,7 @@ export class Runtime {
       if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
       return startContainer(deps, record, image, { detach: !attach, stdio: options.stdio, created: false });
     });
+    return explainingE2big(starting);
   }
 
   /**
@@ -201,8 +210,10 @@ export class Runtime {
     const record = this.containers.resolve(ref);
     await this.usePluginsOf(record);
     const host = await this.host();
-    const [{ execInContainer }, { spawn }] = await Promise.all([import('./exec.js'), import('node:child_process')]);
-    return execInContainer({ host, kernel: this.kernel, stateDir: this.containers.dir(record.id), spawn }, record, spec);
+    const [{ execInContainer }, { spawn }, { sealedInit }] = await Promise.all([import('./exec.js'), import('node:child_process'), import('../process/init-binary.js')]);
+    const kernel = this.kernel;
+    const deps = { host, kernel, stateDir: this.containers.dir(record.id), spawn, initFd: sealedInit(kernel), seccompCache: path.join(this.root.dir, 'cache', 'seccomp') };
+    return explainingE2big(execInContainer(deps, record, spec));
   }
 
   /**
@@ -298,10 +309,9 @@ export class Runtime {
 
   /** Imports a rootfs tarball (plain or gzip, docker export style) as an image. */
   async importImage(file: string, ref: string, config: ImageConfig = {}, onProgress?: ProgressListener): Promise<ImageRecord> {
-    if (!fs.existsSync(file)) throw new MydockerError(`cannot import ${file}: no such file`);
-    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
-    const [{ isGzipFile }, input] = await Promise.all([import('../image/gzip.js'), this.fileInput(file, onProgress)]);
-    return this.images.importTar(input, isGzipFile(file), ref, config, `import ${path.basename(file)}`);
+    const { isGzipFile } = await import('../image/gzip.js');
+    const gzip = isGzipFile(file); // refuses a missing file, a directory, a device, in a sentence
+    return this.images.importTar(await this.fileInput(file, onProgress), gzip, ref, config, `import ${path.basename(file)}`);
   }
 
   /** A file as a stream, reporting progress against its size when asked to. */
@@ -331,8 +341,10 @@ export class Runtime {
     const staging = fs.mkdtempSync(path.join(this.root.tmp, 'commit-'));
     try {
       stageChanges(changes.dir, staging, this.kernel, changes.whiteouts);
-      // sync: tar's asynchronous packer was seen to stall on some trees.
-      const stream = tar.create({ cwd: staging, portable: false, sync: true }, fs.readdirSync(staging));
+      // sync: tar's asynchronous packer was seen to stall on some trees. No change at all is an
+      // empty layer (two zero blocks), which tar.create refuses to write for no paths.
+      const entries = fs.readdirSync(staging);
+      const stream = entries.length === 0 ? (await import('node:stream')).Readable.from([Buffer.alloc(1024)]) : tar.create({ cwd: staging, portable: false, sync: true }, entries);
       const layer = await this.images.addLayer(stream as unknown as Readable, false);
       const config: ImageConfig = {
         ...parent.config,
@@ -391,7 +403,6 @@ export class Runtime {
   /** `pull NAME[:TAG]`: from Docker Hub, or `host[:port]/name` from another registry. */
   async pull(name: string, onProgress?: ProgressListener): Promise<ImageRecord> {
     const { pullImage } = await import('../image/pull.js');
-    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
     return pullImage(this.images, name, fetch, onProgress);
   }
 
@@ -435,7 +446,6 @@ export class Runtime {
   /** `network create`: a network served by its driver ("bridge" unless a plugin's is named). */
   async createNetwork(spec: Omit<CreateNetworkSpec, 'plugins'>): Promise<NetworkInfo> {
     const host = await this.host();
-    fs.mkdirSync(this.root.dir, { recursive: true, mode: 0o711 });
     return host.networks.create({ ...spec, plugins: [...this.userPluginFiles] });
   }
 
@@ -490,6 +500,7 @@ export class Runtime {
     const host = await this.host();
     const { spawn, spawnSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
+    const { sealedInit } = await import('../process/init-binary.js');
     const kernel = this.kernel;
     return {
       root: this.root,
@@ -497,7 +508,8 @@ export class Runtime {
       kernel,
       containers: this.containers,
       images: this.images,
-      launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync }),
+      launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync, initFd: sealedInit(kernel) }),
+      seccompCache: path.join(this.root.dir, 'cache', 'seccomp'),
       detached: {
         shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),
         cleanup: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'cleanup', id],

@@ -32,7 +32,9 @@ function signalPid(pid: number, signal: NodeJS.Signals | number): void {
   try {
     process.kill(pid, signal);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL' || code === 'ERR_UNKNOWN_SIGNAL') throw new MydockerError(`invalid signal ${signal}`, { hint: 'e.g. TERM, SIGHUP or 9' });
+    if (code !== 'ESRCH') throw error;
   }
 }
 

@@ -39,15 +39,43 @@ describe('cgroups', { skip }, () => {
     assert.equal(control(paths, ['cpuset', 'cpuset.cpus'], 'cpuset.cpus'), '0');
     assert.equal(control(paths, ['pids', 'pids.max'], 'pids.max'), '20');
 
-    const pid = w.record(run.stdout.trim()).state.pid!;
+    const pid = w.record(run.stdout.trim())?.state.pid;
+    assert.ok(pid, 'the record has its PID 1');
     const own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     assert.ok(own.includes(`/${w.cgroupParent}/`), own);
-    const exec = w.run(['exec', 'limited', 'cat', '/proc/self/cgroup']);
-    assert.equal(exec.status, 0, exec.stderr);
-    assert.ok(exec.stdout.includes(`/${w.cgroupParent}/${run.stdout.trim()}`), exec.stdout);
+    // Inside, the container's cgroup namespace makes its group "/": the exec'd shell finds itself
+    // among the group's processes, as the container's view lists them.
+    const exec = w.run(['exec', 'limited', 'sh', '-c', 'cat /proc/self/cgroup; grep -qx "$$" /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || grep -qx "$$" /sys/fs/cgroup/cgroup.procs']);
+    assert.equal(exec.status, 0, `the exec'd process is not in the container's group: ${exec.stdout}${exec.stderr}`);
+    assert.ok(!exec.stdout.includes(w.cgroupParent), `the host's cgroup paths show through: ${exec.stdout}`);
 
     assert.equal(w.run(['rm', '-f', 'limited']).status, 0);
     await waitFor(() => w.cgroups().length === 0, 'the cgroups to be removed');
+  });
+
+  test('a container reads its own limits at /sys/fs/cgroup, and cannot write them (issue 17)', (t) => {
+    const w = worldFor(t, 'view', { image: true });
+    // Either layout: v1 has a directory per hierarchy (cpu may be co-mounted with cpuacct), v2 one.
+    const script = [
+      'if [ -e /sys/fs/cgroup/cgroup.controllers ]; then',
+      '  cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max; f=/sys/fs/cgroup/pids.max',
+      'else',
+      '  cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu*/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; f=/sys/fs/cgroup/pids/pids.max',
+      'fi',
+      // A real write of the same value: BusyBox's [ -w ] is true for root even on a read-only mount.
+      'if cat $f > $f 2>/dev/null; then echo WRITABLE; else echo refused; fi',
+    ].join('\n');
+    const r = w.run(['run', '--rm', '-m', '64m', '--cpus', '0.5', '--pids-limit', '20', 'busybox', 'sh', '-c', script]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], String(64 * 1024 * 1024));
+    assert.match(lines[1]!, /^50000( 100000)?$/);
+    assert.equal(lines[2], '20');
+    assert.equal(lines[3], 'refused');
+    // Control: --privileged shows the same view writable, so the test can tell the difference.
+    const p = w.run(['run', '--rm', '--privileged', '--pids-limit', '20', 'busybox', 'sh', '-c', script]);
+    assert.equal(p.status, 0, p.stderr);
+    assert.equal(p.stdout.trim().split('\n').at(-1), 'WRITABLE');
   });
 
   test('a memory hog under -m 32m is OOM-killed: 137, and inspect says so', (t) => {

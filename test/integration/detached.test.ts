@@ -54,7 +54,8 @@ describe('detached containers', { skip }, () => {
   test('no Node process stays behind a detached container, only the small shim', async (t) => {
     const w = worldFor(t, 'shim', { image: true });
     const id = w.run(['run', '-d', '--name', 'quiet', 'busybox', 'sleep', '1000']).stdout.trim();
-    const pid = w.record(id).state.pid!;
+    const pid = w.record(id)?.state.pid;
+    assert.ok(pid, `the record of ${id} has its PID 1`);
     const parent = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     assert.equal(fs.readFileSync(`/proc/${parent}/comm`, 'utf8').trim(), 'mydocker-shim');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${parent}/status`, 'utf8'))![1]);
@@ -88,11 +89,12 @@ describe('detached containers', { skip }, () => {
     assert.equal(attached.stdout, '2\n', 'the file written by the first run is still there');
 
     const id = w.run(['run', '-d', '--name', 'svc', 'busybox', 'sh', '-c', 'echo started >> /starts; sleep 1000']).stdout.trim();
-    const firstPid = w.record(id).state.pid;
+    const firstPid = w.record(id)?.state.pid;
+    assert.ok(firstPid, `the record of ${id} has its PID 1`);
     const restart = w.run(['restart', '-t', '0', 'svc']);
     assert.equal(restart.status, 0, restart.stderr);
     await waitFor(() => / Up /.test(status(w, 'svc')), 'svc to run again');
-    assert.notEqual(w.record(id).state.pid, firstPid);
+    assert.notEqual(w.record(id)?.state.pid, firstPid);
     assert.equal(w.run(['exec', 'svc', 'wc', '-l', '/starts']).stdout.trim().split(/\s+/)[0], '2');
     assert.equal(w.run(['start', 'svc']).status, 0, 'starting a running container is a no-op');
     assert.equal(w.run(['rm', '-f', 'svc']).status, 0);

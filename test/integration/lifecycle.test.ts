@@ -145,7 +145,7 @@ describe('lifecycle', { skip }, () => {
     await running(t, w, ['--name', 'alive', 'busybox', 'sleep', '1000']);
     const pruned = w.run(['prune']);
     assert.equal(pruned.status, 0, pruned.stderr);
-    const left = w.containerIds().map((id) => w.record(id).name);
+    const left = w.containerIds().map((id) => w.record(id)?.name ?? `${id} (no record)`);
     assert.deepEqual(left, ['alive'], `prune printed ${JSON.stringify(pruned.stdout)}, stderr ${JSON.stringify(pruned.stderr)}`);
     assert.equal(pruned.stdout.trim().split('\n').length, 2, pruned.stdout);
   });

@@ -62,7 +62,7 @@ describe('run', { skip }, () => {
     assert.ok(!fs.existsSync(path.join(layer, 'etc/a-file')));
     assert.ok(fs.existsSync(path.join(layer, 'etc/passwd')));
     // A's change lives in A's own upper layer only.
-    const idA = w.containerIds().find((id) => w.record(id).name === 'ca')!;
+    const idA = w.records().find((r) => r.name === 'ca')!.id;
     assert.equal(fs.readFileSync(path.join(w.root, 'storage/overlay', idA, 'upper/etc/a-file'), 'utf8'), 'mine\n');
   });
 
@@ -91,10 +91,8 @@ describe('run', { skip }, () => {
     const child = w.start(['run', '--rm', 'busybox', 'sleep', '1000']);
     t.after(() => child.kill('SIGKILL'));
     const pid = await waitFor(() => {
-      const id = w.containerIds()[0];
-      if (!id) return undefined;
-      const rec = w.record(id);
-      return rec.state.status === 'running' ? rec.state.pid : undefined;
+      const rec = w.records()[0]; // none while the run has made its directory but no record yet
+      return rec?.state.status === 'running' ? rec.state.pid : undefined;
     }, 'the container to run');
     process.kill(pid!, 'SIGKILL');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

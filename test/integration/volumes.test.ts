@@ -18,7 +18,7 @@ function volumeNames(w: World): string[] {
 }
 
 function idOf(w: World, name: string): string {
-  const id = w.containerIds().find((i) => w.record(i).name === name);
+  const id = w.records().find((r) => r.name === name)?.id;
   assert.ok(id, `container ${name} exists`);
   return id;
 }
@@ -79,7 +79,7 @@ describe('volumes', { skip }, () => {
     let output = '';
     reader.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => reader.on('exit', resolve));
-    await waitFor(() => w.containerIds().some((id) => w.record(id).name === 'reader' && w.record(id).state.status === 'running'), 'the reader to run');
+    await waitFor(() => w.records().some((r) => r.name === 'reader' && r.state.status === 'running'), 'the reader to run');
     const other = w.run(['run', '--rm', '-v', 'shared:/data', 'busybox', 'sh', '-c', 'echo go-now > /data/go']);
     assert.equal(other.status, 0, other.stderr);
     assert.equal(await exited, 0);

@@ -125,6 +125,25 @@ export class FakeKernel implements Kernel {
   interfaceUp(name: string): void {
     this.record('interfaceUp', [name]);
   }
+  /**
+   * Records copies of attr and of each pointed-to buffer. BPF_PROG_LOAD (5) returns a real
+   * descriptor (of /dev/null) that the caller closes, as it would a program's; others return 0.
+   */
+  bpf(cmd: number, attr: Buffer, pointers: ReadonlyArray<{ readonly offset: number; readonly data: Buffer }> = []): number {
+    this.record('bpf', [cmd, Buffer.from(attr), pointers.map((p) => ({ offset: p.offset, data: Buffer.from(p.data) }))]);
+    return cmd === 5 ? fs.openSync('/dev/null', 'r') : 0;
+  }
+  /** A real anonymous file (an unlinked temporary one): what is written to it can be read back. */
+  memfdCreate(name: string, flags: number): number {
+    this.record('memfdCreate', [name, flags]);
+    const file = path.join(os.tmpdir(), `mydocker-fake-memfd-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const fd = fs.openSync(file, 'wx+', 0o600);
+    fs.unlinkSync(file);
+    return fd;
+  }
+  addSeals(fd: number, seals: number): void {
+    this.record('addSeals', [fd, seals]);
+  }
 
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);

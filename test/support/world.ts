@@ -13,6 +13,19 @@ import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/br
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
+/**
+ * Node's arguments before the CLI's, as its interpreter line gives them: after `--`, Node 20 leaves
+ * a `--env-file` of the CLI's arguments alone (nodejs/node#54232).
+ */
+export const NODE_ARGS = ['--', CLI];
+
+/** What the tests read of a container's record. */
+export interface TestRecord {
+  name: string;
+  rootfs: string | null;
+  state: { pid: number | null; status: string; exitCode: number | null };
+}
+
 export interface CliResult {
   status: number | null;
   stdout: string;
@@ -101,7 +114,7 @@ export class World {
 
   /** Runs the CLI synchronously against this world. */
   run(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
-    const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+    const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
       encoding: 'utf8',
       input: options.input ?? '',
       env: this.env(options.env),
@@ -127,7 +140,7 @@ export class World {
 
   /** Starts the CLI in the background (for a container the test kills or inspects while it runs). */
   start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawn> {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.env(env),
     });
@@ -143,8 +156,25 @@ export class World {
     }
   }
 
-  record(id: string): { name: string; rootfs: string | null; state: { pid: number | null; status: string; exitCode: number | null } } {
-    return JSON.parse(fs.readFileSync(path.join(this.root, 'containers', id, 'container.json'), 'utf8'));
+  /**
+   * A container's record, or null while there is none to read: its directory exists before its
+   * first record is written, so a test polling a run in progress sees it missing (or, were a
+   * writer not atomic, half written). Null means "not yet"; waitFor polls on.
+   */
+  record(id: string): TestRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.root, 'containers', id, 'container.json'), 'utf8')) as TestRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The readable records of this world's containers, with their IDs. */
+  records(): Array<TestRecord & { id: string }> {
+    return this.containerIds().flatMap((id) => {
+      const record = this.record(id);
+      return record === null ? [] : [{ ...record, id }];
+    });
   }
 
   /** Mount points at or below this world's root, from the host's mount table. */
@@ -166,7 +196,7 @@ export class World {
     for (const child of this.started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const id of this.containerIds()) {
       try {
-        const pid = this.record(id).state.pid;
+        const pid = this.record(id)?.state.pid;
         if (pid) process.kill(pid, 'SIGKILL');
       } catch {
         // gone already

@@ -1,12 +1,18 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectLayout } from '../../plugins/cgroup-layout.js';
 import { formatList, parseBytes, parseLimits, parseList, sharesToWeight } from '../../plugins/cgroup-limits.js';
 import { CgroupV1 } from '../../plugins/cgroup-v1.js';
 import { CgroupV2 } from '../../plugins/cgroup-v2.js';
+import { deviceProgram, encodeProgram } from '../../plugins/device-bpf-program.js';
+import { deviceRules, formatV1Rule } from '../../src/security/devices.js';
+import { DEFAULT_SECURITY } from '../../src/security/settings.js';
+import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
+import { CLONE, MS } from '../../hooks/index.js';
 
 const HOST = { cpus: [0, 1], mems: [0] };
 
@@ -77,7 +83,7 @@ describe('cgroup limits', () => {
 /** A directory laid out like cgroup v1 hierarchies, with the root files the kernel would have. */
 function fakeV1(root: string): Record<string, string> {
   const controllers: Record<string, string> = {};
-  for (const c of ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids']) {
+  for (const c of ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices']) {
     controllers[c] = path.join(root, c);
     fs.mkdirSync(controllers[c]!, { recursive: true });
   }
@@ -93,11 +99,11 @@ describe('cgroup v1 writer', () => {
     const root = tempDir(t, 'cgv1-');
     const driver = new CgroupV1(fakeV1(root));
     const paths = driver.paths('mydocker', 'abc');
-    assert.deepEqual(Object.keys(paths).sort(), ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids']);
+    assert.deepEqual(Object.keys(paths).sort(), ['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids']);
     // The kernel gives new groups their control files; the fake needs the memsw one to exist.
     fs.mkdirSync(paths.memory!, { recursive: true });
     fs.writeFileSync(path.join(paths.memory!, 'memory.memsw.limit_in_bytes'), '');
-    driver.create(paths, { memory: 32 * 1024 * 1024, cpus: 0.5, cpuShares: 512, cpusetCpus: '0', pidsLimit: 20 });
+    driver.create(paths, { memory: 32 * 1024 * 1024, cpus: 0.5, cpuShares: 512, cpusetCpus: '0', pidsLimit: 20 }, []);
     const read = (controller: string, file: string): string => fs.readFileSync(path.join(paths[controller]!, file), 'utf8');
     assert.equal(read('memory', 'memory.limit_in_bytes'), String(32 * 1024 * 1024));
     assert.equal(read('memory', 'memory.memsw.limit_in_bytes'), String(64 * 1024 * 1024), 'Docker\'s default: swap as large as memory');
@@ -120,7 +126,7 @@ describe('cgroup v1 writer', () => {
     const root = tempDir(t, 'cgv1-');
     const driver = new CgroupV1(fakeV1(root));
     const paths = driver.paths('mydocker', 'abc');
-    driver.create(paths, {});
+    driver.create(paths, {}, []);
     fs.writeFileSync(path.join(paths.memory!, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
     assert.equal(driver.oomKilled(paths), false);
     fs.writeFileSync(path.join(paths.memory!, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
@@ -130,6 +136,50 @@ describe('cgroup v1 writer', () => {
     fs.writeFileSync(path.join(paths.memory!, 'memory.limit_in_bytes'), '9223372036854771712');
     fs.writeFileSync(path.join(paths.pids!, 'pids.current'), '3');
     assert.deepEqual(driver.stats(paths), { cpuNanos: 123456789, memoryBytes: 4096, memoryLimit: null, pids: 3 });
+  });
+
+  it('denies every device, then allows each of the rules, one line per write; privileged: allows all', (t) => {
+    const root = tempDir(t, 'cgv1-');
+    const driver = new CgroupV1(fakeV1(root));
+    for (const [id, security, denied, allowed] of [
+      ['plain', DEFAULT_SECURITY, ['a *:* rwm'], deviceRules(DEFAULT_SECURITY).slice(1).map(formatV1Rule)],
+      ['privileged', { ...DEFAULT_SECURITY, privileged: true }, [], ['a *:* rwm']],
+    ] as const) {
+      const paths = driver.paths('mydocker', id);
+      // Each write to a real devices.allow is one rule: stand in with FIFOs that keep every write,
+      // held open (read and write) here so that the driver's opens never block nor see EOF.
+      fs.mkdirSync(paths.devices!, { recursive: true });
+      const fds = ['devices.deny', 'devices.allow'].map((file) => {
+        const fifo = path.join(paths.devices!, file);
+        assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+        const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+        t.after(() => fs.closeSync(fd));
+        return fd;
+      });
+      driver.create(paths, {}, deviceRules(security));
+      const written = fds.map((fd) => {
+        const buf = Buffer.alloc(1 << 16);
+        try {
+          return buf.toString('utf8', 0, fs.readSync(fd, buf));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+          throw error;
+        }
+      });
+      assert.deepEqual(written, [denied.join(''), allowed.join('')], id);
+      assert.ok(driver.procsFiles(paths).includes(path.join(paths.devices!, 'cgroup.procs')), 'exec joins the devices group too');
+    }
+  });
+
+  it('finds the devices group when devices is co-mounted with another controller', (t) => {
+    const root = tempDir(t, 'cgv1-');
+    const mount = path.join(root, 'pids,devices');
+    fs.mkdirSync(mount);
+    const driver = new CgroupV1({ pids: mount, devices: mount });
+    const paths = driver.paths('mydocker', 'abc');
+    assert.deepEqual(paths, { pids: path.join(mount, 'mydocker', 'abc') });
+    driver.create(paths, {}, [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }]);
+    assert.equal(fs.readFileSync(path.join(paths.pids!, 'devices.allow'), 'utf8'), 'c 1:3 rwm');
   });
 });
 
@@ -146,7 +196,7 @@ describe('cgroup v2 writer', () => {
     fs.writeFileSync(path.join(root, 'mydocker', 'cgroup.controllers'), 'cpuset cpu memory pids');
     fs.mkdirSync(paths.unified!);
     fs.writeFileSync(path.join(paths.unified!, 'memory.swap.max'), 'max');
-    driver.create(paths, { memory: 100 * 1024 * 1024, memorySwap: 300 * 1024 * 1024, cpus: 1.5, cpuShares: 1024, cpusetCpus: '1', cpusetMems: '0', pidsLimit: -1 });
+    driver.create(paths, { memory: 100 * 1024 * 1024, memorySwap: 300 * 1024 * 1024, cpus: 1.5, cpuShares: 1024, cpusetCpus: '1', cpusetMems: '0', pidsLimit: -1 }, []);
     assert.equal(fs.readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +cpuset +pids');
     assert.equal(fs.readFileSync(path.join(root, 'mydocker', 'cgroup.subtree_control'), 'utf8'), '+cpu +cpuset +memory +pids');
     const read = (file: string): string => fs.readFileSync(path.join(paths.unified!, file), 'utf8');
@@ -165,5 +215,69 @@ describe('cgroup v2 writer', () => {
     fs.writeFileSync(path.join(paths.unified!, 'memory.current'), '8192');
     fs.writeFileSync(path.join(paths.unified!, 'pids.current'), '2');
     assert.deepEqual(driver.stats(paths), { cpuNanos: 2_000_000, memoryBytes: 8192, memoryLimit: 100 * 1024 * 1024, pids: 2 });
+  });
+});
+
+describe('cgroup v2 device program', () => {
+  it('is loaded as a cgroup device program and attached to the new group with BPF_F_ALLOW_MULTI', (t) => {
+    const root = tempDir(t, 'cgv2-');
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), '');
+    const kernel = new FakeKernel();
+    const driver = new CgroupV2(root, kernel);
+    const paths = driver.paths('mydocker', 'abc');
+    const rules = deviceRules(DEFAULT_SECURITY);
+    driver.create(paths, {}, rules);
+    const [load, attach] = kernel.callsOf('bpf').map((c) => c.args as [number, Buffer, Array<{ offset: number; data: Buffer }>]);
+    assert.equal(kernel.callsOf('bpf').length, 2);
+    const [loadCmd, loadAttr, pointers] = load!;
+    assert.equal(loadCmd, 5, 'BPF_PROG_LOAD');
+    assert.equal(loadAttr.readUInt32LE(0), 15, 'BPF_PROG_TYPE_CGROUP_DEVICE');
+    assert.equal(loadAttr.readUInt32LE(4), deviceProgram(rules).length, 'insn_cnt');
+    assert.equal(loadAttr.toString('latin1', 48, 60), 'mydocker_dev');
+    assert.deepEqual(pointers.map((p) => p.offset), [8, 16], 'insns, license');
+    assert.deepEqual(pointers[0]!.data, encodeProgram(deviceProgram(rules)));
+    assert.equal(pointers[1]!.data.toString('latin1'), 'Apache\0');
+    const [attachCmd, attachAttr] = attach!;
+    assert.equal(attachCmd, 8, 'BPF_PROG_ATTACH');
+    assert.ok(attachAttr.readUInt32LE(0) > 2 && attachAttr.readUInt32LE(4) > 2, 'target_fd and attach_bpf_fd');
+    assert.equal(attachAttr.readUInt32LE(8), 6, 'BPF_CGROUP_DEVICE');
+    assert.equal(attachAttr.readUInt32LE(12), 2, 'BPF_F_ALLOW_MULTI');
+    // Both descriptors were closed: the group's and the program's.
+    for (const fd of [attachAttr.readUInt32LE(0), attachAttr.readUInt32LE(4)]) assert.throws(() => fs.fstatSync(fd), /EBADF/);
+  });
+
+  it('attaches nothing for an empty rule list, and refuses rules without a kernel to attach them with', (t) => {
+    const root = tempDir(t, 'cgv2-');
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), '');
+    const kernel = new FakeKernel();
+    new CgroupV2(root, kernel).create({ unified: path.join(root, 'mydocker', 'a') }, {}, []);
+    assert.deepEqual(kernel.callsOf('bpf'), []);
+    assert.throws(() => new CgroupV2(root).create({ unified: path.join(root, 'mydocker', 'b') }, {}, deviceRules(DEFAULT_SECURITY)), /without a kernel/);
+  });
+});
+
+describe('the container\'s view of its own groups', () => {
+  const RO = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  it('v1: a cgroup namespace, a tmpfs, one mount per hierarchy (co-mounted controllers together), then read-only', () => {
+    const driver = new CgroupV1({ memory: '/sys/fs/cgroup/memory', cpu: '/sys/fs/cgroup/cpu,cpuacct', cpuacct: '/sys/fs/cgroup/cpu,cpuacct', pids: '/sys/fs/cgroup/pids' });
+    const steps = driver.views(driver.paths('mydocker', 'abc'), false);
+    assert.deepEqual(steps[0], { op: 'unshare', flags: CLONE.NEWCGROUP });
+    assert.deepEqual(steps.filter((s) => s.op === 'mount' && s.fstype === 'cgroup').map((s) => s.op === 'mount' && [s.target, s.data, s.flags]), [
+      ['/sys/fs/cgroup/memory', 'memory', RO],
+      ['/sys/fs/cgroup/cpu,cpuacct', 'cpu,cpuacct', RO],
+      ['/sys/fs/cgroup/pids', 'pids', RO],
+    ]);
+    const last = steps.at(-1)!;
+    assert.ok(last.op === 'mount' && last.target === '/sys/fs/cgroup' && (last.flags & MS.REMOUNT) !== 0 && (last.flags & MS.RDONLY) !== 0);
+    const writable = driver.views(driver.paths('mydocker', 'abc'), true);
+    assert.ok(writable.every((s) => s.op !== 'mount' || (s.flags & MS.RDONLY) === 0), '--privileged: writable');
+  });
+
+  it('v2: a cgroup namespace, then a read-only cgroup2 mount rooted at the container\'s group', () => {
+    const driver = new CgroupV2('/sys/fs/cgroup');
+    assert.deepEqual(driver.views(driver.paths('mydocker', 'abc'), false), [
+      { op: 'unshare', flags: CLONE.NEWCGROUP },
+      { op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: RO, data: null },
+    ]);
   });
 });

@@ -15,8 +15,8 @@ function asMap(env: string[]): Map<string, string> {
 }
 
 describe('buildEnv', () => {
-  it('gives the defaults: PATH, HOSTNAME, HOME, and nothing else', () => {
-    assert.deepEqual(buildEnv(input()), [`PATH=${DEFAULT_PATH}`, 'HOSTNAME=h1', 'HOME=/root']);
+  it('gives the defaults: PATH, HOSTNAME, and nothing else (HOME follows the user at start)', () => {
+    assert.deepEqual(buildEnv(input()), [`PATH=${DEFAULT_PATH}`, 'HOSTNAME=h1']);
   });
 
   it("keeps the image's variables, including its PATH and HOME", () => {
@@ -53,7 +53,7 @@ describe('buildEnv', () => {
     const callerEnv = { ...process.env, MYDOCKER_UNIT_SECRET: 'leak' };
     const env = buildEnv(input({ callerEnv }));
     assert.equal(env.some((e) => e.startsWith('MYDOCKER_UNIT_SECRET=')), false);
-    assert.deepEqual([...asMap(env).keys()].sort(), ['HOME', 'HOSTNAME', 'PATH']);
+    assert.deepEqual([...asMap(env).keys()].sort(), ['HOSTNAME', 'PATH']);
   });
 
   it(

@@ -11,7 +11,7 @@ import { tempDir } from '../support/tmp.js';
 function fakeProc(dir: string): string {
   for (const owner of ['thread-self', '42']) {
     fs.mkdirSync(path.join(dir, owner, 'ns'), { recursive: true });
-    for (const ns of ['ipc', 'uts', 'net', 'pid', 'mnt']) fs.writeFileSync(path.join(dir, owner, 'ns', ns), `${owner}:${ns}`);
+    for (const ns of ['ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt']) fs.writeFileSync(path.join(dir, owner, 'ns', ns), `${owner}:${ns}`);
   }
   return dir;
 }
@@ -21,7 +21,7 @@ function context(kernel: FakeKernel, leaves: Array<() => void>): EnterContext {
 }
 
 describe('mydocker:exec enterNamespace', () => {
-  it('unshares its fs_struct, then joins ipc, uts, net, pid and mnt (mnt last); the way back restores all', (t) => {
+  it('unshares its fs_struct, then joins ipc, uts, net, pid, cgroup and mnt (mnt last); the way back restores all', (t) => {
     const proc = fakeProc(tempDir(t, 'exec-proc-'));
     const kernel = new FakeKernel();
     const leaves: Array<() => void> = [];
@@ -33,6 +33,7 @@ describe('mydocker:exec enterNamespace', () => {
       ['setns', CLONE.NEWUTS],
       ['setns', CLONE.NEWNET],
       ['setns', CLONE.NEWPID],
+      ['setns', CLONE.NEWCGROUP],
       ['setns', CLONE.NEWNS],
     ]);
     kernel.calls.length = 0;
@@ -40,7 +41,7 @@ describe('mydocker:exec enterNamespace', () => {
     leaves[0]!();
     assert.deepEqual(
       kernel.calls.map((c) => [c.call, c.call === 'setns' ? c.args[1] : undefined]),
-      [['setns', CLONE.NEWNS], ['setns', CLONE.NEWPID], ['setns', CLONE.NEWNET], ['setns', CLONE.NEWUTS], ['setns', CLONE.NEWIPC], ['fchdir', undefined]],
+      [['setns', CLONE.NEWNS], ['setns', CLONE.NEWCGROUP], ['setns', CLONE.NEWPID], ['setns', CLONE.NEWNET], ['setns', CLONE.NEWUTS], ['setns', CLONE.NEWIPC], ['fchdir', undefined]],
     );
   });
 

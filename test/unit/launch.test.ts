@@ -8,12 +8,44 @@ import { checkCommand, launch, type HostNamespaces, type LaunchDeps, type Launch
 import { CLONE, MNT, MS } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../../src/errors.js';
 import { KernelError } from '../../src/kernel/kernel-error.js';
-import { FIRST_PROCESS_ARGV0, FIRST_PROCESS_SCRIPT, FIRST_PROCESS_SHELL } from '../../src/process/first-process.js';
+import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG } from '../../src/process/first-process.js';
+import { MASKED_PATHS, READONLY_PATHS } from '../../src/process/confine-mounts.js';
 import { libcKernel } from '../../src/kernel/libc.js';
 import { FakeKernel, type FakeKernelOptions } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 
 const S_IFCHR = 0o020000;
+/** Stands for the sealed memfd of mydocker-init: launch only hands the number on. */
+const INIT_FD = 77;
+
+/**
+ * The confining mounts after pivot_root. Without a real pivot_root the paths resolve on this host:
+ * only those its kernel has are masked.
+ */
+function confineCalls(): Array<{ call: string; args: unknown[] }> {
+  const kind = (p: string): 'directory' | 'file' | null => {
+    try {
+      return fs.lstatSync(p).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return null;
+    }
+  };
+  return [
+    ...MASKED_PATHS.flatMap((p): Array<{ call: string; args: unknown[] }> => {
+      const k = kind(p);
+      if (k === 'directory') return [{ call: 'mount', args: ['tmpfs', p, 'tmpfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, 'size=0,mode=555'] }];
+      return k === 'file' ? [{ call: 'mount', args: ['/dev/null', p, null, MS.BIND, null] }] : [];
+    }),
+    ...READONLY_PATHS.flatMap((p) =>
+      kind(p) === null
+        ? []
+        : [
+            { call: 'mount', args: [p, p, null, MS.BIND | MS.REC, null] },
+            { call: 'mount', args: [null, p, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null] },
+          ],
+    ),
+  ];
+}
 const ALL_NS = CLONE.NEWNS | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET | CLONE.NEWPID;
 
 interface FakeChild {
@@ -73,6 +105,7 @@ function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}):
   const spawnSyncs: Harness['spawnSyncs'] = [];
   const deps: LaunchDeps = {
     kernel,
+    initFd: INIT_FD,
     openHostNamespaces: () => host,
     spawn(file, args, options) {
       spawns.push({ file, args, options, kernelCallsBefore: windowCalls(kernel).length });
@@ -173,6 +206,7 @@ describe('launch', () => {
       { call: 'pivotRoot', args: ['.', '.'] },
       { call: 'umount', args: ['.', MNT.DETACH] },
       { call: 'chdir', args: ['/'] },
+      ...confineCalls(),
       ...h.host.fds.map(({ fd, nstype }) => ({ call: 'setns', args: [fd, nstype] })),
       { call: 'fchdir', args: [h.host.cwdFd] },
     ];
@@ -201,7 +235,8 @@ describe('launch', () => {
     assert.equal(spawn!.file, '/opt/shim');
     const sep = spawn!.args.indexOf('--');
     assert.deepEqual(spawn!.args.slice(0, sep), ['/s/log', '/s/exit', '/usr/bin/node', 'cli', 'cleanup', 'ID']);
-    assert.equal(spawn!.args[sep + 1], '/bin/sh');
+    assert.deepEqual(spawn!.args.slice(sep + 1), [INIT_PATH, INIT_READY_FLAG], 'the shim execs the init from its sealed copy');
+    assert.deepEqual((spawn!.options.stdio as unknown[]).slice(5), [INIT_FD]);
     assert.equal(spawn!.kernelCallsBefore, 0, 'the shim is spawned before any namespace work');
     const calls = windowCalls(h.kernel);
     assert.deepEqual(calls[0], { call: 'unshare', args: [CLONE.FS] }, 'joins, never creates, namespaces');
@@ -245,16 +280,17 @@ describe('launch', () => {
     assert.equal(h.spawnSyncs[0]!.file, '/bin/mount');
   });
 
-  it('spawns /bin/sh as the first process with the command untouched and only the container env', (t) => {
+  it('spawns mydocker-init from its sealed copy as the first process, with nothing of our environment', (t) => {
     const h = harness(t, { spec: { command: [process.execPath, 'a b', '$HOME', ''], stdio: [7, 'inherit', 'pipe'] } });
     launch(h.spec, h.deps);
     const { file, args, options } = h.spawns[0]!;
-    assert.equal(file, FIRST_PROCESS_SHELL);
-    assert.deepEqual(args, ['-c', FIRST_PROCESS_SCRIPT, FIRST_PROCESS_ARGV0, '', h.spec.workdir, '/w', '', process.execPath, 'a b', '$HOME', '']);
-    assert.deepEqual(options.env, { PATH: '/usr/bin:/bin', HOME: '/root', PWD: '/w' });
+    assert.equal(file, INIT_PATH);
+    assert.deepEqual(args, [INIT_READY_FLAG], 'the command travels in the launch message, not in argv');
+    assert.equal(options.argv0, INIT_ARGV0);
+    assert.deepEqual(options.env, {});
     const stdio = options.stdio as unknown[];
     assert.deepEqual(stdio.slice(0, 3), [7, 'inherit', 'pipe']);
-    assert.ok(stdio.length >= 4, 'the first process gets its sync fd 3');
+    assert.equal(stdio[5], INIT_FD, 'the init\'s own binary is its fd 5');
     assert.equal(options.cwd, '/');
     assert.equal(options.detached, true);
   });
@@ -292,8 +328,8 @@ describe('launch', () => {
     t.after(() => fs.closeSync(launched.ptyMaster!));
     assert.equal(typeof launched.ptyMaster, 'number');
     assert.deepEqual(h.kernel.callsOf('unlockPty'), [{ call: 'unlockPty', args: [launched.ptyMaster] }]);
-    const { args, options } = h.spawns[0]!;
-    assert.equal(args[3], '/dev/pts/3');
+    const { options } = h.spawns[0]!;
+    assert.equal(launched.ttyPath, '/dev/pts/3');
     const stdio = options.stdio as unknown[];
     assert.ok(stdio.length >= 4);
     assert.ok(typeof stdio[0] === 'number' && stdio[0] === stdio[1] && stdio[1] === stdio[2], 'the slave is fds 0, 1 and 2');
@@ -301,18 +337,18 @@ describe('launch', () => {
     fs.fstatSync(launched.ptyMaster!); // the master stays open for the caller
   });
 
-  it('go() sends "go" on the first process\'s fd 3, once; all other handshake fds are closed', (t) => {
+  it('go() sends the launch message on the first process\'s fd 3, once; all other handshake fds are closed', (t) => {
     const h = harness(t);
     const launched = launch(h.spec, h.deps);
     assert.equal(h.kernel.pipes.length, 2, 'a go pipe and a ready pipe');
     const [[goRead, goWrite], [readyRead, readyWrite]] = h.kernel.pipes as [[number, number], [number, number]];
-    assert.deepEqual((h.spawns[0]!.options.stdio as unknown[]).slice(3), [goRead, readyWrite]);
+    assert.deepEqual((h.spawns[0]!.options.stdio as unknown[]).slice(3), [goRead, readyWrite, INIT_FD]);
     for (const fd of [goRead, readyRead, readyWrite]) assertClosed(fd);
     fs.fstatSync(goWrite); // kept for go()
-    launched.go();
-    launched.go();
+    launched.go(Buffer.from('MDI1 message'));
+    launched.go(Buffer.from('again'));
     assertClosed(goWrite);
-    assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), 'go\n');
+    assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), 'MDI1 message');
   });
 
   it('go() to a first process that died while it waited (EPIPE) is no launch failure', (t) => {
@@ -321,14 +357,14 @@ describe('launch', () => {
     h.kernel.pipe = () => libcKernel().pipe();
     const launched = launch(h.spec, h.deps);
     fs.closeSync(h.child.goReader!); // the first process, killed before "go"
-    assert.doesNotThrow(() => launched.go());
+    assert.doesNotThrow(() => launched.go(Buffer.from('MDI1')));
   });
 
   it('abandon() closes the go pipe without a word', (t) => {
     const h = harness(t);
     const launched = launch(h.spec, h.deps);
     launched.abandon();
-    launched.go();
+    launched.go(Buffer.from('MDI1'));
     assertClosed(h.kernel.pipes[0]![1]);
     assert.equal(fs.readFileSync(h.child.goReader!, 'utf8'), '');
   });
@@ -533,3 +569,47 @@ describe('checkCommand', () => {
   });
 });
 
+
+describe('launch: confinement mounts', () => {
+  it('--privileged: /sys read-write, nothing masked or made read-only', (t) => {
+    const h = harness(t, { spec: { privileged: true } });
+    launch(h.spec, h.deps);
+    const mounts = h.kernel.callsOf('mount');
+    const sysfs = mounts.find((c) => c.args[2] === 'sysfs')!;
+    assert.equal((sysfs.args[3] as number) & MS.RDONLY, 0);
+    const targets = mounts.map((c) => c.args[1]);
+    for (const p of [...MASKED_PATHS, ...READONLY_PATHS]) assert.ok(!targets.includes(p), `${p} was mounted over`);
+  });
+
+  it('--tmpfs, --device, then --read-only last, inside the new root', (t) => {
+    const h = harness(t, {
+      spec: {
+        readOnlyRootfs: true,
+        tmpfs: [{ path: path.join(tempDir(t, 'mydocker-tmpfs-'), 'run'), options: 'size=1m,exec' }],
+        devices: [{ hostPath: '/dev/loop7', containerPath: path.join(tempDir(t, 'mydocker-dev-'), 'xvdc'), type: 'b', major: 7, minor: 7, fileMode: 0o660, uid: 0, gid: 6, permissions: 'rw' }],
+      },
+    });
+    launch(h.spec, h.deps);
+    const calls = windowCalls(h.kernel);
+    const tmpfs = calls.find((c) => c.call === 'mount' && c.args[1] === h.spec.tmpfs![0]!.path)!;
+    assert.deepEqual(tmpfs.args, ['tmpfs', h.spec.tmpfs![0]!.path, 'tmpfs', MS.NOSUID | MS.NODEV, 'size=1m'], 'exec lifts the default noexec');
+    assert.ok(fs.statSync(h.spec.tmpfs![0]!.path).isDirectory(), 'its mount point was made');
+    const node = calls.find((c) => c.call === 'mknod')!;
+    assert.ok(calls.filter((c) => c.call === 'mknod').some((c) => c.args[0] === h.spec.devices![0]!.containerPath && c.args[1] === (0o060000 | 0o660) && c.args[2] === 7 && c.args[3] === 7), `no block node: ${JSON.stringify(node)}`);
+    const remount = calls.findIndex((c) => c.call === 'mount' && c.args[1] === '/' && ((c.args[3] as number) & MS.REMOUNT) !== 0);
+    assert.ok(remount > 0, 'the root is remounted read-only');
+    assert.equal(calls[remount]!.args[3], MS.BIND | MS.REMOUNT | MS.RDONLY);
+    assert.equal(calls[remount + 1]!.call, 'setns', 'read-only is the last step inside');
+  });
+
+  it('looks the user up in the files of the root it is in, after pivot_root', (t) => {
+    const h = harness(t, { spec: { user: '0:0' } });
+    const launched = launch(h.spec, h.deps);
+    // Without a real pivot_root, "the root it is in" is this host's: its root entry.
+    assert.deepEqual({ ...launched.user, home: undefined }, { uid: 0, gid: 0, additionalGids: [0], home: undefined });
+    const bad = harness(t, { spec: { user: 'no-such-user-here' } });
+    assert.throws(() => launch(bad.spec, bad.deps), /unable to find user no-such-user-here/);
+    assert.deepEqual(bad.child.kills, ['SIGKILL'], 'the waiting first process is killed');
+    assertReturnedToHost(bad);
+  });
+});

@@ -50,7 +50,7 @@ async function world(t: { after(fn: () => void): void }) {
     return { record, stateDir, rootfs };
   };
   const prepare = (c: ReturnType<typeof container>) => host.hooks.prepareRootfs.promise(hookContext(c.record, c.stateDir, kernel, { rootfs: c.rootfs, layers: [] }));
-  const setup = (c: ReturnType<typeof container>) => host.hooks.setupNetwork.promise(hookContext(c.record, c.stateDir, kernel, { pid: 4242, rootfs: c.rootfs }));
+  const setup = (c: ReturnType<typeof container>) => host.hooks.setupNetwork.promise(hookContext(c.record, c.stateDir, kernel, { pid: 4242, rootfs: c.rootfs, initSteps: [] }));
   const teardown = async (c: ReturnType<typeof container>) => {
     const errors: Error[] = [];
     await host.hooks.teardownNetwork.promise(hookContext(c.record, c.stateDir, kernel, { pid: null, errors }));

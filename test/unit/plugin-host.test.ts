@@ -99,7 +99,7 @@ describe('PluginHost hooks', () => {
     host.hooks.applyCgroups.tap('y', (ctx) => {
       assert.equal(ctx.state.v, undefined);
     });
-    await host.hooks.applyCgroups.promise(hookContext(record, '/s', new FakeKernel(), { pid: 1, rootfs: '/r' }));
+    await host.hooks.applyCgroups.promise(hookContext(record, '/s', new FakeKernel(), { pid: 1, rootfs: '/r', initSteps: [] }));
     assert.deepEqual(record.pluginState, { x: { v: 'x' }, y: {} });
   });
 
@@ -141,7 +141,7 @@ describe('PluginHost hooks', () => {
       throw new Error('no bridge');
     });
     await assert.rejects(
-      host.hooks.setupNetwork.promise(hookContext(makeRecord(), '/s', new FakeKernel(), { pid: 1, rootfs: '/r' })),
+      host.hooks.setupNetwork.promise(hookContext(makeRecord(), '/s', new FakeKernel(), { pid: 1, rootfs: '/r', initSteps: [] })),
       isPluginError('net', 'setupNetwork', /no bridge/),
     );
   });

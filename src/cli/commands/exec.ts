@@ -3,7 +3,7 @@
 import { MydockerError } from '../../errors.js';
 import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
-import { foreground } from '../foreground.js';
+import { foreground, holdSignals } from '../foreground.js';
 
 export default async function exec(args: unknown[], options: Record<string, unknown>, command: string[]): Promise<number> {
   const tty = options.tty === true;
@@ -12,12 +12,18 @@ export default async function exec(args: unknown[], options: Record<string, unkn
     throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
   }
   const runtime = await cliRuntime(options);
+  // As for run: held from before the process exists, forwarded to it by the same listeners.
+  const held = holdSignals();
   const proc = await runtime.exec(String(args[0]), {
     command,
     env: toArray(options.env),
     workdir: lastValue(options.workdir),
+    user: lastValue(options.user),
     tty,
     stdio: [interactive ? 0 : 'ignore', 1, 2],
+  }).catch((error: unknown) => {
+    held.release();
+    throw error;
   });
-  return foreground(runtime.kernel, proc, { interactive });
+  return foreground(runtime.kernel, proc, { interactive, signals: held });
 }

@@ -1,7 +1,7 @@
 // `mydocker export [-o FILE] CONTAINER`: the container's flattened filesystem as a tar stream.
-import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { cliRuntime } from '../runtime.js';
+import { openOutput } from '../output-file.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue } from '../argv.js';
 
@@ -11,7 +11,14 @@ export default async function exportCommand(args: unknown[], options: Record<str
     throw new MydockerError('refusing to write a tar archive to a terminal', { exitCode: 1, hint: 'use -o FILE or redirect the output' });
   }
   const runtime = await cliRuntime(options);
-  const stream = await runtime.exportContainer(String(args[0]));
-  await pipeline(stream, output === undefined ? process.stdout : fs.createWriteStream(output));
+  // Opened first: an unwritable place must be refused before the container's files are mounted.
+  const file = output === undefined ? null : openOutput(output);
+  try {
+    const stream = await runtime.exportContainer(String(args[0]));
+    await pipeline(stream, file?.stream ?? process.stdout);
+    file?.commit();
+  } finally {
+    file?.abort();
+  }
   return 0;
 }

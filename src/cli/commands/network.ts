@@ -10,7 +10,9 @@ import { shortId } from '../../container/ids.js';
 
 export default async function network(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const action = String(args[0]);
-  const names = toArray(args[1]);
+  // Names after `--` (cac keeps them apart) are names all the same: `create -- -x` must not
+  // quietly make a volume or network of another name.
+  const names = [...toArray(args[1]), ...toArray(options['--'])];
   const runtime = await cliRuntime(options, toArray(options.plugin));
   switch (action) {
     case 'create': {

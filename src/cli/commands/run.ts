@@ -15,7 +15,8 @@ export default async function run(args: unknown[], options: Record<string, unkno
   }
   const runtime = await cliRuntime(options, toArray(options.plugin));
   // A signal that arrives while the container is being set up must neither kill us half-way (and
-  // leave mounts behind) nor be lost: hold it, and deliver it to PID 1 as soon as it exists.
+  // leave mounts behind) nor be lost: hold it, and deliver it to PID 1 as soon as it exists. The
+  // same listeners then forward every later one (foreground): never a moment without them.
   const held = holdSignals();
   let container;
   try {
@@ -33,16 +34,27 @@ export default async function run(args: unknown[], options: Record<string, unkno
       detach: options.detach === true,
       storageDriver: lastValue(options.storageDriver),
       options: pluginOptions(options),
+      security: {
+        privileged: options.privileged === true,
+        capAdd: toArray(options.capAdd),
+        capDrop: toArray(options.capDrop),
+        securityOpt: toArray(options.securityOpt),
+        readOnly: options.readOnly === true,
+        tmpfs: toArray(options.tmpfs),
+        user: lastValue(options.user),
+        devices: toArray(options.device),
+      },
       stdio: [interactive ? 0 : 'ignore', 1, 2],
     });
-  } finally {
+  } catch (error) {
     held.release();
+    throw error;
   }
   if (options.detach === true) {
     process.stdout.write(`${container.id}\n`);
     return 0;
   }
-  return foreground(runtime.kernel, container, { interactive, pending: held.pending });
+  return foreground(runtime.kernel, container, { interactive, signals: held });
 }
 
 /** The flags that belong to plugins, as given: each plugin validates its own (checkOptions). */

@@ -1,7 +1,7 @@
 // `mydocker save [-o FILE] IMAGE...`: images as a tar archive in Docker's format.
-import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { cliRuntime } from '../runtime.js';
+import { openOutput } from '../output-file.js';
 import { progress } from '../progress.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
@@ -14,10 +14,16 @@ export default async function save(args: unknown[], options: Record<string, unkn
     throw new MydockerError('refusing to write a tar archive to a terminal', { exitCode: 1, hint: 'use -o FILE or redirect the output' });
   }
   const runtime = await cliRuntime(options);
-  const stream = await runtime.save(refs);
-  const shown = progress('saving');
-  const { countingStream } = await import('../../image/count-bytes.js');
-  await pipeline(stream, countingStream(null, shown.update), output === undefined ? process.stdout : fs.createWriteStream(output));
-  shown.done();
+  const file = output === undefined ? null : openOutput(output);
+  try {
+    const stream = await runtime.save(refs);
+    const shown = progress('saving');
+    const { countingStream } = await import('../../image/count-bytes.js');
+    await pipeline(stream, countingStream(null, shown.update), file?.stream ?? process.stdout);
+    file?.commit();
+    shown.done();
+  } finally {
+    file?.abort();
+  }
   return 0;
 }

@@ -4,7 +4,7 @@ import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
-import { foreground } from '../foreground.js';
+import { foreground, holdSignals } from '../foreground.js';
 
 export default async function start(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
@@ -13,7 +13,15 @@ export default async function start(args: unknown[], options: Record<string, unk
   if (!attach) return forEachContainer(refs, 'start', async (ref) => void (await runtime.start(ref)));
   if (refs.length !== 1) throw new MydockerError('you cannot start and attach multiple containers at once', { hint: 'give one name with -a' });
   const interactive = options.interactive === true;
-  const container = await runtime.start(refs[0]!, { attach: true, stdio: [interactive ? 0 : 'ignore', 1, 2] });
-  if (container === null) throw new MydockerError(`container ${refs[0]} is already running`, { exitCode: 1 });
-  return foreground(runtime.kernel, container, { interactive });
+  // As for run: held from before the container starts, forwarded to it by the same listeners.
+  const held = holdSignals();
+  const container = await runtime.start(refs[0]!, { attach: true, stdio: [interactive ? 0 : 'ignore', 1, 2] }).catch((error: unknown) => {
+    held.release();
+    throw error;
+  });
+  if (container === null) {
+    held.release();
+    throw new MydockerError(`container ${refs[0]} is already running`, { exitCode: 1 });
+  }
+  return foreground(runtime.kernel, container, { interactive, signals: held });
 }

@@ -11,7 +11,9 @@ import { cliRuntime } from '../runtime.js';
 
 export default async function volume(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const action = String(args[0]);
-  const names = toArray(args[1]);
+  // Names after `--` (cac keeps them apart) are names all the same: `create -- -x` must not
+  // quietly make a volume or network of another name.
+  const names = [...toArray(args[1]), ...toArray(options['--'])];
   const runtime = await cliRuntime(options);
   const store = new VolumeStore(runtime.root.dir);
   switch (action) {

@@ -1,0 +1,335 @@
+/*
+ * mydocker-init: the first code of every container process — the container's PID 1 and each
+ * `exec`'d process — before the user's program. The runtime spawns it from a sealed memfd copy
+ * (`/proc/self/fd/5`: nothing inside the container can ever write to the binary behind its
+ * /proc/<pid>/exe), in the container's namespaces; being static, it needs no file of the host once
+ * it runs, so the runtime may pivot_root it into the container's root while it waits.
+ *
+ *   fd 3  the "go" pipe: the runtime writes one launch message (below) when cgroups and network are
+ *         ready; EOF without it (the runtime gave up or died) ends this process with 125, before
+ *         any user code.
+ *   fd 4  with the argument --ready (the container's first process): "ready <host pid>\n" is
+ *         written there first (read from /proc/self/stat while /proc is still the host's), then it
+ *         is closed. An `exec`'d process has no such fd: its fd 4 may be anything the caller had.
+ *
+ * The message: "MDI1", a u32 body length, then fields of (u8 tag, u32 length, bytes); integers are
+ * little-endian. Tags are in enum field below; ARG and ENV repeat. What it does with it, in order
+ * (runc's order: seccomp goes in before the capabilities are dropped unless no_new_privs is set,
+ * because without no_new_privs installing a filter needs CAP_SYS_ADMIN):
+ *   0. the setup steps plugins asked for (unshare, mkdir, mount), in their order
+ *   1. the terminal: opened as session leader, it becomes the controlling terminal; on 0, 1, 2
+ *   2. chdir to the working directory (inside the container's root)
+ *   3. a new session keyring, so no key of the caller's session is reachable
+ *   4. every descriptor above 2 is marked close-on-exec (none of the caller's reaches the program)
+ *   5. seccomp (without no_new_privs)
+ *   6. the capability bounding set; groups, gid, uid; then effective/permitted/inheritable, ambient
+ *   7. no_new_privs, and seccomp (with it)
+ *   8. execvp with the container's environment: 127 when not found, 126 when not executable.
+ * Any failure before the exec prints one line on stderr and exits 125.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The few kernel ABI definitions needed, spelled out: musl's headers do not include the kernel's. */
+struct sock_filter {
+  uint16_t code;
+  uint8_t jt, jf;
+  uint32_t k;
+};
+struct sock_fprog {
+  unsigned short len;
+  struct sock_filter *filter;
+};
+#define SECCOMP_MODE_FILTER 2
+struct cap_header {
+  uint32_t version;
+  int pid;
+};
+struct cap_data {
+  uint32_t effective, permitted, inheritable;
+};
+#define CAPABILITY_VERSION_3 0x20080522
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define MAX_MESSAGE (16u << 20)
+
+enum field {
+  F_ARG = 1,      /* one argv element (the first is the program) */
+  F_ENV = 2,      /* one NAME=VALUE */
+  F_CWD = 3,      /* working directory */
+  F_TTY = 4,      /* terminal path, inside the container */
+  F_USER = 5,     /* u32 uid, u32 gid, u32 count, count x u32 supplementary gids */
+  F_CAPS = 6,     /* 5 x u64: bounding, effective, permitted, inheritable, ambient */
+  F_NNP = 7,      /* no bytes: set no_new_privs */
+  F_SECCOMP = 8,  /* a classic BPF program: struct sock_filter[] */
+  F_KEYRING = 9,  /* no bytes: join a new anonymous session keyring */
+  /* Setup steps, done in the order given, before everything else (every capability is still held):
+     what plugins ask of the process itself, e.g. a cgroup namespace rooted at its own group. */
+  F_UNSHARE = 10, /* u32 flags */
+  F_MKDIR = 11,   /* u32 mode, then the path */
+  F_MOUNT = 12,   /* u64 flags, then source, target, fstype, data: four NUL-terminated strings */
+};
+
+static void say(const char *a, const char *b, const char *c) {
+  const char *parts[] = {"mydocker: ", a, b, c, "\n"};
+  for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (parts[i] && write(2, parts[i], strlen(parts[i]))) { /* best effort */ }
+}
+
+/* A failure of ours before the exec: one line, and Docker's code for the runtime's own failure. */
+static void fail(const char *what, const char *detail) {
+  say(what, ": ", detail);
+  _exit(125);
+}
+
+static void die(const char *what) {
+  say(what, ": ", strerror(errno));
+  _exit(125);
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static uint32_t u32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t u64(const unsigned char *p) { return (uint64_t)u32(p) | (uint64_t)u32(p + 4) << 32; }
+
+/* The next NUL-terminated string of a field, or NULL past its end. */
+static const char *next_string(const unsigned char **at, const unsigned char *end) {
+  const unsigned char *nul = memchr(*at, '\0', (size_t)(end - *at));
+  if (!nul) return NULL;
+  const char *s = (const char *)*at;
+  *at = nul + 1;
+  return s;
+}
+
+static void setup_step(unsigned char tag, const unsigned char *value, uint32_t len) {
+  const unsigned char *end = value + len;
+  if (tag == F_UNSHARE) {
+    if (len != 4) fail("bad launch message", "unshare field");
+    if (unshare((int)u32(value)) < 0) die("cannot unshare a namespace");
+  } else if (tag == F_MKDIR) {
+    const unsigned char *at = value + 4;
+    const char *path = len > 4 ? next_string(&at, end) : NULL;
+    if (!path) fail("bad launch message", "mkdir field");
+    if (mkdir(path, (mode_t)u32(value)) < 0 && errno != EEXIST) {
+      say("cannot create ", path, NULL);
+      _exit(125);
+    }
+  } else {
+    const unsigned char *at = value + 8;
+    const char *source = len > 8 ? next_string(&at, end) : NULL;
+    const char *target = source ? next_string(&at, end) : NULL;
+    const char *fstype = target ? next_string(&at, end) : NULL;
+    const char *data = fstype ? next_string(&at, end) : NULL;
+    if (!data) fail("bad launch message", "mount field");
+    if (mount(*source ? source : NULL, target, *fstype ? fstype : NULL, (unsigned long)u64(value), *data ? data : NULL) < 0) {
+      say("cannot mount ", target, NULL);
+      _exit(125);
+    }
+  }
+}
+
+/* Tells the runtime our pid as the host sees it. */
+static void say_ready(void) {
+  char stat[64], msg[80];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof stat - 1);
+  if (fd >= 0) close(fd);
+  if (n <= 0) return;
+  stat[n] = '\0';
+  size_t digits = strspn(stat, "0123456789");
+  memcpy(msg, "ready ", 6);
+  memcpy(msg + 6, stat, digits);
+  msg[6 + digits] = '\n';
+  if (write(4, msg, 7 + digits) < 0) { /* the runtime sees EOF instead */ }
+  close(4);
+}
+
+static void mark_fds_cloexec(void) {
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  /* Kernels before 5.11: walk our descriptors. */
+  DIR *dir = opendir("/proc/self/fd");
+  if (!dir) die("cannot list open descriptors");
+  int own = dirfd(dir);
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL) {
+    int fd = atoi(e->d_name);
+    if (fd > 2 && fd != own && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF) die("cannot close a descriptor");
+  }
+  closedir(dir);
+}
+
+static void install_seccomp(const unsigned char *prog, uint32_t len) {
+  struct sock_fprog fprog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)prog};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0) die("cannot install the seccomp filter");
+}
+
+/* Needs CAP_SETPCAP: before the switch to another user. */
+static void drop_bounding(const unsigned char *caps) {
+  uint64_t bounding = u64(caps);
+  for (int cap = 0; cap < 64; cap++) {
+    if (bounding & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL) break; /* past the kernel's last capability */
+      die("cannot drop a capability from the bounding set");
+    }
+  }
+}
+
+/* After the switch to the user: what it keeps of the permitted set it kept across the switch. */
+static void set_capabilities(const unsigned char *caps) {
+  uint64_t effective = u64(caps + 8), permitted = u64(caps + 16);
+  uint64_t inheritable = u64(caps + 24), ambient = u64(caps + 32);
+  struct cap_header header = {.version = CAPABILITY_VERSION_3, .pid = 0};
+  struct cap_data data[2] = {
+      {.effective = (uint32_t)effective, .permitted = (uint32_t)permitted, .inheritable = (uint32_t)inheritable},
+      {.effective = (uint32_t)(effective >> 32), .permitted = (uint32_t)(permitted >> 32), .inheritable = (uint32_t)(inheritable >> 32)},
+  };
+  if (syscall(SYS_capset, &header, data) < 0) die("cannot set capabilities");
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) die("cannot clear ambient capabilities");
+  for (int cap = 0; cap < 64; cap++)
+    if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) die("cannot raise an ambient capability");
+}
+
+static void set_user(const unsigned char *user, uint32_t len) {
+  uint32_t count = u32(user + 8);
+  if (len < 12 || (len - 12) / 4 < count) fail("bad launch message", "user field");
+  gid_t groups[count ? count : 1];
+  for (uint32_t i = 0; i < count; i++) groups[i] = u32(user + 12 + 4 * i);
+  /* Keep the permitted set across the uid change; set_capabilities() then says what remains. */
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) die("cannot keep capabilities");
+  if (syscall(SYS_setgroups, (size_t)count, groups) < 0) die("cannot set supplementary groups");
+  if (syscall(SYS_setresgid, u32(user + 4), u32(user + 4), u32(user + 4)) < 0) die("cannot set the group");
+  if (syscall(SYS_setresuid, u32(user), u32(user), u32(user)) < 0) die("cannot set the user");
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) die("cannot reset keepcaps");
+}
+
+int main(int argc, char **argv_in) {
+  /* Until the exec nobody in the container may open /proc/<this pid>/... (runc does the same). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc > 1 && strcmp(argv_in[1], "--ready") == 0) say_ready();
+
+  unsigned char header[8];
+  if (read_full(3, header, sizeof header) < 0) _exit(125); /* the runtime gave up: no go */
+  if (memcmp(header, "MDI1", 4) != 0) fail("bad launch message", "wrong magic");
+  uint32_t size = u32(header + 4);
+  if (size > MAX_MESSAGE) fail("bad launch message", "too large");
+  unsigned char *body = malloc(size ? size : 1);
+  if (!body) die("out of memory");
+  if (read_full(3, body, size) < 0) _exit(125);
+  close(3);
+
+  size_t nargs = 0, nenv = 0;
+  for (uint32_t at = 0; at + 5 <= size;) {
+    uint32_t len = u32(body + at + 1);
+    if (len > size - at - 5) fail("bad launch message", "truncated field");
+    nargs += body[at] == F_ARG;
+    nenv += body[at] == F_ENV;
+    at += 5 + len;
+  }
+  char **argv = calloc(nargs + 1, sizeof *argv), **envp = calloc(nenv + 1, sizeof *envp);
+  if (!argv || !envp) die("out of memory");
+  const char *cwd = NULL, *tty = NULL;
+  const unsigned char *user = NULL, *caps = NULL, *seccomp = NULL;
+  uint32_t user_len = 0, seccomp_len = 0;
+  int nnp = 0, keyring = 0;
+  nargs = nenv = 0;
+  for (uint32_t at = 0; at + 5 <= size;) {
+    unsigned char tag = body[at];
+    uint32_t len = u32(body + at + 1);
+    unsigned char *value = body + at + 5;
+    /* Strings are sent NUL-terminated: the last byte must be it. */
+    int is_string = tag == F_ARG || tag == F_ENV || tag == F_CWD || tag == F_TTY;
+    if (is_string && (len == 0 || value[len - 1] != '\0')) fail("bad launch message", "unterminated string");
+    switch (tag) {
+      case F_ARG: argv[nargs++] = (char *)value; break;
+      case F_ENV: envp[nenv++] = (char *)value; break;
+      case F_CWD: cwd = (const char *)value; break;
+      case F_TTY: tty = (const char *)value; break;
+      case F_USER: user = value; user_len = len; break;
+      case F_CAPS:
+        if (len != 40) fail("bad launch message", "capabilities field");
+        caps = value;
+        break;
+      case F_NNP: nnp = 1; break;
+      case F_SECCOMP:
+        if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > 0xffff) fail("bad launch message", "seccomp field");
+        seccomp = value;
+        seccomp_len = len;
+        break;
+      case F_KEYRING: keyring = 1; break;
+      case F_UNSHARE:
+      case F_MKDIR:
+      case F_MOUNT: break; /* done in order, below */
+      default: fail("bad launch message", "unknown field");
+    }
+    at += 5 + len;
+  }
+  if (nargs == 0) fail("bad launch message", "no command");
+  for (uint32_t at = 0; at + 5 <= size; at += 5 + u32(body + at + 1)) {
+    unsigned char tag = body[at];
+    if (tag == F_UNSHARE || tag == F_MKDIR || tag == F_MOUNT) setup_step(tag, body + at + 5, u32(body + at + 1));
+  }
+
+  if (tty) {
+    /* As the leader of a session without a terminal, opening it makes it ours (job control). */
+    int fd = open(tty, O_RDWR);
+    if (fd < 0) die("cannot open the terminal");
+    if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) die("cannot use the terminal");
+    if (fd > 2) close(fd);
+  }
+  if (cwd && chdir(cwd) < 0) {
+    say("cannot enter the working directory ", cwd, NULL);
+    _exit(125);
+  }
+  if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL) < 0 && errno != ENOSYS) die("cannot create a session keyring");
+  mark_fds_cloexec();
+  if (seccomp && !nnp) install_seccomp(seccomp, seccomp_len);
+  if (caps) drop_bounding(caps);
+  if (user) {
+    if (user_len < 12) fail("bad launch message", "user field");
+    set_user(user, user_len);
+  }
+  if (caps) set_capabilities(caps);
+  if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("cannot set no_new_privs");
+  if (seccomp && nnp) install_seccomp(seccomp, seccomp_len);
+
+  environ = envp;
+  execvp(argv[0], argv);
+  int error = errno;
+  say("exec: \"", argv[0], error == ENOENT ? "\": no such file or directory" : error == EACCES ? "\": permission denied" : "\": cannot execute");
+  _exit(error == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,19 @@
+// A container's confinement settings as recorded (see SecuritySettings in hooks/): the defaults of
+// a plain `run`, and how a record written before these settings existed reads (the defaults too).
+import type { SecuritySettings } from '../../hooks/index.js';
+
+export const DEFAULT_SECURITY: SecuritySettings = Object.freeze({
+  privileged: false,
+  capAdd: Object.freeze([]),
+  capDrop: Object.freeze([]),
+  securityOpt: Object.freeze([]),
+  readOnlyRootfs: false,
+  tmpfs: Object.freeze([]),
+  user: '',
+  devices: Object.freeze([]),
+});
+
+/** The record's settings, or the defaults for a record from before they existed. */
+export function securityOf(record: { security?: SecuritySettings | undefined }): SecuritySettings {
+  return record.security ?? DEFAULT_SECURITY;
+}
