@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench`: what one `mydocker run --rm busybox /bin/true` costs, against a bare `node -e 0`
 // measured in the same run on the same machine, and against runc and crun where installed (on the
-// same busybox root). Uses hyperfine when present (apt-get install hyperfine), else its own loop.
+// same busybox root); then what confinement costs a run and an exec (bench/confinement.mjs). Uses hyperfine when present (apt-get install hyperfine), else its own loop.
 // A benchmark, not a test: it prints figures and asserts nothing. Run as root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatConfinement, measureConfinement } from './confinement.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../dist/src/cli/main.js');
@@ -183,6 +184,7 @@ try {
   console.log(`per detached container: shim ${fs.readFileSync(`/proc/${shimPid}/comm`, 'utf8').trim()} RSS ${kb(status, 'VmRSS')} kB, PSS ${kb(rollup, 'Pss')} kB (target: at most 2048 kB)`);
   mydocker('rm', '-f', 'bench-exec');
   mydocker('prune');
+  console.log(formatConfinement(await measureConfinement(runs)));
 } finally {
   // Whatever is left (a failed measurement, an interrupted run) is removed before its root.
   const left = spawnSync(process.execPath, [cli, 'ps', '-aq'], { env, encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];

@@ -330,6 +330,6 @@ int main(int argc, char **argv_in) {
   environ = envp;
   execvp(argv[0], argv);
   int error = errno;
-  say("exec: \"", argv[0], error == ENOENT ? "\": no such file or directory" : error == EACCES ? "\": permission denied" : "\": cannot execute");
+  say("exec: \"", argv[0], error == ENOENT ? "\": no such file or directory" : error == EACCES ? "\": permission denied" : error == E2BIG ? "\": argument list too long" : "\": cannot execute");
   _exit(error == ENOENT ? 127 : 126);
 }

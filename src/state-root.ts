@@ -3,7 +3,7 @@
 // side. Library code, run by every command's process (and by `cleanup`, which the shim starts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MydockerError } from './errors.js';
+import { MydockerError, errnoReason } from './errors.js';
 
 export const DEFAULT_ROOT = '/var/lib/mydocker';
 
@@ -91,7 +91,7 @@ function repairRoot(dir: string, root: fs.Stats | undefined): void {
 function prepareError(dir: string, error: unknown): MydockerError {
   const code = (error as NodeJS.ErrnoException).code;
   const denied = code === 'EACCES' || code === 'EPERM';
-  return new MydockerError(`cannot prepare the state root ${dir}: ${(error as Error).message}`, {
+  return new MydockerError(`cannot prepare the state root ${dir}: ${errnoReason(error)}`, {
     cause: error,
     ...(denied ? { hint: 'mydocker runs as root (or give --root a directory of your own)' } : {}),
   });

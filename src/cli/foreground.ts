@@ -1,11 +1,26 @@
-// What `run` and `exec` do while a process runs in the foreground: forward signals to it, relay
-// its terminal (raw mode on the user's side, restored afterwards), and return its exit code.
+// What `run`, `exec` and `start -a` do while a process runs in the foreground: forward signals to
+// it, relay its terminal (raw mode on the user's side, restored afterwards) or its stdio pipes,
+// return its exit code.
 import type { Kernel } from '../../hooks/index.js';
+import type { Readable } from 'node:stream';
+import type { StdioPipes } from '../runtime/stdio-pipes.js';
+
+/** The stdio the CLI gives a foreground process: pipes it relays, never its own descriptors. */
+export function relayedStdio(interactive: boolean): ['pipe' | 'ignore', 'pipe', 'pipe'] {
+  return [interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+}
+
+/**
+ * How long output may still arrive after the process ended: a background child of an `exec`'d
+ * process may hold its stdout for good, and must not hold the command with it.
+ */
+const DRAIN_MS = 200;
 
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export interface ForegroundProcess {
   readonly ptyMaster: number | null;
+  readonly pipes: StdioPipes;
   signal(signal: NodeJS.Signals): void;
   wait(): Promise<number>;
 }
@@ -62,7 +77,9 @@ export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: 
               return () => process.stdout.off('resize', listener);
             },
           });
+    const stopPipes = relayPipes(proc.pipes, opts.interactive);
     const [code] = await Promise.all([proc.wait(), relay]);
+    await stopPipes();
     return code;
   } finally {
     restoreTerminal();
@@ -70,6 +87,38 @@ export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: 
     // meanwhile must not kill it first (that exit would read as 128+N, the code lost).
     opts.signals.deliverTo(() => {});
   }
+}
+
+/** Relays the process's stdio pipes to ours; the returned stop waits for the rest of the output. */
+function relayPipes(pipes: StdioPipes, interactive: boolean): () => Promise<void> {
+  const outputs: Array<[Readable, NodeJS.WritableStream]> = [];
+  if (pipes.stdout) outputs.push([pipes.stdout, process.stdout]);
+  if (pipes.stderr) outputs.push([pipes.stderr, process.stderr]);
+  const ended = outputs.map(([from, to]) => {
+    from.pipe(to, { end: false });
+    return new Promise<void>((resolve) => {
+      from.once('end', resolve);
+      from.once('close', resolve);
+      from.once('error', () => resolve());
+    });
+  });
+  const stdin = pipes.stdin;
+  if (stdin) {
+    // The process may close its stdin before reading it all: that is its business, not an error.
+    stdin.on('error', () => {});
+    if (interactive) process.stdin.pipe(stdin);
+    else stdin.end();
+  }
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ended), new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+    clearTimeout(timer);
+    for (const [from] of outputs) from.destroy();
+    if (stdin) {
+      process.stdin.unpipe(stdin);
+      process.stdin.pause();
+    }
+  };
 }
 
 /** Puts the user's terminal in raw mode (keys go to the container) and returns the undo. */

@@ -19,7 +19,7 @@ import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type DeviceMapping, type Kernel }
 import { CommandError, MydockerError } from '../errors.js';
 import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, READY_MESSAGE } from './first-process.js';
 import { populateDev } from './dev.js';
-import { confineMounts, hostDevices } from './confine-mounts.js';
+import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
 import { resolveUser, type ResolvedUser } from '../security/user.js';
 
@@ -75,6 +75,12 @@ export interface LaunchDeps {
   spawnSync(file: string, args: string[], options: { stdio: 'pipe'; env: NodeJS.ProcessEnv }): SpawnSyncReturns<Buffer>;
   /** The sealed memfd holding mydocker-init (init-binary.ts), passed to the first process as fd 5. */
   initFd: number;
+  /**
+   * The host's device nodes, for --privileged (confine-mounts.ts hostDevices). Required, so that
+   * no fake forgets it: with a fake kernel there is no pivot_root, and recreating these nodes
+   * "inside the container" would replace the host's own.
+   */
+  hostDevices(): DeviceMapping[];
   /** Host namespaces to return to; opened before the window. */
   openHostNamespaces?(): HostNamespaces;
 }
@@ -139,7 +145,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     // The init gets its environment and argv from the launch message: nothing of ours reaches it.
     const env = {};
     // With --privileged the host's device nodes are copied in; read now, while /dev is the host's.
-    const devices = [...(spec.privileged ? hostDevices() : []), ...(spec.devices ?? [])];
+    const devices = [...(spec.privileged ? deps.hostDevices() : []), ...(spec.devices ?? [])];
 
     if (spec.detached) {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.

@@ -21,6 +21,7 @@ import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { resolveUser } from '../security/user.js';
 import { hookContext } from './contexts.js';
+import { pipesOf, type StdioPipes } from './stdio-pipes.js';
 import type { PluginHost } from './plugin-host.js';
 
 export interface ExecSpec {
@@ -40,6 +41,8 @@ export interface ExecProcess {
   /** Host PID of the process. */
   readonly pid: number;
   readonly ptyMaster: number | null;
+  /** The process's end of each stdio given as 'pipe' (otherwise null), to relay. */
+  readonly pipes: StdioPipes;
   signal(signal: NodeJS.Signals): void;
   /** The process's exit code, 128+N when killed by signal N. */
   wait(): Promise<number>;
@@ -126,6 +129,7 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
   return {
     pid: started.pid ?? -1,
     ptyMaster,
+    pipes: pipesOf(started),
     signal: (signal) => {
       if (started.exitCode === null && started.signalCode === null) started.kill(signal);
     },

@@ -9,6 +9,7 @@ import { constants as osConstants } from 'node:os';
 import type { InitStep, JsonValue } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
 import { buildEnv } from '../container/env.js';
+import { checkEnvSize } from '../container/env-size.js';
 import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
@@ -19,6 +20,7 @@ import { parseSecurityFlags, parseTmpfs, type SecurityFlags } from '../security/
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { hookContext } from './contexts.js';
+import { pipesOf, type StdioPipes } from './stdio-pipes.js';
 import { withContainerLock } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
 import * as path from 'node:path';
@@ -62,6 +64,8 @@ export interface RunningContainer {
   readonly pid: number;
   /** With tty: the pty master, to relay to the user's terminal. */
   readonly ptyMaster: number | null;
+  /** The container's end of each stdio given as 'pipe' (otherwise null), to relay. */
+  readonly pipes: StdioPipes;
   /** Sends a signal to the container's PID 1. */
   signal(signal: NodeJS.Signals): void;
   /**
@@ -104,6 +108,8 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   const hostname = spec.hostname ?? id.slice(0, 12);
   const tty = spec.tty ?? false;
   const env = buildEnv({ imageEnv: image.config.Env ?? [], hostname, tty, envFiles: spec.envFiles ?? [], env: spec.env ?? [], callerEnv: spec.callerEnv ?? process.env });
+  // Refused now, with a sentence, rather than by the kernel at the exec (a bare E2BIG, exit 126).
+  checkEnvSize(env, command);
 
   const record: ContainerRecord = {
     id,
@@ -293,6 +299,7 @@ function detachedHandle(record: ContainerRecord, exitFile: string): RunningConta
     name: record.name,
     pid,
     ptyMaster: null,
+    pipes: { stdin: null, stdout: null, stderr: null },
     signal: (signal) => {
       try {
         process.kill(pid, signal);
@@ -317,6 +324,7 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
     name: record.name,
     pid: record.state.pid!,
     ptyMaster,
+    pipes: pipesOf(child),
     signal: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -500,7 +500,7 @@ export class Runtime {
     const host = await this.host();
     const { spawn, spawnSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    const { sealedInit } = await import('../process/init-binary.js');
+    const [{ sealedInit }, { hostDevices }] = await Promise.all([import('../process/init-binary.js'), import('../process/confine-mounts.js')]);
     const kernel = this.kernel;
     return {
       root: this.root,
@@ -508,7 +508,7 @@ export class Runtime {
       kernel,
       containers: this.containers,
       images: this.images,
-      launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync, initFd: sealedInit(kernel) }),
+      launchDeps: (): LaunchDeps => ({ kernel, spawn, spawnSync, initFd: sealedInit(kernel), hostDevices }),
       seccompCache: path.join(this.root.dir, 'cache', 'seccomp'),
       detached: {
         shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),

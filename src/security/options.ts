@@ -65,19 +65,6 @@ function parseSecurityOpt(option: string, readFile: (file: string) => string): s
   throw new MydockerError(`invalid --security-opt: "${option}"`, { hint: 'use seccomp=PROFILE.json, seccomp=unconfined or no-new-privileges' });
 }
 
-/** The seccomp profile a container asked for: 'default', 'unconfined', or a profile's JSON text. */
-export function seccompChoice(security: SecuritySettings): 'default' | 'unconfined' | { json: string } {
-  if (security.privileged) return 'unconfined';
-  const opt = [...security.securityOpt].reverse().find((o) => o.startsWith('seccomp='));
-  if (opt === undefined) return 'default';
-  const value = opt.slice('seccomp='.length);
-  return value === 'unconfined' ? 'unconfined' : { json: value };
-}
-
-export function noNewPrivileges(security: SecuritySettings): boolean {
-  return security.securityOpt.includes('no-new-privileges');
-}
-
 export interface TmpfsMount {
   path: string;
   /** Mount options as given (tmpfs's own and the generic ones), or "". */

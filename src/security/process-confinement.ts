@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { SecuritySettings } from '../../hooks/index.js';
 import type { InitConfig } from '../process/init-message.js';
 import { capabilitySets, containerCapabilities, ownCapabilities } from './capabilities.js';
-import { noNewPrivileges, seccompChoice } from './options.js';
+import { noNewPrivileges, seccompChoice } from './settings.js';
 import type { ResolvedUser } from './user.js';
 
 export interface ProcessConfinement {
@@ -32,7 +32,7 @@ export async function processConfinement(security: SecuritySettings, deps: Confi
   if (choice !== 'unconfined') {
     // Loaded only here: most commands never start a process.
     const { seccompProgram } = await import('./seccomp/program.js');
-    seccomp = seccompProgram(choice === 'default' ? null : choice.json, capabilities, deps.seccompCache);
+    seccomp = await seccompProgram(choice === 'default' ? null : choice.json, capabilities, deps.seccompCache);
   }
   return { capabilities, seccomp, noNewPrivileges: noNewPrivileges(security) };
 }

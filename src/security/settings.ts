@@ -17,3 +17,16 @@ export const DEFAULT_SECURITY: SecuritySettings = Object.freeze({
 export function securityOf(record: { security?: SecuritySettings | undefined }): SecuritySettings {
   return record.security ?? DEFAULT_SECURITY;
 }
+
+/** The seccomp profile a container asked for: 'default', 'unconfined', or a profile's JSON text. */
+export function seccompChoice(security: SecuritySettings): 'default' | 'unconfined' | { json: string } {
+  if (security.privileged) return 'unconfined';
+  const opt = [...security.securityOpt].reverse().find((o) => o.startsWith('seccomp='));
+  if (opt === undefined) return 'default';
+  const value = opt.slice('seccomp='.length);
+  return value === 'unconfined' ? 'unconfined' : { json: value };
+}
+
+export function noNewPrivileges(security: SecuritySettings): boolean {
+  return security.securityOpt.includes('no-new-privileges');
+}

@@ -20,13 +20,17 @@ interface Case {
   input?: string | Buffer;
 }
 
-/** Every path below the root (layers' and containers' file trees aside: nothing writes there). */
+/**
+ * What the root holds: every path below its top-level directories (layers' and containers' own
+ * file trees aside: nothing writes there). The top-level directories themselves and lock files
+ * are its skeleton, made by whichever command first needs them, and hold no state.
+ */
 function tree(root: string): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      found.push(path.relative(root, full));
+      if (dir !== root && entry.name !== 'lock') found.push(path.relative(root, full));
       if (entry.isDirectory() && !['diff', 'upper', 'work', 'merged'].includes(entry.name)) walk(full);
     }
   };
@@ -63,7 +67,7 @@ function inputs(t: TestContext) {
     missing: path.join(dir, 'missing'),
     hugeEnv: file('huge.env', huge),
     // One variable over the kernel's 128 KiB for a single string (too long for our own argv, too).
-    bigVariable: file('big.env', `BIG=${'x'.repeat(200_004)}\n`),
+    bigVariable: file('big.env', `BIG=${'x'.repeat(200_000)}\n`),
     syntaxTs: file('syntax.ts', 'const x: number = ;\nexport default {};\n'),
     syntaxMjs: file('syntax.mjs', 'export default { name: "x",, };\n'),
     nothingMjs: file('nothing.mjs', 'export const unrelated = 1;\n'),

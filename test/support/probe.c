@@ -10,7 +10,7 @@
  *   probe rewrite FILE         reads FILE and writes the same bytes back: "rewrite ok" / errno
  *   probe open FILE r|w|rw     opens FILE: "open ok" / errno
  *   probe mount SRC DIR TYPE FLAGS DATA    mount(2); FLAGS a comma list of
- *                              remount,bind,rdonly,nosuid,nodev,noexec or "-"; DATA "-" for none
+ *                              remount,bind,rdonly,nosuid,nodev,noexec,noatime or "-"; DATA "-" for none
  *   probe umount DIR
  *   probe tiocsti FD           pushes a space into the input of the terminal on FD (TIOCSTI):
  *                              "tiocsti ok" / errno; ENOTTY when FD is no terminal
@@ -51,6 +51,15 @@
 #define FILEID_INO32_GEN 1
 #ifndef SYS_clone3
 #define SYS_clone3 435
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 1
 #endif
 
 struct bpf_map_create_attr {
@@ -189,6 +198,27 @@ static int do_clone_newns(void) {
   return 0;
 }
 
+static int do_clone_newuser(void) {
+  long r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+  if (r == 0) _exit(0);
+  if (r < 0) return -1;
+  waitpid((pid_t)r, NULL, 0);
+  return 0;
+}
+
+/* The new mount API: a filesystem context, dropped unused. */
+static void probe_fsopen(void) {
+  long r = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  report("fsopen", r, errno, 1);
+}
+
+static void probe_io_uring(void) {
+  uint32_t params[30]; /* struct io_uring_params: 120 bytes */
+  memset(params, 0, sizeof params);
+  long r = syscall(SYS_io_uring_setup, 1, params);
+  report("io_uring_setup", r, errno, 1);
+}
+
 static int do_clone3(void) {
   /* struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
   uint64_t args[8] = {0, 0, 0, 0, SIGCHLD, 0, 0, 0};
@@ -295,7 +325,10 @@ static const struct syscall_probe PROBES[] = {
   {"unshare", NULL, do_unshare},
   {"unshare_user", NULL, do_unshare_user},
   {"clone_newns", NULL, do_clone_newns},
+  {"clone_newuser", NULL, do_clone_newuser},
   {"clone3", NULL, do_clone3},
+  {"fsopen", probe_fsopen, NULL},
+  {"io_uring_setup", probe_io_uring, NULL},
   {"mount", NULL, do_mount},
   {"personality", NULL, do_personality},
   {"ptrace", probe_ptrace, NULL},
@@ -348,7 +381,7 @@ static unsigned long mount_flags(const char *list) {
   static const struct {
     const char *name;
     unsigned long flag;
-  } known[] = {{"remount", MS_REMOUNT}, {"bind", MS_BIND}, {"rdonly", MS_RDONLY}, {"nosuid", MS_NOSUID}, {"nodev", MS_NODEV}, {"noexec", MS_NOEXEC}};
+  } known[] = {{"remount", MS_REMOUNT}, {"bind", MS_BIND}, {"rdonly", MS_RDONLY}, {"nosuid", MS_NOSUID}, {"nodev", MS_NODEV}, {"noexec", MS_NOEXEC}, {"noatime", MS_NOATIME}};
   unsigned long flags = 0;
   char copy[256];
   snprintf(copy, sizeof copy, "%s", list);

@@ -103,8 +103,14 @@ describe('parseEnvFile', () => {
     assert.deepEqual(parseEnvFile(f), ['A=1', 'B=two words  ', 'C', 'D=#not a comment']);
   });
 
+  it('refuses a directory and a device, which are no env files (a device would never end)', (t) => {
+    const dir = tempDir(t);
+    assert.throws(() => parseEnvFile(dir), (e: unknown) => e instanceof MydockerError && /: it is a directory$/.test(e.message));
+    assert.throws(() => parseEnvFile('/dev/zero'), (e: unknown) => e instanceof MydockerError && /: it is not a regular file$/.test(e.message));
+  });
+
   it('refuses a missing file with a MydockerError', (t) => {
     const dir = tempDir(t);
-    assert.throws(() => parseEnvFile(path.join(dir, 'nope')), (e: unknown) => e instanceof MydockerError && /cannot read env file .*ENOENT/.test(e.message));
+    assert.throws(() => parseEnvFile(path.join(dir, 'nope')), (e: unknown) => e instanceof MydockerError && /cannot read env file .*nope: no such file or directory$/.test(e.message));
   });
 });

@@ -383,3 +383,35 @@ describe('extractLayer whiteouts', () => {
     assertContained(w3);
   });
 });
+
+describe('extractLayer with damaged input', () => {
+  const refusal = (pattern: RegExp) => (e: unknown) => e instanceof MydockerError && pattern.test(e.message);
+
+  it('refuses what is not a tar archive, and an empty input', async (t) => {
+    await assert.rejects(extractLayer(streamOf(Buffer.from('hello, not a tar\n')), false, world(t).dir), refusal(/^the input is not a tar archive$/));
+    await assert.rejects(extractLayer(streamOf(Buffer.alloc(0)), false, world(t).dir), refusal(/^the input is not a tar archive$/));
+  });
+
+  it('takes an archive of no entries (two zero blocks), as an empty layer has', async (t) => {
+    const result = await extractLayer(streamOf(Buffer.alloc(1024)), false, world(t).dir);
+    assert.equal(result.digest, sha256(Buffer.alloc(1024)));
+  });
+
+  it('refuses an archive cut short, and one with a damaged header', async (t) => {
+    const whole = buildTar([{ name: 'a', type: 'file', content: 'x'.repeat(5000) }]);
+    await assert.rejects(extractLayer(streamOf(whole.subarray(0, 1536)), false, world(t).dir), refusal(/^the archive is truncated/));
+    const damaged = Buffer.from(whole);
+    damaged[10] = damaged[10]! ^ 1; // a byte of the name: the checksum no longer matches
+    await assert.rejects(extractLayer(streamOf(damaged), false, world(t).dir), refusal(/^the archive is damaged: checksum failure$/));
+  });
+
+  it('refuses a hard link to an entry the archive never made, or to a directory', async (t) => {
+    const w = world(t);
+    await assert.rejects(
+      extractRaw(w, [{ name: 'b', type: 'hardlink', linkname: 'missing' }]),
+      refusal(/^archive entry "b" is a hard link to "missing", which is not in the archive before it$/),
+    );
+    await assert.rejects(extractRaw(world(t), [{ name: 'd', type: 'dir' }, { name: 'b', type: 'hardlink', linkname: 'd' }]), refusal(/hard link to "d", a directory$/));
+    assertContained(w);
+  });
+});

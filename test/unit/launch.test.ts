@@ -65,6 +65,7 @@ interface Harness {
   child: FakeChild;
   spawns: Array<{ file: string; args: string[]; options: SpawnOptions; kernelCallsBefore: number }>;
   spawnSyncs: Array<{ file: string; args: string[]; kernelCallsBefore: number }>;
+  hostDeviceCalls: { n: number };
 }
 
 interface HarnessOptions {
@@ -101,11 +102,17 @@ function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}):
     }
   });
   const child: FakeChild = { pid: 'childPid' in opts ? opts.childPid : 4242, kills: [] };
+  const hostDeviceCalls = { n: 0 };
   const spawns: Harness['spawns'] = [];
   const spawnSyncs: Harness['spawnSyncs'] = [];
   const deps: LaunchDeps = {
     kernel,
     initFd: INIT_FD,
+    // Never the host's: without a real pivot_root the nodes would be recreated over the host's own.
+    hostDevices: () => {
+      hostDeviceCalls.n++;
+      return [];
+    },
     openHostNamespaces: () => host,
     spawn(file, args, options) {
       spawns.push({ file, args, options, kernelCallsBefore: windowCalls(kernel).length });
@@ -157,7 +164,7 @@ function harness(t: { after(fn: () => void): void }, opts: HarnessOptions = {}):
     stdio: ['ignore', 'inherit', 'inherit'],
     ...opts.spec,
   };
-  return { base, rootfs, spec, kernel, deps, host, child, spawns, spawnSyncs };
+  return { base, rootfs, spec, kernel, deps, host, child, spawns, spawnSyncs, hostDeviceCalls };
 }
 
 /** The kernel calls but pipe(): a handshake pipe, if launch makes one, is outside these orders. */
@@ -571,9 +578,10 @@ describe('checkCommand', () => {
 
 
 describe('launch: confinement mounts', () => {
-  it('--privileged: /sys read-write, nothing masked or made read-only', (t) => {
+  it('--privileged: /sys read-write, nothing masked or made read-only, the host\'s devices asked for', (t) => {
     const h = harness(t, { spec: { privileged: true } });
     launch(h.spec, h.deps);
+    assert.equal(h.hostDeviceCalls.n, 1);
     const mounts = h.kernel.callsOf('mount');
     const sysfs = mounts.find((c) => c.args[2] === 'sysfs')!;
     assert.equal((sysfs.args[3] as number) & MS.RDONLY, 0);

@@ -123,6 +123,14 @@ describe('compileSeccomp', { skip: needsLibseccomp }, () => {
     assert.equal(run(program, { nr: nr('keyctl'), arch: x86_64 }), ERRNO(EPERM));
   });
 
+  it('refuses to compile for another architecture than this process\'s, with one line', () => {
+    const other = process.arch === 'arm64' ? 'x64' : 'arm64';
+    assert.throws(() => compileSeccomp(DEFAULT_SECCOMP_PROFILE, { capabilities: [], arch: other }), {
+      name: 'MydockerError',
+      message: `cannot compile a seccomp program for ${other} on ${process.arch}`,
+    });
+  });
+
   it('skips the names this libseccomp does not know, as Docker does', () => {
     const profile = parseSeccompProfile(
       JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['no_such_syscall', 'keyctl'], action: 'SCMP_ACT_ERRNO' }] }),
@@ -153,7 +161,8 @@ describe('cachedSeccomp', () => {
     assert.deepEqual(calls, [['CHOWN', 'KILL']]);
     const files = fs.readdirSync(dir);
     assert.equal(files.length, 1, 'no temporary file left');
-    assert.match(files[0]!, /^[0-9a-f]{64}\.bpf$/);
+    // The key spelled out: format, profile digest, capability mask (CHOWN|KILL), arch, kernel.
+    assert.match(files[0]!, new RegExp(`^mydocker-seccomp-\\d+-${DEFAULT_SECCOMP_PROFILE_SHA256.slice(0, 32)}-21-${process.arch}-\\d+\\.\\d+\\.bpf$`));
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(path.dirname(dir)).mode & 0o777, 0o700);
   });

@@ -53,9 +53,11 @@ describe('ContainerStore', () => {
 
   it('refuses an invalid name before creating anything', (t) => {
     const { root, store } = setup(t);
-    for (const name of ['a', '-x', 'has space', '../up', '']) {
+    for (const name of ['a', '-x', 'has space', '../up', '', '.hidden']) {
       assert.throws(() => store.create(makeRecord({ id: ID_A, name })), /invalid container name/, name);
     }
+    // Longer than any file name may be: refused in a sentence, not by ENAMETOOLONG.
+    assert.throws(() => store.create(makeRecord({ id: ID_A, name: 'a'.repeat(10_000) })), /invalid container name "a{40}…": it is 10000 characters long, at most 128 are allowed/);
     assert.equal(fs.existsSync(root.containers), false);
     assert.equal(fs.existsSync(root.names), false);
   });

@@ -3,7 +3,7 @@
 import { MydockerError } from '../../errors.js';
 import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
-import { foreground, holdSignals } from '../foreground.js';
+import { foreground, holdSignals, relayedStdio } from '../foreground.js';
 
 export default async function exec(args: unknown[], options: Record<string, unknown>, command: string[]): Promise<number> {
   const tty = options.tty === true;
@@ -20,7 +20,7 @@ export default async function exec(args: unknown[], options: Record<string, unkn
     workdir: lastValue(options.workdir),
     user: lastValue(options.user),
     tty,
-    stdio: [interactive ? 0 : 'ignore', 1, 2],
+    stdio: relayedStdio(interactive),
   }).catch((error: unknown) => {
     held.release();
     throw error;

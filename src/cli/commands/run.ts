@@ -4,7 +4,7 @@ import type { JsonValue } from '../../../hooks/index.js';
 import { MydockerError } from '../../errors.js';
 import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
-import { foreground, holdSignals } from '../foreground.js';
+import { foreground, holdSignals, relayedStdio } from '../foreground.js';
 
 export default async function run(args: unknown[], options: Record<string, unknown>, command: string[]): Promise<number> {
   const image = String(args[0]);
@@ -44,7 +44,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
         user: lastValue(options.user),
         devices: toArray(options.device),
       },
-      stdio: [interactive ? 0 : 'ignore', 1, 2],
+      stdio: relayedStdio(interactive),
     });
   } catch (error) {
     held.release();

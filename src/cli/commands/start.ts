@@ -4,7 +4,7 @@ import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
-import { foreground, holdSignals } from '../foreground.js';
+import { foreground, holdSignals, relayedStdio } from '../foreground.js';
 
 export default async function start(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
@@ -15,7 +15,7 @@ export default async function start(args: unknown[], options: Record<string, unk
   const interactive = options.interactive === true;
   // As for run: held from before the container starts, forwarded to it by the same listeners.
   const held = holdSignals();
-  const container = await runtime.start(refs[0]!, { attach: true, stdio: [interactive ? 0 : 'ignore', 1, 2] }).catch((error: unknown) => {
+  const container = await runtime.start(refs[0]!, { attach: true, stdio: relayedStdio(interactive) }).catch((error: unknown) => {
     held.release();
     throw error;
   });

@@ -1,7 +1,8 @@
 // A profile compiled for one container into the classic-BPF program the kernel runs: the bytes of
 // struct sock_filter[] as seccomp_export_bpf writes them, ready for prctl(PR_SET_SECCOMP,
-// SECCOMP_MODE_FILTER, &sock_fprog) in the container's first process. Runs in the runtime process
-// (libseccomp via koffi, a few milliseconds for Docker's profile: see cache.ts for the usual path).
+// SECCOMP_MODE_FILTER, &sock_fprog) in the container's first process. Runs in the runtime process,
+// through libseccomp on koffi: 15-20 ms for Docker's profile, ~60 ms with koffi's first load, which
+// is why cache.ts is the usual path.
 import { MydockerError } from '../../errors.js';
 import {
   libseccomp,

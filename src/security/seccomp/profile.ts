@@ -135,7 +135,7 @@ function syscall(entry: unknown, where: string, fail: Fail): SeccompSyscall {
   if (!isObject(entry)) return fail(`${where} is not an object`);
   const rule: SeccompSyscall = { action: action(entry.action, `${where}.action`, fail, false) };
   const hasName = entry.name !== undefined && entry.name !== null && entry.name !== '';
-  const hasNames = entry.names !== undefined && entry.names !== null;
+  const hasNames = Array.isArray(entry.names) ? entry.names.length > 0 : entry.names !== undefined && entry.names !== null;
   if (hasName && hasNames) fail(`${where} has both "name" and "names"; use one`);
   if (!hasName && !hasNames) fail(`${where} has no "names"`);
   if (hasName) {

@@ -3,7 +3,8 @@
 // runc's translation (actions and operators to libseccomp's numbers, redundant rules dropped, one
 // rule per comparison when two compare the same argument). Pure: runs in the runtime process, and
 // in tests, without libseccomp.
-import * as os from 'node:os';
+import { capabilityName, kernelVersion } from './store.js';
+export { capabilityName, kernelVersion } from './store.js';
 import type { SeccompAction, SeccompArch, SeccompOp, SeccompProfile, SeccompSyscall } from './profile.js';
 
 // libseccomp's action values (<seccomp.h>); ERRNO and TRACE carry 16 bits of data.
@@ -80,10 +81,6 @@ export function libseccompArchName(arch: SeccompArch): string {
 }
 
 /** [major, minor] of a kernel release such as "6.18.44-fc-v1045" or "3.12-1-amd64". */
-export function kernelVersion(release: string = os.release()): [number, number] {
-  const match = /^(\d+)\.(\d+)/.exec(release);
-  return match ? [Number(match[1]), Number(match[2])] : [0, 0];
-}
 
 /** libseccomp's value of a profile's action (errnoRet: EPERM when not given, as runc). */
 export function actionValue(action: SeccompAction, errnoRet: number | undefined): number {
@@ -168,7 +165,3 @@ function kernelAtLeast([major, minor]: readonly [number, number], wanted: string
 }
 
 /** SYS_ADMIN for CAP_SYS_ADMIN, cap_sys_admin or SYS_ADMIN. */
-export function capabilityName(cap: string): string {
-  const upper = cap.toUpperCase();
-  return upper.startsWith('CAP_') ? upper.slice(4) : upper;
-}
