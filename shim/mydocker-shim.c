@@ -237,8 +237,8 @@ int main(int argc, char **argv) {
   write_exit_status(exit_path, status);
   close(log_fd);
   if (cleanup != NULL) {
-    /* A clean environment: the container's (which this process inherited to pass on to PID 1)
-       comes from the image and the user, and must not steer a host-side program. */
+    /* A clean environment of our own: whatever this process was started with must not steer a
+       host-side program (the container's environment travels in mydocker-init's launch message). */
     char *clean_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
     execve(cleanup[0], cleanup, clean_env);
     fprintf(stderr, "mydocker-shim: cannot run %s: %s\n", cleanup[0], strerror(errno));

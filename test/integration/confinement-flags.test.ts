@@ -122,9 +122,9 @@ describe('confinement flags', { skip: skip || probeSkip }, () => {
     t.after(() => loop.detach());
     const made = w.run(['run', '--rm', ...probe!.volume, 'busybox', 'sh', '-c', `mknod /tmp/d b ${loop.major} ${loop.minor} && ${probe!.bin} open /tmp/d r`]);
     assert.match(made.stdout, /^open EPERM$/m, `default: ${made.stdout}${made.stderr}`);
-    const rw = w.run(['run', '--rm', '--device', `${loop.device}:/dev/xvdc:rw`, ...probe!.volume, 'busybox', probe!.bin, 'open', '/dev/xvdc', 'rw']);
+    const rw = w.run(['run', '--rm', '--device', `${loop.path}:/dev/xvdc:rw`, ...probe!.volume, 'busybox', probe!.bin, 'open', '/dev/xvdc', 'rw']);
     assert.equal(rw.stdout.trim(), 'open ok', `:rw: ${rw.stderr}`);
-    const id = sleeper(w, ['--device', `${loop.device}:/dev/xvdc:r`, ...probe!.volume]);
+    const id = sleeper(w, ['--device', `${loop.path}:/dev/xvdc:r`, ...probe!.volume]);
     assert.equal(w.run(['exec', id, probe!.bin, 'open', '/dev/xvdc', 'r']).stdout.trim(), 'open ok', ':r reads');
     assert.equal(w.run(['exec', id, probe!.bin, 'open', '/dev/xvdc', 'rw']).stdout.trim(), 'open EPERM', ':r does not write');
   });

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, integrationSkipReason, shimSkipReason, waitFor, worldFor } from '../support/world.js';
 import { tempDir } from '../support/tmp.js';
+import { splitDev } from '../../src/security/devices.js';
 import { spawnInPty } from '../support/pty.js';
 import {
   asNobody,
@@ -28,7 +29,6 @@ import {
   parseStatus,
   sleeper,
   state,
-  splitDevice,
   verdicts,
   worldEnv,
   type BuiltProbe,
@@ -351,7 +351,7 @@ describe('confinement: escapes', { skip: skip || probeSkip }, () => {
     const w = worldFor(t, 'cf-hostdisk', { image: true });
     const { file, secret } = hostSecret(t);
     const { mount, inside } = filesystemOf(file);
-    const { major, minor } = splitDevice(fs.statSync(file).dev);
+    const { major, minor } = splitDev(BigInt(fs.statSync(file).dev));
     if (major === 0) return t.skip(`${file} lives on ${mount.fstype}, a filesystem without a block device`);
     const attack = `mknod /tmp/d b ${major} ${minor} && echo mknod ok; ${probe!.bin} open /tmp/d r; mkdir -p /tmp/m; ${probe!.bin} mount /tmp/d /tmp/m ${mount.fstype} noatime -; true`;
     for (const [what, output] of [

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, waitFor, type CliResult, type World } from './world.js';
+import { attachLoopFile, type LoopDevice } from './device-probe.js';
 
 /** The probe's source, in the source tree (tsc does not copy it to dist/). */
 export const PROBE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/support/probe.c');
@@ -160,12 +161,9 @@ export function filesystemOf(file: string): { mount: MountEntry; inside: string 
   return { mount: best!, inside: path.posix.join(best!.root, rest) };
 }
 
-export interface LoopImage {
-  readonly device: string;
+export interface LoopImage extends LoopDevice {
+  /** The ext4 image behind it. */
   readonly image: string;
-  readonly major: number;
-  readonly minor: number;
-  detach(): void;
 }
 
 /** Why no loop device can be attached here, or null. */
@@ -190,31 +188,7 @@ export function attachExt4Loop(dir: string): LoopImage {
   fs.truncateSync(image, 8 << 20);
   const mkfs = spawnSync('mkfs.ext4', ['-q', '-F', image], { encoding: 'utf8' });
   if (mkfs.status !== 0) throw new Error(`mkfs.ext4 failed: ${mkfs.stderr}`);
-  const r = spawnSync('losetup', ['-f', '--show', image], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`losetup -f --show ${image} failed: ${r.stderr.trim()}`);
-  const device = r.stdout.trim();
-  const { major, minor } = splitDevice(fs.statSync(device).rdev);
-  let attached = true;
-  return {
-    device,
-    image,
-    major,
-    minor,
-    detach() {
-      if (!attached) return;
-      spawnSync('losetup', ['-d', device]);
-      attached = false;
-    },
-  };
-}
-
-/** major:minor of a device number as st_dev/st_rdev hold it (glibc's encoding). */
-export function splitDevice(dev: number): { major: number; minor: number } {
-  const big = BigInt(dev);
-  return {
-    major: Number(((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn)),
-    minor: Number((big & 0xffn) | ((big >> 12n) & ~0xffn)),
-  };
+  return { ...attachLoopFile(image), image };
 }
 
 /** The container's rows of `ps -a` (header dropped). */

@@ -19,6 +19,11 @@ export interface LoopDevice {
 export function attachLoop(dir: string): LoopDevice {
   const file = path.join(dir, 'backing.img');
   fs.writeFileSync(file, Buffer.alloc(1 << 20));
+  return attachLoopFile(file);
+}
+
+/** Attaches `file` to a free loop device. */
+export function attachLoopFile(file: string): LoopDevice {
   const r = spawnSync('losetup', ['-f', '--show', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`losetup -f --show ${file} failed: ${r.stderr.trim()}`);
   const device = r.stdout.trim();
