@@ -21,7 +21,7 @@ const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 export async function measureConfinement(runs = 60) {
   const { libcKernel } = await import(`${dist}/src/kernel/libc.js`);
   const { copyToSealedMemfd, INIT_BINARY } = await import(`${dist}/src/process/init-binary.js`);
-  const { encodeInitConfig } = await import(`${dist}/src/process/init-message.js`);
+  const { encodeInitConfig } = await import(`${dist}/src/process/first-process.js`);
   const { DEFAULT_SECURITY } = await import(`${dist}/src/security/settings.js`);
   const { initConfig, processConfinement } = await import(`${dist}/src/security/process-confinement.js`);
   const kernel = libcKernel();

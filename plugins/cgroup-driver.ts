@@ -1,5 +1,5 @@
 // The interface both cgroup versions implement, chosen once per host by the layout.
-import { MS, type InitStep } from '../hooks/index.js';
+import type { InitStep } from '../hooks/index.js';
 import type { DeviceRule } from '../hooks/index.js';
 import type { Limits } from './cgroup-limits.js';
 
@@ -38,7 +38,3 @@ export interface CgroupDriver {
    */
   views(paths: CgroupPaths, writable: boolean): InitStep[];
 }
-
-/** Where a container sees its groups, and with which mount flags. */
-export const CGROUP_VIEW = '/sys/fs/cgroup';
-export const VIEW_FLAGS = MS.NOSUID | MS.NODEV | MS.NOEXEC;

@@ -1,6 +1,12 @@
 // Which cgroup layout this host has, read once from a mount table: v2 (one unified hierarchy at
 // /sys/fs/cgroup, today's Debian and Ubuntu), v1 (a hierarchy per controller), or hybrid (v1
 // controllers plus a controller-less cgroup2 at /sys/fs/cgroup/unified, which mydocker treats as v1).
+import { MS } from '../hooks/index.js';
+
+/** Where a container sees its own groups (its view, see CgroupDriver.views), and its mount flags. */
+export const CGROUP_VIEW = '/sys/fs/cgroup';
+export const VIEW_FLAGS = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+
 export type CgroupLayout =
   | { kind: 'v2'; root: string }
   | { kind: 'v1' | 'hybrid'; controllers: Readonly<Record<string, string>> };

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLONE, MS, type DeviceRule, type InitStep } from '../hooks/index.js';
-import { CGROUP_VIEW, VIEW_FLAGS, type CgroupDriver, type CgroupPaths, type CgroupStats } from './cgroup-driver.js';
+import type { CgroupDriver, CgroupPaths, CgroupStats } from './cgroup-driver.js';
+import { CGROUP_VIEW, VIEW_FLAGS } from './cgroup-layout.js';
 import { attachDeviceProgram, type BpfKernel } from './cgroup-device-bpf.js';
 import { readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroup-fs.js';
 import { CPU_PERIOD_US, sharesToWeight, type Limits } from './cgroup-limits.js';

@@ -14,14 +14,14 @@ import { CommandError, MydockerError } from '../errors.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { overrideEnv } from '../container/env.js';
-import { checkCommand, readContainerFile, writeAll, type StdioTarget } from '../process/launch.js';
-import { INIT_ARGV0, INIT_PATH } from '../process/first-process.js';
-import { encodeInitConfig } from '../process/init-message.js';
+import type { StdioTarget } from '../process/launch.js';
+import { checkCommand, readContainerFile, writeAll } from '../process/inside.js';
+import { INIT_ARGV0, INIT_PATH, encodeInitConfig } from '../process/first-process.js';
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { resolveUser } from '../security/user.js';
 import { hookContext } from './contexts.js';
-import { pipesOf, type StdioPipes } from './stdio-pipes.js';
+import type { StdioPipes } from './stdio-pipes.js';
 import type { PluginHost } from './plugin-host.js';
 
 export interface ExecSpec {
@@ -129,7 +129,7 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
   return {
     pid: started.pid ?? -1,
     ptyMaster,
-    pipes: pipesOf(started),
+    pipes: { stdin: started.stdin, stdout: started.stdout, stderr: started.stderr },
     signal: (signal) => {
       if (started.exitCode === null && started.signalCode === null) started.kill(signal);
     },

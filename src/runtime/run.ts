@@ -15,12 +15,12 @@ import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
-import { encodeInitConfig } from '../process/init-message.js';
+import { encodeInitConfig } from '../process/first-process.js';
 import { parseSecurityFlags, parseTmpfs, type SecurityFlags } from '../security/options.js';
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { hookContext } from './contexts.js';
-import { pipesOf, type StdioPipes } from './stdio-pipes.js';
+import type { StdioPipes } from './stdio-pipes.js';
 import { withContainerLock } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
 import * as path from 'node:path';
@@ -103,7 +103,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   const image = await findImage(deps, spec.image);
   const command = imageCommand(image, spec.command ?? []);
   // The image's User applies unless -u says otherwise.
-  const security = parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
+  const security = await parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
   const id = newContainerId();
   const hostname = spec.hostname ?? id.slice(0, 12);
   const tty = spec.tty ?? false;
@@ -324,7 +324,7 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
     name: record.name,
     pid: record.state.pid!,
     ptyMaster,
-    pipes: pipesOf(child),
+    pipes: { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr },
     signal: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -5,8 +5,6 @@ import * as fs from 'node:fs';
 import type { SecuritySettings } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { normalizeCapability } from './capabilities.js';
-import { parseDeviceSpec } from './devices.js';
-import { parseSeccompProfile } from './seccomp/profile.js';
 
 export interface SecurityFlags {
   privileged?: boolean;
@@ -19,21 +17,29 @@ export interface SecurityFlags {
   devices?: readonly string[];
 }
 
-/** `seccomp=` values are kept with the profile's text inline (as Docker's inspect shows them): a later `start` must not depend on the file. */
-export function parseSecurityFlags(flags: SecurityFlags, readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8')): SecuritySettings {
+/**
+ * `seccomp=` values are kept with the profile's text inline (as Docker's inspect shows them): a
+ * later `start` must not depend on the file. What only some flags need (the profile parser, the
+ * device code) is loaded only when they are given: every `run` pays for what it imports.
+ */
+export async function parseSecurityFlags(flags: SecurityFlags, readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8')): Promise<SecuritySettings> {
+  const securityOpt: string[] = [];
+  for (const option of flags.securityOpt ?? []) securityOpt.push(...(await parseSecurityOpt(option, readFile)));
+  const deviceSpecs = flags.devices ?? [];
+  const { parseDeviceSpec } = deviceSpecs.length > 0 ? await import('./devices.js') : { parseDeviceSpec: null };
   return Object.freeze({
     privileged: flags.privileged ?? false,
     capAdd: Object.freeze((flags.capAdd ?? []).map((c) => normalizeCapability(c, '--cap-add'))),
     capDrop: Object.freeze((flags.capDrop ?? []).map((c) => normalizeCapability(c, '--cap-drop'))),
-    securityOpt: Object.freeze((flags.securityOpt ?? []).flatMap((o) => parseSecurityOpt(o, readFile))),
+    securityOpt: Object.freeze(securityOpt),
     readOnlyRootfs: flags.readOnly ?? false,
     tmpfs: Object.freeze((flags.tmpfs ?? []).map(parseTmpfs).map((t) => `${t.path}${t.options ? `:${t.options}` : ''}`)),
     user: validateUserSpec(flags.user ?? ''),
-    devices: Object.freeze((flags.devices ?? []).map((d) => parseDeviceSpec(d))),
+    devices: Object.freeze(deviceSpecs.map((d) => parseDeviceSpec!(d))),
   });
 }
 
-function parseSecurityOpt(option: string, readFile: (file: string) => string): string[] {
+async function parseSecurityOpt(option: string, readFile: (file: string) => string): Promise<string[]> {
   // Docker takes KEY=VALUE and the older KEY:VALUE.
   const match = /^([a-z-]+)(?:[=:](.*))?$/s.exec(option);
   const key = match?.[1];
@@ -52,6 +58,7 @@ function parseSecurityOpt(option: string, readFile: (file: string) => string): s
         } catch (error) {
           throw new MydockerError(`cannot read seccomp profile ${value}: ${(error as NodeJS.ErrnoException).code ?? error}`);
         }
+        const { parseSeccompProfile } = await import('./seccomp/profile.js');
         parseSeccompProfile(text, value); // refused now, with its own message, if it is not one
         return [`seccomp=${JSON.stringify(JSON.parse(text))}`];
       }

@@ -4,7 +4,7 @@
 // seccomp cache is a host file).
 import * as fs from 'node:fs';
 import type { SecuritySettings } from '../../hooks/index.js';
-import type { InitConfig } from '../process/init-message.js';
+import type { InitConfig } from '../process/first-process.js';
 import { capabilitySets, containerCapabilities, ownCapabilities } from './capabilities.js';
 import { noNewPrivileges, seccompChoice } from './settings.js';
 import type { ResolvedUser } from './user.js';
@@ -31,7 +31,7 @@ export async function processConfinement(security: SecuritySettings, deps: Confi
   let seccomp: Buffer | null = null;
   if (choice !== 'unconfined') {
     // Loaded only here: most commands never start a process.
-    const { seccompProgram } = await import('./seccomp/program.js');
+    const { seccompProgram } = await import('./seccomp/store.js');
     seccomp = await seccompProgram(choice === 'default' ? null : choice.json, capabilities, deps.seccompCache);
   }
   return { capabilities, seccomp, noNewPrivileges: noNewPrivileges(security) };

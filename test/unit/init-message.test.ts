@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { encodeInitConfig } from '../../src/process/init-message.js';
+import { encodeInitConfig } from '../../src/process/first-process.js';
 
 /** Decodes the message the way shim/mydocker-init.c reads it. */
 function decode(message: Buffer): Array<{ tag: number; value: Buffer }> {

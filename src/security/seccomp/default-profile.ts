@@ -148,7 +148,7 @@ export const DEFAULT_SECCOMP_PROFILE: SeccompProfile = deepFreeze({
   syscalls: SYSCALLS,
 });
 
-export { DEFAULT_SECCOMP_PROFILE_SHA256 } from './default-digest.js';
+export { DEFAULT_SECCOMP_PROFILE_SHA256 } from './store.js';
 
 // Shared by every container of the process: nobody may change it in passing.
 function deepFreeze<T>(value: T): T {

@@ -1,11 +1,34 @@
-// Where compiled seccomp programs are kept, and how one is read and written: the light half of the
-// cache, which every `run` and `exec` loads (the heavy half, cache.ts, compiles on a miss). The
-// file name spells the key out rather than hashing it: in a cold process a SHA-256 in JavaScript
-// costs most of a millisecond, and only a user's own profile needs one (its digest).
+// The seccomp program of a container, and where compiled programs are kept: the light half of the
+// cache, which every `run` and `exec` loads. A cached program costs a file read; only a miss (a
+// state root's first run, a new kernel or capability set) or a user's own profile loads the
+// profile, libseccomp and the compiler (cache.ts). The file name spells the key out rather than
+// hashing it: in a cold process a SHA-256 in JavaScript costs most of a millisecond, and only a
+// user's own profile needs one (its digest).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { capabilityMask } from '../capabilities.js';
+
+/**
+ * profileDigest() of DEFAULT_SECCOMP_PROFILE, written down so that a cached default program is
+ * found without loading (and hashing) the profile: update it with the value the unit test reports.
+ */
+export const DEFAULT_SECCOMP_PROFILE_SHA256 = '4112158cfb839492dc21527c157023330511bb572bbdb487f4081cf84645852d';
+
+/** `profileJson` null means Docker's default profile. */
+export async function seccompProgram(profileJson: string | null, capabilities: readonly string[], cacheDir: string): Promise<Buffer> {
+  if (profileJson === null) {
+    const hit = readProgram(programFile(cacheDir, DEFAULT_SECCOMP_PROFILE_SHA256, normalizeKey({ capabilities })));
+    if (hit) return hit;
+  }
+  const [{ cachedSeccomp }, { DEFAULT_SECCOMP_PROFILE }, { parseSeccompProfile }] = await Promise.all([
+    import('./cache.js'),
+    import('./default-profile.js'),
+    import('./profile.js'),
+  ]);
+  const profile = profileJson === null ? DEFAULT_SECCOMP_PROFILE : parseSeccompProfile(profileJson, '--security-opt seccomp');
+  return cachedSeccomp(cacheDir, profile, { capabilities });
+}
 
 // Bump when compile.ts or resolve.ts would turn the same inputs into another program.
 const FORMAT = 'mydocker-seccomp-1';
