@@ -76,7 +76,10 @@ export async function measureConfinement(runs = 60) {
       return t;
     };
     const diffs = [];
-    for (let i = 0; i < 5; i++) run(full), run(bare);
+    for (let i = 0; i < 5; i++) {
+      run(full);
+      run(bare);
+    }
     for (let i = 0; i < runs; i++) {
       // Which goes first alternates: the second of a pair may profit from the first's warm caches.
       let tFull, tBare;

@@ -9,8 +9,11 @@
  *         ready; EOF without it (the runtime gave up or died) ends this process with 125, before
  *         any user code.
  *   fd 4  with the argument --ready (the container's first process): "ready <host pid>\n" is
- *         written there first (read from /proc/self/stat while /proc is still the host's), then it
- *         is closed. An `exec`'d process has no such fd: its fd 4 may be anything the caller had.
+ *         written there first (read from /proc/self/stat while /proc is still the host's); then
+ *         the runtime sends a prelude on fd 3 ("MDP1" and setup steps, the same framing as the
+ *         launch message), the mounts only a process inside the new PID namespace can make (its
+ *         /proc), before pivot_root; the init answers "done\n", or the line of what failed, and
+ *         closes fd 4. An `exec`'d process has no such fd: its fd 4 may be anything the caller had.
  *
  * The message: "MDI1", a u32 body length, then fields of (u8 tag, u32 length, bytes); integers are
  * little-endian. Tags are in enum field below; ARG and ENV repeat. What it does with it, in order
@@ -91,10 +94,13 @@ enum field {
   F_MOUNT = 12,   /* u64 flags, then source, target, fstype, data: four NUL-terminated strings */
 };
 
+/* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
+static int report_fd = 2;
+
 static void say(const char *a, const char *b, const char *c) {
   const char *parts[] = {"mydocker: ", a, b, c, "\n"};
   for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++)
-    if (parts[i] && write(2, parts[i], strlen(parts[i]))) { /* best effort */ }
+    if (parts[i] && write(report_fd, parts[i], strlen(parts[i]))) { /* best effort */ }
 }
 
 /* A failure of ours before the exec: one line, and Docker's code for the runtime's own failure. */
@@ -175,7 +181,38 @@ static void say_ready(void) {
   memcpy(msg + 6, stat, digits);
   msg[6 + digits] = '\n';
   if (write(4, msg, 7 + digits) < 0) { /* the runtime sees EOF instead */ }
+}
+
+/* One message on fd 3: "MAGIC", a u32 body length, the body. NULL at EOF (the runtime gave up). */
+static unsigned char *read_message(const char *magic, uint32_t *size) {
+  unsigned char header[8];
+  if (read_full(3, header, sizeof header) < 0) return NULL;
+  if (memcmp(header, magic, 4) != 0) fail("bad launch message", "wrong magic");
+  *size = u32(header + 4);
+  if (*size > MAX_MESSAGE) fail("bad launch message", "too large");
+  unsigned char *body = malloc(*size ? *size : 1);
+  if (!body) die("out of memory");
+  if (read_full(3, body, *size) < 0) return NULL;
+  return body;
+}
+
+/* The prelude: mkdir and mount steps, done before pivot_root; the answer goes to fd 4. */
+static void prelude(void) {
+  uint32_t size;
+  unsigned char *body = read_message("MDP1", &size);
+  if (!body) _exit(125);
+  report_fd = 4;
+  for (uint32_t at = 0; at + 5 <= size;) {
+    uint32_t len = u32(body + at + 1);
+    if (len > size - at - 5) fail("bad launch message", "truncated field");
+    if (body[at] != F_MKDIR && body[at] != F_MOUNT) fail("bad launch message", "not a prelude step");
+    setup_step(body[at], body + at + 5, len);
+    at += 5 + len;
+  }
+  free(body);
+  if (write(4, "done\n", 5) < 0) { /* the runtime sees EOF instead */ }
   close(4);
+  report_fd = 2;
 }
 
 static void mark_fds_cloexec(void) {
@@ -240,16 +277,14 @@ static void set_user(const unsigned char *user, uint32_t len) {
 int main(int argc, char **argv_in) {
   /* Until the exec nobody in the container may open /proc/<this pid>/... (runc does the same). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (argc > 1 && strcmp(argv_in[1], "--ready") == 0) say_ready();
+  if (argc > 1 && strcmp(argv_in[1], "--ready") == 0) {
+    say_ready();
+    prelude();
+  }
 
-  unsigned char header[8];
-  if (read_full(3, header, sizeof header) < 0) _exit(125); /* the runtime gave up: no go */
-  if (memcmp(header, "MDI1", 4) != 0) fail("bad launch message", "wrong magic");
-  uint32_t size = u32(header + 4);
-  if (size > MAX_MESSAGE) fail("bad launch message", "too large");
-  unsigned char *body = malloc(size ? size : 1);
-  if (!body) die("out of memory");
-  if (read_full(3, body, size) < 0) _exit(125);
+  uint32_t size;
+  unsigned char *body = read_message("MDI1", &size);
+  if (!body) _exit(125); /* the runtime gave up: no go */
   close(3);
 
   size_t nargs = 0, nenv = 0;

@@ -11,7 +11,10 @@ export interface FlagSpec {
   repeatable?: boolean;
 }
 
-export const GLOBAL_FLAGS: FlagSpec[] = [{ raw: '--root <dir>', description: 'State root (default: $MYDOCKER_ROOT or /var/lib/mydocker)' }];
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { raw: '--root <dir>', description: 'State root (default: $MYDOCKER_ROOT or /var/lib/mydocker)' },
+  { raw: '--trace', description: 'Print each hook, plugin tap and driver call on stderr: plugin, duration, outcome (also MYDOCKER_TRACE=1)' },
+];
 
 export const EXEC_FLAGS: FlagSpec[] = [
   { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the command' },

@@ -197,8 +197,10 @@ function report(error: unknown): number {
     const e = usageError(error.message.replace(/\.$/, ''), splitCommand(process.argv.slice(2)).command ?? '');
     line = `${e.message} (${e.hint})`;
   } else {
-    // A failure no layer put into words (a bug, or a case nobody foresaw): still one line.
-    line = error instanceof Error ? error.message : String(error);
+    // The helpers of hooks/ throw plain errors, some with a hint (an invalid -p spec); anything else
+    // is a failure no layer put into words (a bug, or a case nobody foresaw): still one line.
+    const hint = (error as { hint?: unknown } | null)?.hint;
+    line = error instanceof Error ? `${error.message}${typeof hint === 'string' && hint !== '' ? ` (${hint})` : ''}` : String(error);
   }
   process.stderr.write(`mydocker: ${oneLine(line)}\n`);
   if (process.env.MYDOCKER_DEBUG === '1') process.stderr.write(`${inspect(error)}\n`);

@@ -5,7 +5,7 @@
 // unlocked and sees that.
 import * as path from 'node:path';
 import type { Kernel } from '../../hooks/index.js';
-import { withFileLock } from '../file-lock.js';
+import { withFileLock } from '../../hooks/file-lock.js';
 
 export function withContainerLock<T>(kernel: Kernel, containerDir: string, body: () => Promise<T>): Promise<T> {
   return withFileLock(kernel, path.join(containerDir, 'lock'), body, { missingDirectory: 'unlocked' });

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MydockerError, NoSuchContainerError } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
 import type { StateRoot } from '../state-root.js';
 import type { ContainerRecord } from './record.js';
 import { nameProblem, quoteName, shortId } from './ids.js';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MydockerError } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
 import type { StateRoot } from '../state-root.js';
 import type { WhiteoutKernel } from './extract-layer.js';
 
@@ -234,7 +234,7 @@ export class ImageStore {
   }
 
   private allImages(): ImageRecord[] {
-    let files: string[] = [];
+    let files: string[];
     try {
       files = fs.readdirSync(this.root.images).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
     } catch {

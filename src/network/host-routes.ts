@@ -3,7 +3,7 @@
 // lose its way to one of them.
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
-import type { Subnet } from './ipv4.js';
+import type { Subnet } from '../../hooks/ipv4.js';
 
 export interface HostRoute {
   device: string;

@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Ipam, Kernel, NetworkInfo } from '../../hooks/index.js';
-import { readJson, writeJsonAtomic } from '../atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
 import { MydockerError } from '../errors.js';
-import { withFileLock } from '../file-lock.js';
-import { addressAt, broadcastOf, contains, formatAddress, offsetOf, parseAddress, parseSubnet, subnetSize, type Subnet } from './ipv4.js';
+import { withFileLock } from '../../hooks/file-lock.js';
+import { addressAt, broadcastOf, contains, formatAddress, offsetOf, parseAddress, parseSubnet, subnetSize, type Subnet } from '../../hooks/ipv4.js';
 
 interface IpamFile {
   subnet: string;

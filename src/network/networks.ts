@@ -7,9 +7,9 @@ import type { Ipam, Kernel, NetworkDriver, NetworkInfo, Networks, PluginState } 
 import { MydockerError, describe } from '../errors.js';
 import { nameProblem, newContainerId, quoteName } from '../container/ids.js';
 import { NetworkStore, type NetworkRecord } from './store.js';
-import { DEFAULT_NETWORK } from './options.js';
+import { DEFAULT_NETWORK } from '../../hooks/network-options.js';
 import type { HostRoute } from './host-routes.js';
-import type { Subnet } from './ipv4.js';
+import type { Subnet } from '../../hooks/ipv4.js';
 
 /** Not networks but modes: the host's own network namespace, or loopback only. */
 export const NETWORK_MODES = ['host', 'none'] as const;
@@ -79,7 +79,7 @@ export class NetworkManager implements Networks {
 
   /** Holds the networks' lock for `body` (other processes and other calls of this one wait). */
   async withLock<T>(body: () => Promise<T>): Promise<T> {
-    const { withFileLock } = await import('../file-lock.js');
+    const { withFileLock } = await import('../../hooks/file-lock.js');
     return withFileLock(this.deps.kernel(), this.store.lockFile, body);
   }
 
@@ -109,7 +109,7 @@ export class NetworkManager implements Networks {
     const others = this.store.list();
     const clash = others.find((r) => r.info.name === spec.name);
     if (clash) throw new MydockerError(`network with name ${spec.name} already exists`, { exitCode: 1, hint: 'choose another name, or remove that network' });
-    const ipv4 = await import('./ipv4.js');
+    const ipv4 = await import('../../hooks/ipv4.js');
     const subnet = this.chooseSubnet(spec, others, ipv4, (await import('./host-routes.js')).hostRoutes);
     const gateway = chooseGateway(subnet, spec.gateway, ipv4);
     const info: NetworkInfo = {
@@ -188,7 +188,7 @@ export class NetworkManager implements Networks {
   }
 }
 
-type Ipv4 = typeof import('./ipv4.js');
+type Ipv4 = typeof import('../../hooks/ipv4.js');
 
 function chooseGateway(subnet: Subnet, given: string | undefined, ipv4: Ipv4): number {
   const { addressAt, broadcastOf, contains, formatSubnet, parseAddress } = ipv4;

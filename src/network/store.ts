@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NetworkInfo, PluginState } from '../../hooks/index.js';
-import { readJson, writeJsonAtomic } from '../atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
 
 export interface NetworkRecord {
   info: NetworkInfo;

@@ -1,9 +1,11 @@
 // How the runtime talks to mydocker-init (shim/mydocker-init.c), the first code of every container
 // process. The init is started from a sealed memfd (see init-binary.ts) with three descriptors:
-//   GO_FD     it reads the launch message (init-message.ts) there; EOF before a whole message,
-//             because the runtime gave up or died, ends it with 125 before any user code
-//   READY_FD  given --ready, it writes "ready <host pid>\n" there as soon as it runs, then closes
-//             it (the runtime must not pivot_root while the exec of the init still reads the host's files)
+//   GO_FD     it reads the launch message (below) there; EOF before a whole message, because the
+//             runtime gave up or died, ends it with 125 before any user code
+//   READY_FD  given --ready, it writes "ready <host pid>\n" there as soon as it runs (the runtime
+//             must not pivot_root while the exec of the init still reads the host's files); then it
+//             takes a prelude on GO_FD, the mounts only a process inside the new PID namespace can
+//             make (its /proc), answers "done\n" (or the line of what failed) and closes READY_FD
 //   INIT_FD   its own binary, which it is exec'd through; close-on-exec like everything above 2
 // The first process (PID 1) has all three; an `exec`'d process has no READY_FD.
 import type { InitStep } from '../../hooks/index.js';
@@ -12,6 +14,7 @@ export { INIT_FD, INIT_PATH } from './init-binary.js';
 export const GO_FD = 3;
 export const READY_FD = 4;
 export const READY_MESSAGE = 'ready';
+export const PRELUDE_DONE = 'done';
 /** argv[0] of the init while it waits: what `ps` shows on the host. */
 export const INIT_ARGV0 = 'mydocker-init';
 /** The first process's argument: say "ready" on READY_FD. */
@@ -66,21 +69,11 @@ const enum Field {
 }
 
 export function encodeInitConfig(config: InitConfig): Buffer {
-  const parts: Buffer[] = [];
-  const field = (tag: Field, value: Buffer): void => {
-    const head = Buffer.alloc(5);
-    head.writeUInt8(tag, 0);
-    head.writeUInt32LE(value.length, 1);
-    parts.push(head, value);
-  };
-  const text = (tag: Field, value: string): void => {
-    if (value.includes('\0')) throw new Error(`a NUL byte cannot be passed to a process: ${JSON.stringify(value.slice(0, 40))}`);
-    field(tag, Buffer.from(`${value}\0`));
-  };
-  for (const arg of config.argv) text(Field.Arg, arg);
-  for (const entry of config.env) text(Field.Env, entry);
-  text(Field.Cwd, config.cwd);
-  if (config.tty) text(Field.Tty, config.tty);
+  const fields = new Fields();
+  for (const arg of config.argv) fields.text(Field.Arg, arg);
+  for (const entry of config.env) fields.text(Field.Env, entry);
+  fields.text(Field.Cwd, config.cwd);
+  if (config.tty) fields.text(Field.Tty, config.tty);
   if (config.user) {
     const { uid, gid, additionalGids } = config.user;
     const user = Buffer.alloc(12 + 4 * additionalGids.length);
@@ -88,39 +81,74 @@ export function encodeInitConfig(config: InitConfig): Buffer {
     user.writeUInt32LE(gid, 4);
     user.writeUInt32LE(additionalGids.length, 8);
     additionalGids.forEach((g, i) => user.writeUInt32LE(g, 12 + 4 * i));
-    field(Field.User, user);
+    fields.add(Field.User, user);
   }
   if (config.capabilities) {
     const caps = Buffer.alloc(40);
     const c = config.capabilities;
     [c.bounding, c.effective, c.permitted, c.inheritable, c.ambient].forEach((mask, i) => caps.writeBigUInt64LE(mask, 8 * i));
-    field(Field.Caps, caps);
+    fields.add(Field.Caps, caps);
   }
-  if (config.noNewPrivileges) field(Field.NoNewPrivs, Buffer.alloc(0));
-  if (config.seccomp) field(Field.Seccomp, config.seccomp);
-  if (config.newKeyring) field(Field.Keyring, Buffer.alloc(0));
-  for (const step of config.steps ?? []) {
-    const strings = (...values: string[]): Buffer => {
-      for (const v of values) if (v.includes('\0')) throw new Error(`a NUL byte cannot be passed to a system call: ${JSON.stringify(v.slice(0, 40))}`);
-      return Buffer.from(values.map((v) => `${v}\0`).join(''));
-    };
+  if (config.noNewPrivileges) fields.add(Field.NoNewPrivs, Buffer.alloc(0));
+  if (config.seccomp) fields.add(Field.Seccomp, config.seccomp);
+  if (config.newKeyring) fields.add(Field.Keyring, Buffer.alloc(0));
+  for (const step of config.steps ?? []) fields.step(step);
+  return fields.frame('MDI1');
+}
+
+/**
+ * The prelude of a container's first process: mkdir and mount steps it takes before pivot_root,
+ * with host paths (e.g. mounting /proc on the rootfs's proc: a proc mount shows the PID namespace
+ * of the process that makes it). Its answer comes on READY_FD.
+ */
+export function encodePrelude(steps: ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>): Buffer {
+  const fields = new Fields();
+  for (const step of steps) fields.step(step);
+  return fields.frame('MDP1');
+}
+
+/** The (tag, length, bytes) fields of one message. */
+class Fields {
+  private readonly parts: Buffer[] = [];
+
+  add(tag: Field, value: Buffer): void {
+    const head = Buffer.alloc(5);
+    head.writeUInt8(tag, 0);
+    head.writeUInt32LE(value.length, 1);
+    this.parts.push(head, value);
+  }
+
+  text(tag: Field, value: string): void {
+    this.add(tag, strings(value));
+  }
+
+  step(step: InitStep): void {
     if (step.op === 'unshare') {
       const flags = Buffer.alloc(4);
       flags.writeUInt32LE(step.flags >>> 0);
-      field(Field.Unshare, flags);
+      this.add(Field.Unshare, flags);
     } else if (step.op === 'mkdir') {
       const mode = Buffer.alloc(4);
       mode.writeUInt32LE(step.mode);
-      field(Field.Mkdir, Buffer.concat([mode, strings(step.path)]));
+      this.add(Field.Mkdir, Buffer.concat([mode, strings(step.path)]));
     } else {
       const flags = Buffer.alloc(8);
       flags.writeBigUInt64LE(BigInt(step.flags));
-      field(Field.Mount, Buffer.concat([flags, strings(step.source ?? '', step.target, step.fstype ?? '', step.data ?? '')]));
+      this.add(Field.Mount, Buffer.concat([flags, strings(step.source ?? '', step.target, step.fstype ?? '', step.data ?? '')]));
     }
   }
-  const body = Buffer.concat(parts);
-  const header = Buffer.alloc(8);
-  header.write('MDI1', 0, 'latin1');
-  header.writeUInt32LE(body.length, 4);
-  return Buffer.concat([header, body]);
+
+  frame(magic: 'MDI1' | 'MDP1'): Buffer {
+    const body = Buffer.concat(this.parts);
+    const header = Buffer.alloc(8);
+    header.write(magic, 0, 'latin1');
+    header.writeUInt32LE(body.length, 4);
+    return Buffer.concat([header, body]);
+  }
+}
+
+/** NUL-terminated strings; a NUL inside one would cut it short where the init reads it. */
+function strings(...values: string[]): Buffer {
+  for (const v of values) if (v.includes('\0')) throw new Error(`a NUL byte cannot be passed to a process: ${JSON.stringify(v.slice(0, 40))}`);
+  return Buffer.from(values.map((v) => `${v}\0`).join(''));
 }

@@ -5,7 +5,7 @@
 //   unshare(MNT|UTS|IPC|NET|PID) -> make / private (systemd makes it shared; without this mounts leak
 //   to the host and pivot_root fails) -> bind the rootfs onto itself (pivot_root wants a mount point)
 //   -> hostname -> /dev, /sys -> terminal -> spawn the first process (PID 1, waiting on fd 3)
-//   -> mount /proc from a second short child (proc takes the PID namespace of its mounter)
+//   -> the first process mounts /proc (proc takes the PID namespace of its mounter)
 //   -> pivot_root(".", ".") and detach the old root (moves PID 1's root along)
 //   -> create the workdir and find the command, now resolved inside the container's root
 //   -> setns() back into every host namespace and fchdir() back to the saved cwd.
@@ -14,11 +14,11 @@
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess, SpawnOptions, SpawnSyncReturns } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type DeviceMapping, type Kernel } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { checkCommand, readContainerFile, writeAll } from './inside.js';
-import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, READY_MESSAGE } from './first-process.js';
+import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude } from './first-process.js';
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
@@ -73,7 +73,6 @@ export interface Launched {
 export interface LaunchDeps {
   kernel: Kernel;
   spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
-  spawnSync(file: string, args: string[], options: { stdio: 'pipe'; env: NodeJS.ProcessEnv }): SpawnSyncReturns<Buffer>;
   /** The sealed memfd holding mydocker-init (init-binary.ts), passed to the first process as fd 5. */
   initFd: number;
   /**
@@ -96,7 +95,6 @@ export interface HostNamespaces {
 const NAMESPACES = CONTAINER_NAMESPACES;
 
 const UNSHARE_FLAGS = NAMESPACES.reduce((flags, ns) => flags | ns.nstype, 0);
-const MOUNT_BIN = '/bin/mount';
 
 export function openHostNamespaces(): HostNamespaces {
   const fds: HostNamespaces['fds'] = [];
@@ -208,7 +206,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       firstPid = waitForReady(readyRead);
     }
 
-    mountProc(deps, path.join(spec.rootfs, 'proc'));
+    mountProc(goWrite, readyRead, path.join(spec.rootfs, 'proc'));
 
     kernel.chdir(spec.rootfs);
     kernel.pivotRoot('.', '.');
@@ -282,17 +280,38 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
 
 /** Reads "ready <host pid>\n" from the first process; returns the pid. */
 function waitForReady(fd: number): number {
-  const buf = Buffer.alloc(64);
-  let got = 0;
-  while (!buf.subarray(0, got).includes(10)) {
-    const n = fs.readSync(fd, buf, got, buf.length - got, null);
-    if (n === 0) throw new MydockerError('the container\'s first process died before it was ready');
-    got += n;
-    if (got === buf.length) break;
-  }
-  const match = new RegExp(`^${READY_MESSAGE.trim()} (\\d+)\n$`).exec(buf.subarray(0, got).toString());
+  const line = readLine(fd);
+  if (line === null) throw new MydockerError('the container\'s first process died before it was ready');
+  const match = new RegExp(`^${READY_MESSAGE} (\\d+)$`).exec(line);
   if (!match) throw new MydockerError('the container\'s first process sent an unexpected message');
   return Number(match[1]);
+}
+
+/**
+ * Has the first process mount the container's /proc (proc shows the PID namespace of the process
+ * that mounts it: the init is PID 1 of the new one), and waits for its answer on READY_FD.
+ */
+function mountProc(goFd: number, readyFd: number, target: string): void {
+  writeAll(goFd, encodePrelude([{ op: 'mount', source: 'proc', target, fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null }]));
+  const answer = readLine(readyFd);
+  if (answer === PRELUDE_DONE) return;
+  if (answer === null) throw new MydockerError('the container\'s first process died while mounting /proc');
+  throw new MydockerError(`mounting /proc in the container failed: ${answer.replace(/^mydocker: /, '')}`);
+}
+
+/**
+ * One line from a blocking pipe, without its newline; null at EOF before one. Byte by byte: the
+ * next line (or message) that follows on the same pipe is not ours to take.
+ */
+function readLine(fd: number, max = 512): string | null {
+  const buf = Buffer.alloc(max);
+  let got = 0;
+  while (got < max) {
+    if (fs.readSync(fd, buf, got, 1, null) === 0) return null;
+    if (buf[got] === 10) return buf.subarray(0, got).toString();
+    got++;
+  }
+  return buf.toString();
 }
 
 /** Moves the main thread into the namespaces of `pid` (mount last: /proc/<pid> is the host's). */
@@ -322,18 +341,6 @@ function returnToHost(kernel: Kernel, host: HostNamespaces): void {
     throw new MydockerError(`could not return to the host's namespaces: ${(error as Error).message}`, {
       hint: 'this is a bug in mydocker; nothing else can safely run in this process',
     });
-  }
-}
-
-function mountProc(deps: LaunchDeps, target: string): void {
-  // proc shows the PID namespace of the process that mounts it: mount(8) runs as PID 2 inside.
-  const result = deps.spawnSync(MOUNT_BIN, ['-n', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', target], {
-    stdio: 'pipe',
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-  });
-  if (result.error) throw new MydockerError(`could not run ${MOUNT_BIN} to mount /proc: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new MydockerError(`mounting /proc in the container failed: ${result.stderr.toString().trim()}`);
   }
 }
 

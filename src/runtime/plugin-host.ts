@@ -1,19 +1,28 @@
 // Owns the lifecycle hooks and the plugins tapped into them. Runs in every process that runs hooks.
-// Each tap is wrapped once, when it registers:
+// The hooks are made from the one table of hooks/lifecycle.ts. Each tap is wrapped once, when it
+// registers:
 //   - it receives the context plus `state`, its own record in the container's saved plugin state;
-//   - a setup hook's throw becomes a PluginError naming the tap and the hook;
+//   - a check or setup hook's throw becomes a PluginError naming the tap and the hook;
 //   - a teardown hook's throw is collected in ctx.errors and the next tap still runs (best effort).
+// With a trace sink (`--trace`), every tap, hook call, apply and driver call is also traced
+// (hook-trace.ts); without one, no tracing code is installed.
 import { createRequire } from 'node:module';
 import type * as Tapable from 'tapable';
 import * as path from 'node:path';
+import { HOOKS, HOOK_NAMES, type HookKind, type HookName, type HookRole } from '../../hooks/index.js';
 import type { Kernel, LifecycleHooks, NetworkDriver, Plugin, PluginApi, PluginState, StorageDriver } from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
 import { NetworkManager } from '../network/networks.js';
+import { traceHook, traced, tracedDriver, type TraceSink } from './hook-trace.js';
 
+/** The tapable class of each kind of hook in the table (hooks/lifecycle.ts). */
+type HookClass = new (args: string[], name: string) => AnyHook;
 // Only the two hook classes: tapable's index loads every class (~16 ms on this machine).
 const requireCjs = createRequire(import.meta.url);
-const AsyncSeriesHook = requireCjs('tapable/lib/AsyncSeriesHook.js') as typeof Tapable.AsyncSeriesHook;
-const SyncHook = requireCjs('tapable/lib/SyncHook.js') as typeof Tapable.SyncHook;
+const HOOK_CLASSES: Record<HookKind, HookClass> = {
+  sync: requireCjs('tapable/lib/SyncHook.js') as HookClass,
+  'async-series': requireCjs('tapable/lib/AsyncSeriesHook.js') as HookClass,
+};
 
 /** Hidden on every context: the container's per-tap state, so a wrapped tap can find its own. */
 export const PLUGIN_STATES = Symbol('mydocker.pluginStates');
@@ -23,7 +32,10 @@ export interface BaseContext {
   errors?: Error[];
 }
 
-const TEARDOWN_HOOKS = new Set(['releaseRootfs', 'releaseCgroups', 'teardownNetwork']);
+export interface PluginHostOptions {
+  /** Receives a line per tap, hook call, plugin apply and driver call (see hook-trace.ts). */
+  trace?: TraceSink | undefined;
+}
 
 export class PluginHost {
   readonly hooks: LifecycleHooks;
@@ -32,25 +44,25 @@ export class PluginHost {
   private readonly plugins: Plugin[] = [];
   /** The state root's networks, served by the registered network drivers. */
   readonly networks: NetworkManager;
+  private readonly trace: TraceSink | undefined;
 
   constructor(
     readonly root: string,
     kernel: () => Kernel = noKernel,
+    options: PluginHostOptions = {},
   ) {
+    this.trace = options.trace;
     this.networks = new NetworkManager(path.join(root, 'networks'), { kernel, driver: (name) => this.networkDriver(name) });
-    const hooks = {
-      checkOptions: new SyncHook(['ctx']),
-      prepareRootfs: new AsyncSeriesHook(['ctx']),
-      releaseRootfs: new AsyncSeriesHook(['ctx']),
-      applyCgroups: new AsyncSeriesHook(['ctx']),
-      releaseCgroups: new AsyncSeriesHook(['ctx']),
-      setupNetwork: new AsyncSeriesHook(['ctx']),
-      teardownNetwork: new AsyncSeriesHook(['ctx']),
-      enterNamespace: new SyncHook(['ctx']),
-    };
-    for (const [name, hook] of Object.entries(hooks)) {
-      (hook as Tapable.Hook<unknown[], unknown>).intercept({ register: (tap) => wrapTap(name, tap) });
+    const hooks = {} as Record<HookName, AnyHook>;
+    for (const name of HOOK_NAMES) {
+      const { kind, role } = HOOKS[name];
+      const hook = new HOOK_CLASSES[kind](['ctx'], name);
+      hook.intercept({ register: (tap) => wrapTap(name, role, tap) });
+      // After the wrapping above: the trace times each tap as wrapped, its failure attributed.
+      if (this.trace) traceHook(name, hook, this.trace);
+      hooks[name] = hook;
     }
+    // Each hook's class is its table entry's kind, which is what LifecycleHooks says of it.
     this.hooks = Object.freeze(hooks) as unknown as LifecycleHooks;
   }
 
@@ -62,18 +74,20 @@ export class PluginHost {
       root: this.root,
       registerStorageDriver: (driver) => {
         if (this.drivers.has(driver.name)) throw new MydockerError(`storage driver "${driver.name}" is registered twice`);
-        this.drivers.set(driver.name, driver);
+        // Every use of a driver goes through storageDriver(): traced once here, it is traced everywhere.
+        this.drivers.set(driver.name, this.trace ? tracedDriver(driver, plugin.name, this.trace) : driver);
       },
       registerNetworkDriver: (driver) => {
         if (this.networkDrivers.has(driver.name)) throw new MydockerError(`network driver "${driver.name}" is registered twice`);
-        this.networkDrivers.set(driver.name, driver);
+        this.networkDrivers.set(driver.name, this.trace ? tracedDriver(driver, plugin.name, this.trace) : driver);
       },
       networks: this.networks,
     };
+    const trace = this.trace;
     try {
-      await plugin.apply(api);
+      await (trace ? traced(trace, 'apply', plugin.name, () => plugin.apply(api)) : plugin.apply(api));
     } catch (error) {
-      throw new PluginError(plugin.name, 'apply', error);
+      throw attributed(plugin.name, 'apply', error);
     }
     this.plugins.push(plugin);
   }
@@ -105,11 +119,25 @@ function noKernel(): Kernel {
   throw new MydockerError('this plugin host was made without a kernel, and networks need one');
 }
 
+type AnyHook = Tapable.Hook<unknown[], unknown>;
 type AnyTap = Tapable.FullTap & { fn: (...args: unknown[]) => unknown };
 
-function wrapTap(hookName: string, tap: Tapable.FullTap): Tapable.FullTap {
+/**
+ * A throw as its plugin's: names the tap and the hook, keeps the original as the cause, and its
+ * hint (a PluginFailure's of hooks/errors.ts, or a MydockerError's), which the CLI prints.
+ */
+function attributed(plugin: string, hook: string, error: unknown): PluginError {
+  if (error instanceof PluginError) return error;
+  const wrapped = new PluginError(plugin, hook, error);
+  // By property, not class: a plugin loaded from a file may hold its own copy of hooks/errors.ts.
+  const hint = (error as { hint?: unknown } | null | undefined)?.hint;
+  if (typeof hint === 'string' && hint !== '') Object.defineProperty(wrapped, 'hint', { value: hint });
+  return wrapped;
+}
+
+function wrapTap(hookName: HookName, role: HookRole, tap: Tapable.FullTap): Tapable.FullTap {
   const original = (tap as AnyTap).fn;
-  const teardown = TEARDOWN_HOOKS.has(hookName);
+  const teardown = role === 'teardown';
   const scoped = (ctx: BaseContext): unknown => {
     const states = ctx[PLUGIN_STATES];
     if (states === undefined) return ctx; // checkOptions: no container, no state yet
@@ -117,7 +145,7 @@ function wrapTap(hookName: string, tap: Tapable.FullTap): Tapable.FullTap {
     return Object.create(ctx as object, { state: { value: state, enumerable: true } });
   };
   const fail = (ctx: BaseContext, error: unknown): void => {
-    const wrapped = error instanceof PluginError ? error : new PluginError(tap.name, hookName, error);
+    const wrapped = attributed(tap.name, hookName, error);
     if (!teardown) throw wrapped;
     (ctx.errors ??= []).push(wrapped);
   };

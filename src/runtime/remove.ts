@@ -6,7 +6,8 @@ import { deriveStatus } from '../container/status.js';
 import { isSameProcessAlive } from '../container/proc-stat.js';
 import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
 import { withContainerLock } from '../container/lock.js';
-import { releaseContainer, type ReleaseDeps } from './release.js';
+import type { ReleaseDeps } from './release.js';
+import { endLocked } from './end.js';
 
 export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord, options: { force: boolean; volumes?: boolean }): Promise<void> {
   await withContainerLock(deps.kernel, deps.containers.dir(found.id), async () => {
@@ -23,13 +24,12 @@ async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options:
     }
     await killAndWait(record.state.pid!, record.state.pidStartTime!);
   }
-  const failures = await releaseContainer(deps, record, { remove: true, removeVolumes: options.volumes ?? false });
+  const failures = await endLocked(deps, record, { remove: true, removeVolumes: options.volumes ?? false });
   if (failures.length > 0) {
     throw new MydockerError(`could not fully remove container ${record.name}: ${failures.map(describe).join('; ')}`, {
       hint: 'fix the cause and run rm again; the record is kept so that it can be retried',
     });
   }
-  deps.containers.delete(record);
 }
 
 /** SIGKILL, then wait until the process is gone or a zombie (it is not our child: poll /proc). */

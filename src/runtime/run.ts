@@ -21,10 +21,10 @@ import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { hookContext } from './contexts.js';
 import type { StdioPipes } from './stdio-pipes.js';
-import { withContainerLock } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
 import * as path from 'node:path';
-import { releaseContainer, storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
+import { storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
+import { endContainer, endLocked } from './end.js';
 
 export interface RunSpec {
   image: string;
@@ -239,13 +239,14 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
       child.kill('SIGKILL');
       await gone;
     }
-    const failures = await releaseContainer(deps, record, { remove: options.created, removeVolumes: options.created, steps: [...begun].reverse() });
-    if (options.created) {
-      deps.containers.delete(record);
-    } else {
-      record.state.status = 'exited';
-      deps.containers.save(record);
-    }
+    // Created by this run: nothing of it is left. Otherwise it stays, stopped, with no exit code.
+    const failures = await endLocked(deps, record, {
+      exit: options.created ? undefined : { code: null, at: null },
+      remove: options.created,
+      removeVolumes: options.created,
+      steps: [...begun].reverse(),
+      removeDespiteFailures: true,
+    });
     if (failures.length > 0 && error instanceof Error) {
       error.message += `; cleaning up also failed: ${failures.map(describe).join('; ')}`;
     }
@@ -331,23 +332,8 @@ function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, pty
     wait: () =>
       (finished ??= (async () => {
         const code = await exited;
-        return withContainerLock(deps.kernel, deps.containers.dir(record.id), async () => {
-          // `rm -f` from another process may have removed it already, teardown included; or
-          // `start` may have run it again since: then that run owns it.
-          if (!deps.containers.exists(record.id)) return code;
-          const current = deps.containers.load(record.id);
-          if (current.state.pid !== record.state.pid || current.state.pidStartTime !== record.state.pidStartTime) return code;
-          record.state.status = 'exited';
-          record.state.exitCode = code;
-          record.state.finishedAt = new Date().toISOString();
-          deps.containers.save(record);
-          const failures = await releaseContainer(deps, record, { remove: record.autoRemove, removeVolumes: record.autoRemove });
-          if (record.autoRemove) deps.containers.delete(record);
-          if (failures.length > 0) {
-            throw new MydockerError(`container ${record.name} exited with ${code}, but releasing it failed: ${failures.map(describe).join('; ')}`);
-          }
-          return code;
-        });
+        await endContainer(deps, record.id, { by: 'run', pid: record.state.pid, pidStartTime: record.state.pidStartTime, code });
+        return code;
       })()),
   };
 }

@@ -1,12 +1,10 @@
 // Device access of containers, for the core (the `run` process): `--device` specs parsed and
-// resolved against the host, and the rule lists the cgroups plugin enforces. The rule functions
-// live in plugins/device-rules.ts (a plugin imports nothing from src/) and are re-exported here.
+// resolved against the host. The rule lists the cgroups plugin enforces from them are the plugin's
+// own (plugins/cgroups/device-rules.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceMapping } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
-
-export { DEFAULT_DEVICE_RULES, deviceRules, formatV1Rule } from '../../plugins/device-rules.js';
 
 const FORMAT = 'expected HOST[:CONTAINER][:PERMISSIONS], e.g. --device /dev/sdb:/dev/xvdb:rw';
 const PERMISSIONS = 'a non-empty combination of r, w and m, each at most once (e.g. rw)';

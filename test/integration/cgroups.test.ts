@@ -125,7 +125,7 @@ describe('cgroups', { skip }, () => {
   test('the v2 writer against this host\'s real cgroup2 hierarchy: a group, a member, removal', async (t) => {
     const unified = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
     if (!unified) return t.skip('no cgroup2 filesystem is mounted');
-    const { CgroupV2 } = await import('../../plugins/cgroup-v2.js');
+    const { CgroupV2 } = await import('../../plugins/cgroups/v2.js');
     const parent = `mydocker-test-v2-${process.pid}`;
     const driver = new CgroupV2(unified);
     const paths = driver.paths(parent, 'probe');

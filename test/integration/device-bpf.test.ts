@@ -11,10 +11,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { attachDeviceProgram } from '../../plugins/cgroup-device-bpf.js';
-import { removeGroup } from '../../plugins/cgroup-fs.js';
+import { attachDeviceProgram } from '../../plugins/cgroups/device-bpf.js';
+import { removeGroup } from '../../plugins/cgroups/cgroupfs.js';
 import { libcKernel } from '../../src/kernel/libc.js';
-import { deviceRules } from '../../src/security/devices.js';
+import { deviceRules } from '../../plugins/cgroups/device-rules.js';
 import { DEFAULT_SECURITY } from '../../src/security/settings.js';
 import { attachLoop, CONFINED, cgroupMount, deviceChecks, startProbe, UNCONFINED, type LoopDevice, type Probe } from '../support/device-probe.js';
 

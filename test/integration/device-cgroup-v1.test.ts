@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CgroupV1 } from '../../plugins/cgroup-v1.js';
-import { deviceRules, formatV1Rule } from '../../src/security/devices.js';
+import { CgroupV1 } from '../../plugins/cgroups/v1.js';
+import { deviceRules, formatV1Rule } from '../../plugins/cgroups/device-rules.js';
 import { DEFAULT_SECURITY } from '../../src/security/settings.js';
 import { attachLoop, CONFINED, cgroupMount, deviceChecks, startProbe, UNCONFINED, type LoopDevice, type Probe } from '../support/device-probe.js';
 

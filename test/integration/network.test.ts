@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { World, worldFor, integrationSkipReason, shimSkipReason, waitFor } from '../support/world.js';
-import { iptables, tagOf } from '../../plugins/bridge/iptables.js';
-import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/bridge/rules.js';
+import { iptables, tagOf } from '../../plugins/network/bridge/iptables.js';
+import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/network/bridge/rules.js';
 
 const skip = integrationSkipReason() ?? false;
 const needsShim = { skip: shimSkipReason() ?? false };

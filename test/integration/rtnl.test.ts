@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { RtnlError, openRtnlIn, type Rtnl } from '../../plugins/bridge/rtnl.js';
+import { RtnlError, openRtnlIn, type Rtnl } from '../../plugins/network/bridge/rtnl.js';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root';
 
@@ -201,7 +201,7 @@ describe('rtnetlink client', { skip }, () => {
   it('an idle socket does not keep the process alive, and its requests still complete', (t) => {
     const s = scratch(t);
     const ns = s.netns('r');
-    const module = new URL('../../plugins/bridge/rtnl.js', import.meta.url).href;
+    const module = new URL('../../plugins/network/bridge/rtnl.js', import.meta.url).href;
     // Never closed: the process must still exit once the answer is in. An unsettled top-level
     // await would instead end it early with status 13.
     const script = `

@@ -8,8 +8,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { iptables } from '../../plugins/bridge/iptables.js';
-import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/bridge/rules.js';
+import { iptables } from '../../plugins/network/bridge/iptables.js';
+import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/network/bridge/rules.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { iptables, restoreInput, tagOf } from '../../plugins/bridge/iptables.js';
-import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from '../../plugins/bridge/rules.js';
-import { hostListener } from '../../plugins/bridge/host-ports.js';
+import { iptables, restoreInput, tagOf } from '../../plugins/network/bridge/iptables.js';
+import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from '../../plugins/network/bridge/rules.js';
+import { hostListener } from '../../plugins/network/bridge/host-ports.js';
 import { tempDir } from '../support/tmp.js';
 
 const NET = 'ab12cd34ef56'.padEnd(64, '0');

@@ -6,9 +6,10 @@ import * as assert from 'node:assert/strict';
 import type * as fs from 'node:fs';
 import type { DeviceRule, SecuritySettings } from '../../hooks/index.js';
 import { MydockerError } from '../../src/errors.js';
-import { DEFAULT_DEVICE_RULES, deviceRules, formatV1Rule, parseDeviceSpec, splitDev } from '../../src/security/devices.js';
+import { parseDeviceSpec, splitDev } from '../../src/security/devices.js';
+import { DEFAULT_DEVICE_RULES, deviceRules, formatV1Rule } from '../../plugins/cgroups/device-rules.js';
 import { DEFAULT_SECURITY } from '../../src/security/settings.js';
-import { describeInsn, deviceProgram, effectiveRules, encodeProgram } from '../../plugins/device-bpf-program.js';
+import { describeInsn, deviceProgram, effectiveRules, encodeProgram } from '../../plugins/cgroups/device-bpf-program.js';
 
 type Kind = 'char' | 'block' | 'dir' | 'file' | 'fifo';
 

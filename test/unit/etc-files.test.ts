@@ -1,7 +1,7 @@
 // /etc/hosts, /etc/hostname and /etc/resolv.conf contents, compared as exact text.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { containerResolvConf, hostnameFile, hostsFile } from '../../src/network/etc-files.js';
+import { containerResolvConf, hostnameFile, hostsFile } from '../../plugins/network/etc-files.js';
 
 const LOCALHOST =
   '127.0.0.1\tlocalhost\n' +

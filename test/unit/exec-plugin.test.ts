@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLONE, type EnterContext } from '../../hooks/index.js';
-import { enterContainer } from '../../plugins/exec.js';
+import { enterContainer } from '../../plugins/exec/index.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { withFileLock } from '../../src/file-lock.js';
+import { withFileLock } from '../../hooks/file-lock.js';
 import { libcKernel } from '../../src/kernel/libc.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MNT } from '../../hooks/index.js';
-import { makeMountPoint, unmountPinned, withPinnedPath } from '../../plugins/in-root.js';
+import { makeMountPoint, unmountPinned, withPinnedPath } from '../../hooks/in-root.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 

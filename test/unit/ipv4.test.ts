@@ -14,7 +14,7 @@ import {
   parseSubnet,
   subnetSize,
   type Subnet,
-} from '../../src/network/ipv4.js';
+} from '../../hooks/ipv4.js';
 
 const subnet = (text: string): Subnet => {
   const s = parseSubnet(text);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MS } from '../../hooks/index.js';
-import { mountFlags } from '../../plugins/mount-flags.js';
+import { mountFlags } from '../../plugins/volumes/mount-flags.js';
 import { tempDir } from '../support/tmp.js';
 
 const TABLE = [

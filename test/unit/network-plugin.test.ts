@@ -9,7 +9,7 @@ import type { JsonValue, NetworkDriver } from '../../hooks/index.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
 import { hookContext } from '../../src/runtime/contexts.js';
 import { PluginError } from '../../src/errors.js';
-import networkPlugin from '../../plugins/network.js';
+import networkPlugin from '../../plugins/network/index.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { makeRecord } from '../support/records.js';
 import { tempDir } from '../support/tmp.js';

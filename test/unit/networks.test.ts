@@ -10,7 +10,7 @@ import { NetworkManager } from '../../src/network/networks.js';
 import { MydockerError } from '../../src/errors.js';
 import type { HostRoute } from '../../src/network/host-routes.js';
 import { hostRoutes } from '../../src/network/host-routes.js';
-import { parseSubnet } from '../../src/network/ipv4.js';
+import { parseSubnet } from '../../hooks/ipv4.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
 import { hookContext } from '../../src/runtime/contexts.js';
 import { MydockerError, PluginError } from '../../src/errors.js';
-import type { StorageDriver, TeardownContext } from '../../hooks/index.js';
+import { HOOKS, HOOK_NAMES, PluginFailure, type StorageDriver, type TeardownContext } from '../../hooks/index.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { makeRecord } from '../support/records.js';
 
@@ -38,6 +38,31 @@ function driver(name: string): StorageDriver {
 }
 
 describe('PluginHost hooks', () => {
+  it('makes one hook per entry of the table (hooks/lifecycle.ts), of its kind', async () => {
+    const host = new PluginHost('/root');
+    assert.deepEqual(Object.keys(host.hooks), [...HOOK_NAMES]);
+    for (const name of HOOK_NAMES) {
+      const hook = host.hooks[name] as unknown as { tapPromise(name: string, fn: () => Promise<void>): void; promise?: unknown };
+      if (HOOKS[name].kind === 'sync') {
+        assert.throws(() => hook.tapPromise('x', async () => {}), /not supported/, `${name} is synchronous`);
+      } else {
+        assert.equal(typeof hook.promise, 'function', `${name} is awaited`);
+      }
+    }
+  });
+
+  it("a tap's PluginFailure keeps its hint once attributed to the tap and the hook", async () => {
+    const host = new PluginHost('/root');
+    host.hooks.prepareRootfs.tapPromise('vols', async () => {
+      throw new PluginFailure('no such volume: data', { hint: 'see: mydocker volume ls' });
+    });
+    await assert.rejects(host.hooks.prepareRootfs.promise(rootfsCtx()), (e: unknown) => {
+      isPluginError('vols', 'prepareRootfs', /no such volume: data/)(e);
+      assert.equal((e as PluginError).hint, 'see: mydocker volume ls');
+      return true;
+    });
+  });
+
   it('runs taps in registration order, whatever their style', async () => {
     const host = new PluginHost('/root');
     const order: string[] = [];
@@ -157,7 +182,9 @@ describe('PluginHost hooks', () => {
     );
   });
 
-  for (const hook of ['releaseRootfs', 'releaseCgroups', 'teardownNetwork'] as const) {
+  const teardowns = HOOK_NAMES.filter((name) => HOOKS[name].role === 'teardown');
+  it('the table has three teardown hooks', () => assert.deepEqual(teardowns, ['releaseCgroups', 'releaseRootfs', 'teardownNetwork']));
+  for (const hook of teardowns) {
     it(`${hook}: a failing tap is collected in ctx.errors and the next tap still runs`, async () => {
       const host = new PluginHost('/root');
       const errors: Error[] = [];

@@ -1,8 +1,7 @@
 // -p/--publish specs: the supported form, and every refused form with its exact message.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MydockerError } from '../../src/errors.js';
-import { formatPort, parsePublish, portsCollide, type PortMapping } from '../../src/network/ports.js';
+import { PortSpecError, formatPort, parsePublish, portsCollide, type PortMapping } from '../../hooks/ports.js';
 
 const HINT = 'use [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80 or -p 127.0.0.1:5353:53/udp';
 
@@ -10,9 +9,8 @@ const refused = (spec: string, reason: string) => {
   assert.throws(
     () => parsePublish(spec),
     (e: unknown) => {
-      assert.ok(e instanceof MydockerError, `${spec}: not a MydockerError`);
+      assert.ok(e instanceof PortSpecError, `${spec}: not a PortSpecError`);
       assert.equal(e.message, `invalid publish spec "${spec}": ${reason}`);
-      assert.equal(e.exitCode, 125);
       assert.equal(e.hint, HINT);
       return true;
     },

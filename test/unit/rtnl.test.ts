@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { endianness } from 'node:os';
-import { encode, openRtnlIn } from '../../plugins/bridge/rtnl.js';
+import { encode, openRtnlIn } from '../../plugins/network/bridge/rtnl.js';
 
 const skip = endianness() === 'LE' ? false : 'the expected bytes are written for a little-endian host';
 

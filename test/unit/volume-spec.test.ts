@@ -2,7 +2,7 @@
 // exit 125 before anything exists).
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mountOrder, parseVolumeSpec, parseVolumeSpecs } from '../../plugins/volume-spec.js';
+import { mountOrder, parseVolumeSpec, parseVolumeSpecs } from '../../plugins/volumes/spec.js';
 
 describe('parseVolumeSpec: valid forms', () => {
   it('/host:/ctr is a read-write bind mount', () => {

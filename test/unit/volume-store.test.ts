@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VolumeError, VolumeStore, randomVolumeName } from '../../plugins/volume-store.js';
-import { VOLUMES_PLUGIN, containersUsing, volumesState } from '../../plugins/volume-state.js';
+import { VolumeError } from '../../hooks/volumes.js';
+import { VolumeStore, randomVolumeName } from '../../plugins/volumes/store.js';
+import { VOLUMES_PLUGIN, containersUsing, volumesState } from '../../plugins/volumes/state.js';
 import { tempDir } from '../support/tmp.js';
 import type { PluginState } from '../../hooks/index.js';
 

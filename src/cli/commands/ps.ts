@@ -5,7 +5,7 @@ import { shortId } from '../../container/ids.js';
 import { ago, humanDuration, quoteCommand, table } from '../format.js';
 import { lastValue } from '../argv.js';
 import { MydockerError } from '../../errors.js';
-import { formatPort, parsePublish } from '../../network/ports.js';
+import { formatPort, parsePublish } from '../../../hooks/ports.js';
 
 export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
   const runtime = await cliRuntime(options);

@@ -1,8 +1,9 @@
 // `mydocker stats [--no-stream] [NAME...]`: CPU %, memory usage / limit and PIDs of running
-// containers, read from the cgroups the built-in cgroups plugin made for them. CPU % is the CPU
-// time used between two readings over the wall time between them (100% = one CPU busy).
-import { CGROUPS_PLUGIN, hostCgroups } from '../../../plugins/cgroups.js';
-import type { CgroupPaths, CgroupStats } from '../../../plugins/cgroup-driver.js';
+// containers, read from the cgroups the built-in cgroups plugin made for them (its readStats,
+// hooks/stats.ts). CPU % is the CPU time used between two readings over the wall time between them
+// (100% = one CPU busy).
+import type { ContainerStats } from '../../../hooks/stats.js';
+import { containerStats } from '../../runtime/builtin-services.js';
 import type { ContainerRecord } from '../../container/record.js';
 import { shortId } from '../../container/ids.js';
 import { deriveStatus } from '../../container/status.js';
@@ -17,11 +18,13 @@ export default async function stats(args: unknown[], options: Record<string, unk
   const refs = toArray(args[0]);
   const pick = (): ContainerRecord[] =>
     refs.length > 0 ? refs.map((r) => runtime.containers.resolve(r)) : runtime.containers.list().filter((r) => deriveStatus(r) === 'running');
-  const sample = (records: ContainerRecord[]): Map<string, { at: number; stats: CgroupStats }> => {
-    const out = new Map<string, { at: number; stats: CgroupStats }>();
+  const sample = (records: ContainerRecord[]): Map<string, { at: number; stats: ContainerStats }> => {
+    const out = new Map<string, { at: number; stats: ContainerStats }>();
     for (const r of records) {
-      const paths = r.pluginState[CGROUPS_PLUGIN]?.paths as CgroupPaths | undefined;
-      if (paths && deriveStatus(r) === 'running') out.set(r.id, { at: performance.now(), stats: hostCgroups().driver.stats(paths) });
+      if (deriveStatus(r) !== 'running') continue;
+      const at = performance.now();
+      const stats = containerStats(r.pluginState);
+      if (stats) out.set(r.id, { at, stats });
     }
     return out;
   };

@@ -1,9 +1,10 @@
 // `mydocker volume create [NAME] | ls [-q] | rm NAME... | inspect NAME...`, in the CLI process: the
-// user's side of the volumes plugin's store. Refusals (unknown volume, volume in use, bad name)
-// exit 1, as Docker's volume commands do; a misused command exits 125 like every usage error.
+// user's side of the volumes plugin's store (hooks/volumes.ts). Refusals (unknown volume, volume in
+// use, bad name) exit 1, as Docker's volume commands do; a misused command exits 125 like every
+// usage error.
 import { MydockerError } from '../../errors.js';
-import { VolumeError, VolumeStore, randomVolumeName, type VolumeInfo } from '../../../plugins/volume-store.js';
-import { containersUsing } from '../../../plugins/volume-state.js';
+import { VolumeError, type VolumeInfo, type Volumes } from '../../../hooks/volumes.js';
+import { rootVolumes } from '../../runtime/builtin-services.js';
 import { toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
 import { table } from '../format.js';
@@ -15,11 +16,11 @@ export default async function volume(args: unknown[], options: Record<string, un
   // quietly make a volume or network of another name.
   const names = [...toArray(args[1]), ...toArray(options['--'])];
   const runtime = await cliRuntime(options);
-  const store = new VolumeStore(runtime.root.dir);
+  const store = await rootVolumes(runtime.root.dir);
   switch (action) {
     case 'create': {
       if (names.length > 1) throw usage('"volume create" takes at most 1 argument');
-      const { volume } = userErrors(() => store.ensure(names[0] ?? randomVolumeName()));
+      const volume = userErrors(() => store.create(names[0]));
       process.stdout.write(`${volume.name}\n`);
       return 0;
     }
@@ -36,7 +37,7 @@ export default async function volume(args: unknown[], options: Record<string, un
       return forEachContainer(names, 'volume rm', (name) => {
         if (!store.get(name)) throw new MydockerError(`no such volume: ${name}`, { exitCode: 1 });
         // Stopped containers count: starting one again mounts the volume again (as in Docker).
-        const users = containersUsing(runtime.containers.list(), name);
+        const users = store.usedBy(runtime.containers.list(), name);
         if (users.length > 0) {
           throw new MydockerError(`volume ${name} is in use by container ${users.join(', ')}`, { exitCode: 1, hint: 'remove the container first' });
         }
@@ -49,7 +50,7 @@ export default async function volume(args: unknown[], options: Record<string, un
   }
 }
 
-function inspect(store: VolumeStore, names: string[]): number {
+function inspect(store: Volumes, names: string[]): number {
   if (names.length === 0) throw usage('"volume inspect" requires at least 1 argument');
   const found: ReturnType<typeof describeVolume>[] = [];
   let failed = false;

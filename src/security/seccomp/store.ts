@@ -82,7 +82,7 @@ export function readProgram(file: string): Buffer | undefined {
   return program.length > 0 && program.length % 8 === 0 ? program : undefined;
 }
 
-// Temporary file and rename (as src/atomic-file.ts, for bytes): a concurrent `run` reads the old
+// Temporary file and rename (as hooks/atomic-file.ts, for bytes): a concurrent `run` reads the old
 // program or the new one, never half of one.
 export function writeProgram(file: string, content: Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

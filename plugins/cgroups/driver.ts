@@ -1,0 +1,33 @@
+// The interface both cgroup versions implement, chosen once per host by the layout.
+import type { InitStep } from '../../hooks/index.js';
+import type { DeviceRule } from '../../hooks/index.js';
+import type { ContainerStats } from '../../hooks/stats.js';
+import type { Limits } from './limits.js';
+
+/** Where a container's cgroup lives: one directory per v1 controller, or { unified: dir } on v2. */
+export type CgroupPaths = Record<string, string>;
+
+export interface CgroupDriver {
+  /** The container's cgroup directories, computed (nothing is created). */
+  paths(parent: string, id: string): CgroupPaths;
+  /**
+   * Creates the groups (and mydocker's parent), writes the limits and confines device access to
+   * `devices` (deviceRules() of the container; an empty list leaves it as the parent's).
+   */
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[]): void;
+  addProcess(paths: CgroupPaths, pid: number): void;
+  /** The files a pid is written to to join the groups (cgroup.procs of each). */
+  procsFiles(paths: CgroupPaths): string[];
+  /** Removes the groups, and the parent when it is left empty. Idempotent. */
+  remove(paths: CgroupPaths): void;
+  /** Whether the kernel's OOM killer killed a process of this group. */
+  oomKilled(paths: CgroupPaths): boolean;
+  /** What `mydocker stats` shows, read from the groups. */
+  stats(paths: CgroupPaths): ContainerStats;
+  /**
+   * What the container's first process does, once in its groups, so that it sees them (and only
+   * them) at /sys/fs/cgroup: a cgroup namespace rooted there, and the mounts, read-only unless
+   * `writable` (--privileged).
+   */
+  views(paths: CgroupPaths, writable: boolean): InitStep[];
+}

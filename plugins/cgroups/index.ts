@@ -1,0 +1,98 @@
+// Built-in plugin "mydocker:cgroups": one cgroup per container, named after its ID, below a parent
+// of mydocker's own ("mydocker", or $MYDOCKER_CGROUP_PARENT when this process starts), with the
+// limits of -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, --pids-limit,
+// and the container's device access list (Docker's defaults, --device, --privileged).
+//   checkOptions   refuses bad limits before anything exists
+//   applyCgroups   creates the groups and moves PID 1 in while it still waits for "go", so the
+//                  limits and the device rules hold from the user's command's first instruction
+//   enterNamespace puts each `exec`'d process in the same groups
+//   releaseCgroups notes whether the OOM killer struck, then removes the groups
+//   readStats      a running container's usage for `mydocker stats` (hooks/stats.ts), outside any hook
+// The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
+import * as fs from 'node:fs';
+import type { Plugin, PluginState } from '../../hooks/index.js';
+import type { StatsProvider } from '../../hooks/stats.js';
+import type { CgroupDriver, CgroupPaths } from './driver.js';
+import type { BpfKernel } from './device-bpf.js';
+import { detectLayout, type CgroupLayout } from './layout.js';
+import { parseLimits, parseList, type HostResources } from './limits.js';
+import { CgroupV1 } from './v1.js';
+import { CgroupV2 } from './v2.js';
+import { deviceRules } from './device-rules.js';
+
+export const CGROUPS_PLUGIN = 'mydocker:cgroups';
+
+export interface CgroupState {
+  layout: string;
+  paths: CgroupPaths;
+  oomKilled?: boolean;
+}
+
+let cachedLayout: CgroupLayout | undefined;
+
+/**
+ * The driver for this host's layout (detected on first use). `kernel` is what a v2 driver
+ * attaches device programs with; a driver without it (for `stats`) cannot confine devices.
+ */
+export function hostCgroups(kernel?: BpfKernel, mountinfo = '/proc/self/mountinfo'): { driver: CgroupDriver; layout: string } {
+  const layout = (cachedLayout ??= detectLayout(fs.readFileSync(mountinfo, 'utf8')));
+  const driver = layout.kind === 'v2' ? new CgroupV2(layout.root, kernel) : new CgroupV1(layout.controllers);
+  return { driver, layout: layout.kind };
+}
+
+export function hostResources(): HostResources {
+  const read = (file: string, fallback: string): number[] => {
+    try {
+      return parseList(fs.readFileSync(file, 'utf8').trim()) ?? parseList(fallback)!;
+    } catch {
+      return parseList(fallback)!;
+    }
+  };
+  return { cpus: read('/sys/devices/system/cpu/online', '0'), mems: read('/sys/devices/system/node/online', '0') };
+}
+
+const cgroupsPlugin: Plugin & StatsProvider = {
+  name: CGROUPS_PLUGIN,
+  apply(api) {
+    const parent = process.env.MYDOCKER_CGROUP_PARENT || 'mydocker';
+    api.hooks.checkOptions.tap(CGROUPS_PLUGIN, (ctx) => {
+      parseLimits(ctx.options, hostResources());
+    });
+    api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const limits = parseLimits(ctx.container.options, hostResources());
+      const { driver, layout } = hostCgroups(ctx.kernel);
+      const paths = driver.paths(parent, ctx.container.id);
+      // Saved before anything is created: a failure half-way is undone from this by releaseCgroups.
+      Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
+      driver.create(paths, limits, deviceRules(ctx.container.security));
+      driver.addProcess(paths, ctx.pid);
+      // Now that it is in its groups, the first process can root a cgroup namespace there.
+      ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
+    });
+    // Before the exec plugin joins the container's mount namespace (stage -10): the host's
+    // /sys/fs/cgroup is out of reach in there, so the cgroup.procs files are opened now and the
+    // new process's pid is written through the descriptors once it exists.
+    api.hooks.enterNamespace.tap({ name: CGROUPS_PLUGIN, stage: -10 }, (ctx) => {
+      const paths = ctx.state.paths as CgroupPaths | undefined;
+      if (!paths) return;
+      const fds: number[] = [];
+      ctx.onLeave(() => fds.forEach((fd) => fs.closeSync(fd)));
+      for (const file of hostCgroups().driver.procsFiles(paths)) fds.push(fs.openSync(file, 'w'));
+      ctx.onSpawn((pid) => fds.forEach((fd) => fs.writeSync(fd, String(pid))));
+    });
+    api.hooks.releaseCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const paths = ctx.state.paths as CgroupPaths | undefined;
+      if (!paths) return;
+      const { driver } = hostCgroups();
+      if (driver.oomKilled(paths)) ctx.state.oomKilled = true;
+      driver.remove(paths);
+      delete ctx.state.paths;
+    });
+  },
+  readStats(state: PluginState) {
+    const paths = state.paths as CgroupPaths | undefined;
+    return paths ? hostCgroups().driver.stats(paths) : null;
+  },
+};
+
+export default cgroupsPlugin;

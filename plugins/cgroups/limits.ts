@@ -1,0 +1,124 @@
+// Parses and validates resource limits as Docker's flags give them (-m 100m, --cpus 0.5, ...),
+// in the `run` process before anything exists (checkOptions). Pure: the host's CPUs and memory
+// nodes are passed in, so tests need no real machine.
+import type { JsonValue } from '../../hooks/index.js';
+
+export interface Limits {
+  memory?: number; // bytes
+  /** Memory plus swap in bytes; -1 for unlimited swap. */
+  memorySwap?: number;
+  /** CPU time as a fraction of one CPU (0.5 = half a CPU). */
+  cpus?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** -1: unlimited. */
+  pidsLimit?: number;
+}
+
+export interface HostResources {
+  /** Online CPU ids, e.g. [0, 1]. */
+  cpus: number[];
+  /** Online memory nodes, e.g. [0]. */
+  mems: number[];
+}
+
+const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: a smaller limit kills the container at once
+
+export function parseLimits(options: Readonly<Record<string, JsonValue>>, host: HostResources): Limits {
+  const limits: Limits = {};
+  const text = (key: string): string | undefined => (options[key] === undefined ? undefined : String(options[key]).trim());
+
+  const memory = text('memory');
+  if (memory !== undefined) {
+    limits.memory = parseBytes(memory, '--memory');
+    if (limits.memory < MIN_MEMORY) throw new Error(`--memory ${memory}: the minimum memory limit is 6MB`);
+  }
+  const swap = text('memorySwap');
+  if (swap !== undefined) {
+    if (limits.memory === undefined) throw new Error('--memory-swap needs --memory too (the swap limit includes the memory)');
+    limits.memorySwap = swap === '-1' ? -1 : parseBytes(swap, '--memory-swap');
+    if (limits.memorySwap !== -1 && limits.memorySwap < limits.memory) {
+      throw new Error(`--memory-swap ${swap} is smaller than --memory ${memory}: it counts memory plus swap`);
+    }
+  }
+  const cpus = text('cpus');
+  if (cpus !== undefined) {
+    const value = Number(cpus);
+    if (!/^\d*\.?\d+$/.test(cpus) || !(value > 0) || value > host.cpus.length) {
+      throw new Error(`--cpus ${cpus}: the range is 0.01 to ${host.cpus.length}.00, as this host has ${host.cpus.length} CPUs`);
+    }
+    limits.cpus = value;
+  }
+  const shares = text('cpuShares');
+  if (shares !== undefined) {
+    const value = Number(shares);
+    if (!/^\d+$/.test(shares) || value < 2 || value > 262144) throw new Error(`--cpu-shares ${shares}: a whole number from 2 to 262144`);
+    limits.cpuShares = value;
+  }
+  const cpuset = text('cpusetCpus');
+  if (cpuset !== undefined) limits.cpusetCpus = checkList(cpuset, host.cpus, '--cpuset-cpus', 'CPUs');
+  const mems = text('cpusetMems');
+  if (mems !== undefined) limits.cpusetMems = checkList(mems, host.mems, '--cpuset-mems', 'memory nodes');
+  const pids = text('pidsLimit');
+  if (pids !== undefined) {
+    if (!/^-?\d+$/.test(pids)) throw new Error(`--pids-limit ${pids}: a whole number (-1 or 0 for unlimited)`);
+    const value = Number(pids);
+    if (value < -1) throw new Error(`--pids-limit ${pids}: a whole number (-1 or 0 for unlimited)`);
+    limits.pidsLimit = value <= 0 ? -1 : value;
+  }
+  return limits;
+}
+
+/** Docker's units: b, k, m, g (optionally followed by b), case-insensitive; bare numbers are bytes. */
+export function parseBytes(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text);
+  if (!match) throw new Error(`${flag} ${text}: expected a size like 100m, 1g or 512k`);
+  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match[2]!.toLowerCase()]!;
+  return Math.floor(Number(match[1]) * factor);
+}
+
+/** "0-2,4" -> [0,1,2,4]; refuses malformed lists and ids the host does not have. */
+export function parseList(text: string): number[] | null {
+  const out = new Set<number>();
+  for (const part of text.split(',')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!range) return null;
+    const from = Number(range[1]);
+    const to = range[2] === undefined ? from : Number(range[2]);
+    if (to < from) return null;
+    for (let i = from; i <= to; i++) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function checkList(text: string, available: number[], flag: string, what: string): string {
+  const ids = parseList(text);
+  if (ids === null) throw new Error(`${flag} ${text}: expected a list like 0-1 or 0,2`);
+  const missing = ids.filter((id) => !available.includes(id));
+  if (missing.length > 0) {
+    throw new Error(`${flag} ${text}: requested ${what} are not available - requested ${missing.join(',')}, available: ${formatList(available)}`);
+  }
+  return text;
+}
+
+export function formatList(ids: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    parts.push(i === j ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** runc >= 1.4 and crun >= 1.23: shares 2..262144 onto weight 1..10000, 1024 -> 100. */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 100;
+  const l = Math.log2(shares);
+  const exponent = (l * l + 125 * l) / 612 - 7 / 34;
+  return Math.min(10000, Math.max(1, Math.ceil(10 ** exponent)));
+}
+
+export const CPU_PERIOD_US = 100000;

@@ -1,0 +1,102 @@
+// cgroup v2: one unified hierarchy, a group per container below a parent of mydocker's own,
+// <root>/<parent>/<container id>. Controllers must be enabled in each ancestor's
+// cgroup.subtree_control, and processes live only in leaves (the parent holds none). v2 has no
+// devices controller: device access is a BPF program attached to the group (device-bpf.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLONE, MS, type DeviceRule, type InitStep } from '../../hooks/index.js';
+import type { ContainerStats } from '../../hooks/stats.js';
+import type { CgroupDriver, CgroupPaths } from './driver.js';
+import { CGROUP_VIEW, VIEW_FLAGS } from './layout.js';
+import { attachDeviceProgram, type BpfKernel } from './device-bpf.js';
+import { readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
+import { CPU_PERIOD_US, sharesToWeight, type Limits } from './limits.js';
+
+const WANTED = ['cpu', 'cpuset', 'memory', 'pids'];
+
+export class CgroupV2 implements CgroupDriver {
+  /** `kernel` makes the bpf() calls of device control; without it only an empty rule list is accepted. */
+  constructor(
+    private readonly root: string,
+    private readonly kernel?: BpfKernel,
+  ) {}
+
+  paths(parent: string, id: string): CgroupPaths {
+    return { unified: path.join(this.root, parent, id) };
+  }
+
+  /** A private cgroup namespace makes the container's own group the root of a fresh cgroup2 mount. */
+  views(_paths: CgroupPaths, writable: boolean): InitStep[] {
+    return [
+      { op: 'unshare', flags: CLONE.NEWCGROUP },
+      { op: 'mount', source: 'cgroup2', target: CGROUP_VIEW, fstype: 'cgroup2', flags: VIEW_FLAGS | (writable ? 0 : MS.RDONLY), data: null },
+    ];
+  }
+
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = []): void {
+    const dir = paths.unified!;
+    const parentDir = path.dirname(dir);
+    fs.mkdirSync(parentDir, { recursive: true });
+    this.enableControllers(parentDir);
+    fs.mkdirSync(dir, { recursive: true });
+    if (devices.length > 0) {
+      if (this.kernel === undefined) throw new Error('the cgroup v2 driver was made without a kernel: it cannot attach the device program');
+      // Before any process joins: confined from its first instruction.
+      attachDeviceProgram(this.kernel, dir, devices);
+    }
+    if (limits.memory !== undefined) {
+      writeControl(dir, 'memory.max', limits.memory);
+      // v2 counts swap alone; Docker's --memory-swap is memory plus swap (default: twice memory).
+      const swap = limits.memorySwap === undefined ? limits.memory : limits.memorySwap === -1 ? 'max' : limits.memorySwap - limits.memory;
+      if (fs.existsSync(path.join(dir, 'memory.swap.max'))) writeControl(dir, 'memory.swap.max', swap);
+    }
+    if (limits.cpus !== undefined) writeControl(dir, 'cpu.max', `${Math.round(limits.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+    if (limits.cpuShares !== undefined) writeControl(dir, 'cpu.weight', sharesToWeight(limits.cpuShares));
+    if (limits.cpusetCpus !== undefined) writeControl(dir, 'cpuset.cpus', limits.cpusetCpus);
+    if (limits.cpusetMems !== undefined) writeControl(dir, 'cpuset.mems', limits.cpusetMems);
+    if (limits.pidsLimit !== undefined) writeControl(dir, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
+  }
+
+  addProcess(paths: CgroupPaths, pid: number): void {
+    writeControl(paths.unified!, 'cgroup.procs', pid);
+  }
+
+  procsFiles(paths: CgroupPaths): string[] {
+    return [path.join(paths.unified!, 'cgroup.procs')];
+  }
+
+  remove(paths: CgroupPaths): void {
+    removeGroup(paths.unified!);
+    removeParentIfEmpty(path.dirname(paths.unified!));
+  }
+
+  oomKilled(paths: CgroupPaths): boolean {
+    return (readKeyed(paths.unified!, 'memory.events').get('oom_kill') ?? 0) > 0;
+  }
+
+  stats(paths: CgroupPaths): ContainerStats {
+    const dir = paths.unified!;
+    const max = readControl(dir, 'memory.max');
+    return {
+      cpuNanos: (readKeyed(dir, 'cpu.stat').get('usage_usec') ?? 0) * 1000,
+      memoryBytes: Number(readControl(dir, 'memory.current') ?? 0),
+      memoryLimit: max === null || max === 'max' ? null : Number(max),
+      pids: Number(readControl(dir, 'pids.current') ?? 0),
+    };
+  }
+
+  /** Enables the controllers mydocker uses from the root down to `dir` (its children get them). */
+  private enableControllers(dir: string): void {
+    const chain: string[] = [];
+    for (let d = dir; d.startsWith(this.root); d = path.dirname(d)) {
+      chain.unshift(d);
+      if (d === this.root) break;
+    }
+    for (const level of chain) {
+      const available = (readControl(level, 'cgroup.controllers') ?? '').split(/\s+/);
+      const enabled = (readControl(level, 'cgroup.subtree_control') ?? '').split(/\s+/);
+      const missing = WANTED.filter((c) => available.includes(c) && !enabled.includes(c));
+      if (missing.length > 0) writeControl(level, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+    }
+  }
+}

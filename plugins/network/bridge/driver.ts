@@ -1,0 +1,187 @@
+// The built-in "bridge" network driver: a Linux bridge per network holding the gateway address, a
+// veth pair per container (host end on the bridge, the other end the container's eth0), addresses
+// from the state root's bitmap IPAM, and iptables rules for NAT, forwarding, isolation and
+// published ports. Links are made over rtnetlink (rtnl.ts), never with `ip`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PortMapping } from '../../../hooks/index.js';
+import { withFileLock } from '../../../hooks/file-lock.js';
+import { portsCollide } from '../../../hooks/ports.js';
+import type { Iptables } from './iptables.js';
+import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from './rules.js';
+import { openRtnl, openRtnlIn, RtnlError, type Rtnl } from './rtnl.js';
+
+export interface BridgeDeps {
+  networks: Networks;
+  /** The state root: the published-ports lock lives under it. */
+  root: string;
+  iptables?: Iptables;
+  sysctl?: (key: string, value: string) => void;
+}
+
+export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
+  // iptables is needed to create a network and for published ports, not by a plain join: loaded
+  // then only (every module is a millisecond or so of a run's start-up).
+  const firewall = async (): Promise<Iptables> => (deps.iptables ??= (await import('./iptables.js')).iptables());
+  const sysctl = deps.sysctl ?? writeSysctl;
+
+  /** The bridge, its address and its rules; each step is skipped when already there (idempotent). */
+  const ensureNetwork = async (ctx: NetworkContext): Promise<number> => {
+    const bridge = (ctx.state.bridge as string | undefined) ?? bridgeName(ctx.network.id);
+    ctx.state.bridge = bridge;
+    const [, prefix] = ctx.network.subnet.split('/');
+    const rtnl = openRtnl();
+    try {
+      let index = await rtnl.linkIndex(bridge);
+      if (index === null) {
+        await ignoring('EEXIST', rtnl.createBridge(bridge)); // another process made it meanwhile
+        index = await rtnl.linkIndex(bridge);
+        if (index === null) throw new Error(`bridge ${bridge} vanished right after it was made`);
+      }
+      await ignoring('EEXIST', rtnl.addAddress(index, ctx.network.gateway, Number(prefix)));
+      await rtnl.setLink(index, { up: true });
+      // Containers' traffic is routed through the host; 127.0.0.1:PORT of a published port is
+      // DNATed out of lo's range onto the bridge (see rules.ts).
+      sysctl('net/ipv4/ip_forward', '1');
+      sysctl(`net/ipv4/conf/${bridge}/route_localnet`, '1');
+      const tag = networkTag(ctx.network.id);
+      const rules = await firewall();
+      if (rules.list(tag).length === 0) rules.add(tag, networkRules(bridge, ctx.network.subnet));
+      return index;
+    } finally {
+      rtnl.close();
+    }
+  };
+
+  return {
+    name: 'bridge',
+
+    async createNetwork(ctx) {
+      await ensureNetwork(ctx);
+    },
+
+    async deleteNetwork(ctx) {
+      const bridge = (ctx.state.bridge as string | undefined) ?? bridgeName(ctx.network.id);
+      const rtnl = openRtnl();
+      try {
+        await rtnl.deleteLink(bridge);
+      } finally {
+        rtnl.close();
+      }
+      (await firewall()).remove(networkTag(ctx.network.id));
+    },
+
+    allocateAddress(ctx, requested) {
+      return deps.networks.ipam.allocate(ctx.network, ctx.owner, requested);
+    },
+
+    releaseAddress(ctx) {
+      return deps.networks.ipam.release(ctx.network, ctx.owner);
+    },
+
+    async join(ctx) {
+      const bridge = (ctx.state.bridge as string | undefined) ?? bridgeName(ctx.network.id);
+      const veth = vethName(ctx.container.id);
+      ctx.endpoint.veth = veth;
+      const prefix = Number(ctx.network.subnet.split('/')[1]);
+      // Checked on every join, not only when the network was made: someone may have turned it off since.
+      sysctl('net/ipv4/ip_forward', '1');
+      const netns = fs.openSync(`/proc/${ctx.pid}/ns/net`, 'r');
+      try {
+        await withRtnl(openRtnl(), async (rtnl) => {
+          // Gone after a reboot (links and rules do not survive one; the network's record does).
+          const master = (await rtnl.linkIndex(bridge)) ?? (await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel }));
+          try {
+            await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+          } catch (error) {
+            // The container's veth of an earlier start, left by a run that died before its
+            // teardown (the name comes from the container's ID): it is stale, replace it.
+            if (!(error instanceof RtnlError) || error.code !== 'EEXIST') throw error;
+            await rtnl.deleteLink(veth);
+            await rtnl.createVeth(veth, 'eth0', netns, { master, up: true });
+          }
+        });
+        // A container that reaches its own published port through the host's address sends the
+        // frame to the bridge and gets the DNATed answer back through the same port: the bridge
+        // only does that with hairpin mode on the port (as Docker sets it without its proxy).
+        fs.writeFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, '1');
+        await withRtnl(openRtnlIn(netns, (fd, type) => ctx.kernel.setns(fd, type)), async (inside) => {
+          const eth0 = await inside.linkIndex('eth0');
+          if (eth0 === null) throw new Error(`the container's end of ${veth} did not arrive in its namespace`);
+          await inside.addAddress(eth0, ctx.address, prefix);
+          await inside.setLink(eth0, { up: true });
+          await inside.addDefaultRoute(ctx.network.gateway);
+        });
+      } finally {
+        fs.closeSync(netns);
+      }
+      if (ctx.ports.length > 0) await publish(ctx, bridge);
+    },
+
+    async leave(ctx) {
+      const rtnl = openRtnl();
+      try {
+        // Usually gone already: a veth goes with the namespace of its other end.
+        await rtnl.deleteLink((ctx.endpoint.veth as string | undefined) ?? vethName(ctx.container.id));
+      } catch (error) {
+        ctx.errors.push(error as Error);
+      } finally {
+        rtnl.close();
+      }
+      if (hasPorts(ctx)) (await firewall()).remove(containerTag(ctx.container.id));
+    },
+  };
+
+  /**
+   * Refuses a host port another container (of any state root: the rules are the registry) or a host
+   * process already has, then adds the rules; under a lock, so two runs cannot both take one port.
+   */
+  async function publish(ctx: JoinContext, bridge: string): Promise<void> {
+    const tag = containerTag(ctx.container.id);
+    const [rules, { hostListener }] = await Promise.all([firewall(), import('./host-ports.js')]);
+    await withFileLock(ctx.kernel, path.join(deps.root, 'networks', 'ports.lock'), async () => {
+      const taken = rules
+        .list('mydocker:ctr:')
+        .map((r) => publishedBy(r.line))
+        .filter((p): p is PortMapping => p !== null);
+      for (const port of ctx.ports) {
+        const clash = taken.find((t) => portsCollide(t, port));
+        if (clash) {
+          throw new Error(`Bind for ${port.hostIp}:${port.hostPort} failed: port is already allocated (to ${clash.hostIp}:${clash.hostPort}/${clash.protocol})`);
+        }
+        const listener = hostListener(port);
+        if (listener) throw new Error(`Bind for ${port.hostIp}:${port.hostPort} failed: a host process already listens on ${listener}`);
+      }
+      // Saved before the rules exist: leave removes them by tag even if this run dies right now.
+      ctx.endpoint.ports = ctx.ports.map((p) => ({ ...p }));
+      rules.add(tag, ctx.ports.flatMap((p) => portRules(bridge, ctx.network.subnet, ctx.address, p)));
+    });
+  }
+}
+
+/** Whether the container may have published ports (from its options: its state may not be saved). */
+function hasPorts(ctx: LeaveContext): boolean {
+  const publish = ctx.container.options.publish;
+  return (Array.isArray(publish) && publish.length > 0) || Array.isArray(ctx.endpoint.ports);
+}
+
+async function withRtnl<T>(rtnl: Rtnl, body: (rtnl: Rtnl) => Promise<T>): Promise<T> {
+  try {
+    return await body(rtnl);
+  } finally {
+    rtnl.close();
+  }
+}
+
+async function ignoring(code: string, work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (!(error instanceof RtnlError) || error.code !== code) throw error;
+  }
+}
+
+function writeSysctl(key: string, value: string): void {
+  const file = `/proc/sys/${key}`;
+  if (fs.readFileSync(file, 'utf8').trim() !== value) fs.writeFileSync(file, value);
+}

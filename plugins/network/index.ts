@@ -1,0 +1,42 @@
+// Built-in plugin "mydocker:network": connects containers to networks through network drivers.
+//   checkOptions  refuses a bad --net, -p or --ip before anything exists.
+//   prepareRootfs writes /etc/hostname, /etc/hosts and /etc/resolv.conf and binds them into the root.
+//   setupNetwork  (after the first process exists in its own network namespace, before the user's
+//                 command runs): an address and the driver's join (see setup.ts).
+//   teardownNetwork / releaseRootfs undo them.
+// `--net none` leaves loopback only (the core brings lo up in every new network namespace);
+// `--net host` keeps the host's namespace (the core does not make one). The drivers are separate
+// plugins: the built-in "bridge" (plugins/network/bridge/), or a user's (docs/plugins.md).
+import { definePlugin } from '../../hooks/index.js';
+import { NetworkOptionError, networkMode, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
+
+export const NETWORK_PLUGIN = 'mydocker:network';
+
+export default definePlugin({
+  name: NETWORK_PLUGIN,
+  apply(api) {
+    const work = () => import('./setup.js');
+
+    api.hooks.checkOptions.tap(NETWORK_PLUGIN, (ctx) => {
+      const mode = networkMode(ctx.options);
+      const ports = publishedPorts(ctx.options);
+      const ip = requestedAddress(ctx.options);
+      if (mode.kind === 'host' || mode.kind === 'none') {
+        if (ports.length > 0) throw new NetworkOptionError(`published ports (-p) cannot be used with --net ${mode.kind}`, { hint: mode.kind === 'host' ? 'the container already uses the host\'s ports' : 'drop -p' });
+        if (ip !== null) throw new NetworkOptionError(`--ip cannot be used with --net ${mode.kind}`);
+        return;
+      }
+      if (mode.kind === 'default') {
+        if (ip !== null) throw new NetworkOptionError('--ip needs a user-defined network', { hint: 'create one with: mydocker network create --subnet CIDR NAME' });
+        return;
+      }
+      if (!api.networks.find(mode.ref)) throw new NetworkOptionError(`network ${mode.ref} not found`, { hint: 'see: mydocker network ls' });
+    });
+    api.hooks.prepareRootfs.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).prepareEtc(ctx));
+    api.hooks.releaseRootfs.tapPromise(NETWORK_PLUGIN, async (ctx) => {
+      if (Array.isArray(ctx.state.etcMounts) && ctx.state.etcMounts.length > 0) (await work()).releaseEtc(ctx);
+    });
+    api.hooks.setupNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).setup(ctx, api.networks, api.root));
+    api.hooks.teardownNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).teardown(ctx, api.networks, api.root));
+  },
+});

@@ -1,0 +1,58 @@
+// Built-in plugin "mydocker:volumes": `-v` bind mounts, named and anonymous volumes.
+//   checkOptions  (`run` process, before anything exists): refuses a bad spec, so nothing is made.
+//   prepareRootfs (`run`/`start` process, host side, before the container's namespaces exist):
+//                 mounts each volume into the container's root (see mounts.ts).
+//   releaseRootfs (whichever process releases the container: `run`, `rm`, `cleanup`): unmounts
+//                 them, newest first; with removeVolumes, deletes the container's anonymous volumes.
+//   volumes(root)  the root's volumes for `mydocker volume ...` (hooks/volumes.ts), outside any hook.
+// Every command that runs hooks loads this file: the mounting code and the store are loaded only
+// when needed.
+import type { JsonValue, Plugin, PluginState } from '../../hooks/index.js';
+import type { Volumes, VolumesProvider } from '../../hooks/volumes.js';
+import { parseVolumeSpecs } from './spec.js';
+import { VOLUMES_PLUGIN, containersUsing } from './state.js';
+
+const volumesPlugin: Plugin & VolumesProvider = {
+  name: VOLUMES_PLUGIN,
+  apply(api) {
+    const load = async () => {
+      const work = await import('./mounts.js');
+      return { work, deps: work.volumesDeps(api.root) };
+    };
+    api.hooks.checkOptions.tap(VOLUMES_PLUGIN, (ctx) => {
+      parseVolumeSpecs(ctx.options.volumes);
+    });
+    api.hooks.prepareRootfs.tapPromise(VOLUMES_PLUGIN, async (ctx) => {
+      if (!isNonEmptyList(ctx.container.options.volumes)) return;
+      const { work, deps } = await load();
+      await work.prepareVolumes(ctx, deps);
+    });
+    api.hooks.releaseRootfs.tapPromise(VOLUMES_PLUGIN, async (ctx) => {
+      if (!isNonEmptyList(ctx.state.mounts) && !(ctx.removeVolumes && hasAnonymous(ctx.state))) return;
+      const { work, deps } = await load();
+      await work.releaseVolumes(ctx, deps);
+    });
+  },
+  async volumes(root: string): Promise<Volumes> {
+    const { VolumeStore, randomVolumeName } = await import('./store.js');
+    const store = new VolumeStore(root);
+    return {
+      create: (name) => store.ensure(name ?? randomVolumeName()).volume,
+      get: (name) => store.get(name),
+      list: () => store.list(),
+      remove: (name) => store.remove(name),
+      usedBy: (containers, name) => containersUsing(containers, name),
+    };
+  },
+};
+
+export default volumesPlugin;
+
+function isNonEmptyList(value: JsonValue | undefined): boolean {
+  return Array.isArray(value) && value.length > 0;
+}
+
+function hasAnonymous(state: PluginState): boolean {
+  const anonymous = state.anonymous;
+  return typeof anonymous === 'object' && anonymous !== null && Object.keys(anonymous).length > 0;
+}

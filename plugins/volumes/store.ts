@@ -1,0 +1,142 @@
+// Volumes on disk, the "local" driver: <root>/volumes/<name>/_data holds the data and
+// <root>/volumes/<name>/volume.json the metadata (name, creation time, whether anonymous). Library
+// code that never prints, used by the volumes plugin (in `run`, `start`, `rm`, `cleanup`) and by the
+// `mydocker volume` command (through the plugin's `volumes`, see index.ts). A volume appears by one
+// rename, so a concurrent reader never sees half.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { VolumeError, type VolumeInfo } from '../../hooks/volumes.js';
+import { VOLUME_NAME_PATTERN, volumeNameProblem } from './spec.js';
+
+const DATA = '_data';
+const METADATA = 'volume.json';
+
+export class VolumeStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = path.join(root, 'volumes');
+  }
+
+  /** The directory containers mount for this volume. */
+  dataDir(name: string): string {
+    return path.join(this.dir, checkName(name), DATA);
+  }
+
+  /** The volume, made now if it does not exist (creating an existing name is no error in Docker). */
+  ensure(name: string, options: { anonymous?: boolean } = {}): { volume: VolumeInfo; created: boolean } {
+    checkName(name);
+    const existing = this.get(name);
+    if (existing) return { volume: existing, created: false };
+    // Only root may enter <root>/volumes and each volume's directory (as Docker's): a volume holds
+    // what containers wrote, setuid programs included. Containers see only _data, a bind mount,
+    // whose own mode is what counts inside them.
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    // Built aside, then renamed into place: another process creating the same name at the same time
+    // loses the rename and uses the winner's volume.
+    const tmp = fs.mkdtempSync(path.join(this.dir, `.new-${name}-`));
+    try {
+      fs.chmodSync(tmp, 0o700);
+      fs.mkdirSync(path.join(tmp, DATA), { mode: 0o755 });
+      fs.chmodSync(path.join(tmp, DATA), 0o755); // the volume's root in containers, whatever the umask
+      const meta = { Name: name, CreatedAt: new Date().toISOString(), Anonymous: options.anonymous ?? false };
+      fs.writeFileSync(path.join(tmp, METADATA), `${JSON.stringify(meta)}\n`, { mode: 0o644 });
+      try {
+        fs.renameSync(tmp, path.join(this.dir, name));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        return { volume: this.get(name) ?? this.info(name), created: false };
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    return { volume: this.info(name), created: true };
+  }
+
+  /** A new anonymous volume with a random 64-hex name. */
+  createAnonymous(): VolumeInfo {
+    return this.ensure(randomVolumeName(), { anonymous: true }).volume;
+  }
+
+  get(name: string): VolumeInfo | null {
+    if (!VOLUME_NAME_PATTERN.test(name)) return null;
+    try {
+      if (!fs.statSync(path.join(this.dir, name, DATA)).isDirectory()) return null;
+    } catch {
+      return null;
+    }
+    return this.info(name);
+  }
+
+  /** Every volume, by name. */
+  list(): VolumeInfo[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names
+      .sort()
+      .map((name) => this.get(name))
+      .filter((v): v is VolumeInfo => v !== null);
+  }
+
+  /** Deletes a volume and its data. The caller checks first that no container uses it. */
+  remove(name: string): void {
+    checkName(name);
+    const dir = path.join(this.dir, name);
+    // Renamed out of sight first: a half-deleted volume is never listed nor mounted.
+    const doomed = path.join(this.dir, `.rm-${name}-${process.pid}-${Date.now()}`);
+    try {
+      fs.renameSync(dir, doomed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new VolumeError(`no such volume: ${name}`, 'not-found');
+      throw error;
+    }
+    fs.rmSync(doomed, { recursive: true, force: true });
+  }
+
+  private info(name: string): VolumeInfo {
+    const dir = path.join(this.dir, name);
+    let meta: { CreatedAt?: unknown; Anonymous?: unknown } = {};
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(dir, METADATA), 'utf8')) as typeof meta;
+    } catch {
+      // A volume directory made by hand: a named volume, as old as its directory.
+    }
+    return {
+      name,
+      mountpoint: path.join(dir, DATA),
+      createdAt: typeof meta.CreatedAt === 'string' ? meta.CreatedAt : statTime(dir),
+      anonymous: meta.Anonymous === true,
+    };
+  }
+}
+
+/** 64 hex characters from the kernel (node:crypto would cost every command a few ms to load). */
+export function randomVolumeName(): string {
+  const buf = Buffer.alloc(32);
+  const fd = fs.openSync('/dev/urandom', 'r');
+  try {
+    fs.readSync(fd, buf, 0, buf.length, null);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buf.toString('hex');
+}
+
+function checkName(name: string): string {
+  const problem = volumeNameProblem(name);
+  if (problem) throw new VolumeError(`invalid volume name ${JSON.stringify(name.length <= 40 ? name : `${name.slice(0, 40)}…`)}: ${problem}`, 'invalid-name');
+  return name;
+}
+
+function statTime(dir: string): string {
+  try {
+    return fs.statSync(dir).mtime.toISOString();
+  } catch {
+    return new Date(0).toISOString();
+  }
+}

@@ -1,0 +1,176 @@
+// The runtime's container methods (run, start, stop, kill, rm, exec, logs, inspect, export, prune
+// and the shim's cleanup), behind the Runtime facade, which loads this module on their first call.
+// Each loads the code of its own path (the run sequence, exec, teardown) only when called: this
+// module's own imports are what the facade has loaded already.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerRecord } from '../container/record.js';
+import { deriveStatus } from '../container/status.js';
+import type { StdioTarget } from '../process/launch.js';
+import { MydockerError, NoSuchContainerError } from '../errors.js';
+import { NetworkStore } from '../network/store.js';
+import type { RunSpec, RunningContainer } from './run.js';
+import type { ExecProcess, ExecSpec } from './exec.js';
+import type { LogEntry } from './logs.js';
+import type { RuntimeInternals } from './internals.js';
+
+/** A container's hooks belong to the plugins it was created with: load them again. */
+async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
+  for (const file of record.plugins) {
+    if (!fs.existsSync(file)) {
+      throw new MydockerError(`container ${record.name} was created with plugin ${file}, which is gone`, {
+        hint: 'restore the file so that its hooks can run, then try again',
+      });
+    }
+    await rt.use(file);
+  }
+}
+
+export async function run(rt: RuntimeInternals, spec: RunSpec): Promise<RunningContainer> {
+  // A network whose driver a plugin serves needs that plugin (recorded with the network).
+  const network = spec.options?.network;
+  if (typeof network === 'string') {
+    for (const file of new NetworkStore(path.join(rt.root.dir, 'networks')).find(network)?.plugins ?? []) await rt.use(file);
+  }
+  const deps = await rt.runDeps();
+  const [{ runContainer }, { explainingE2big }] = await Promise.all([import('./run.js'), import('../container/env-size.js')]);
+  return explainingE2big(runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...rt.userPluginFiles] }));
+}
+
+export async function start(rt: RuntimeInternals, ref: string, options: { attach?: boolean; stdio?: [StdioTarget, StdioTarget, StdioTarget] }): Promise<RunningContainer | null> {
+  const found = rt.containers.resolve(ref);
+  await usePluginsOf(rt, found);
+  const deps = await rt.runDeps();
+  const [{ requireShim, startContainer }, { withContainerLock }, { releaseContainer }, { explainingE2big }] = await Promise.all([
+    import('./run.js'),
+    import('../container/lock.js'),
+    import('./release.js'),
+    import('../container/env-size.js'),
+  ]);
+  const attach = options.attach ?? false;
+  if (!attach) requireShim(deps, found.tty);
+  const starting = withContainerLock(rt.kernel, rt.containers.dir(found.id), async () => {
+    if (!rt.containers.exists(found.id)) throw new NoSuchContainerError(ref);
+    const record = rt.containers.load(found.id);
+    if (deriveStatus(record) === 'running') return null;
+    // Whatever the last run left mounted (its runtime may have died) is released first.
+    if (record.rootfs !== null) await releaseContainer(deps, record, { remove: false });
+    const image = rt.images.find(record.image.id);
+    if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+    return startContainer(deps, record, image, { detach: !attach, stdio: options.stdio, created: false });
+  });
+  return explainingE2big(starting);
+}
+
+export async function waitReleased(rt: RuntimeInternals, ref: string, timeoutMs: number): Promise<void> {
+  const id = rt.containers.resolve(ref).id;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!rt.containers.exists(id)) return;
+    const record = rt.containers.load(id);
+    if (deriveStatus(record) !== 'running' && (record.rootfs === null || record.state.status === 'exited')) break;
+    if (Date.now() > deadline) return; // start releases what is left itself
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // The releaser marks the end and releases under the container's lock: holding it means it is done.
+  const { withContainerLock } = await import('../container/lock.js');
+  await withContainerLock(rt.kernel, rt.containers.dir(id), async () => {});
+}
+
+export async function remove(rt: RuntimeInternals, ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
+  const record = rt.containers.resolve(ref);
+  await usePluginsOf(rt, record);
+  const { removeContainer } = await import('./remove.js');
+  await removeContainer(await rt.runDeps(), record, { force: options.force ?? false, volumes: options.volumes ?? false });
+}
+
+export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): Promise<ExecProcess> {
+  const record = rt.containers.resolve(ref);
+  await usePluginsOf(rt, record);
+  const host = await rt.host();
+  const [{ execInContainer }, { spawn }, { sealedInit }, { explainingE2big }] = await Promise.all([
+    import('./exec.js'),
+    import('node:child_process'),
+    import('../process/init-binary.js'),
+    import('../container/env-size.js'),
+  ]);
+  const kernel = rt.kernel;
+  const deps = { host, kernel, stateDir: rt.containers.dir(record.id), spawn, initFd: sealedInit(kernel), seccompCache: path.join(rt.root.dir, 'cache', 'seccomp') };
+  return explainingE2big(execInContainer(deps, record, spec));
+}
+
+export async function stop(rt: RuntimeInternals, ref: string, options: { timeout?: number }): Promise<void> {
+  const { stopContainer } = await import('./stop.js');
+  const record = rt.containers.resolve(ref);
+  await stopContainer(record, options.timeout ?? 10);
+  await waitReleased(rt, record.id, 10_000);
+}
+
+export async function kill(rt: RuntimeInternals, ref: string, signal: NodeJS.Signals | number): Promise<void> {
+  const { killContainer } = await import('./stop.js');
+  killContainer(rt.containers.resolve(ref), signal);
+}
+
+export async function inspect(rt: RuntimeInternals, ref: string): Promise<Record<string, unknown>> {
+  const { inspectContainer } = await import('./inspect.js');
+  const record = rt.containers.resolve(ref);
+  return inspectContainer(record, {
+    stateDir: rt.containers.dir(record.id),
+    storageDir: path.join(rt.root.storage(record.storageDriver), record.id),
+    layers: (rt.images.find(record.image.id)?.layers ?? []).map((l) => rt.images.layerDir(l)).reverse(),
+  });
+}
+
+export async function logs(rt: RuntimeInternals, ref: string, options: { tail?: number; follow?: boolean }): Promise<AsyncGenerator<LogEntry>> {
+  const { readLog } = await import('./logs.js');
+  const record = rt.containers.resolve(ref);
+  if (!record.detached) {
+    throw new MydockerError(`container ${record.name} ran in the foreground: its output went to the terminal, not to a log`, {
+      hint: 'run it with -d to keep a log',
+    });
+  }
+  const running = (): boolean => rt.containers.exists(record.id) && deriveStatus(rt.containers.load(record.id)) === 'running';
+  return readLog(record.detached.log, { ...options, running });
+}
+
+export async function cleanup(rt: RuntimeInternals, id: string): Promise<void> {
+  if (!rt.containers.exists(id)) return;
+  await usePluginsOf(rt, rt.containers.load(id));
+  const { endContainer } = await import('./end.js');
+  await endContainer(await rt.runDeps(), id, { by: 'shim' });
+}
+
+export async function prune(rt: RuntimeInternals): Promise<string[]> {
+  const removed: string[] = [];
+  for (const record of rt.containers.list()) {
+    if (deriveStatus(record) === 'running') continue;
+    try {
+      await remove(rt, record.id, {});
+      removed.push(record.id);
+    } catch (error) {
+      // Started or removed meanwhile by someone else: not ours to prune.
+      if (!(error instanceof MydockerError) || error.exitCode !== 1) throw error;
+    }
+  }
+  return removed;
+}
+
+export async function exportContainer(rt: RuntimeInternals, ref: string): Promise<NodeJS.ReadableStream> {
+  const record = rt.containers.resolve(ref);
+  const deps = await rt.runDeps();
+  const image = rt.images.find(record.image.id);
+  if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+  const [{ storageContext }, tar] = await Promise.all([import('./release.js'), import('tar')]);
+  const driver = deps.host.storageDriver(record.storageDriver);
+  const ctx = storageContext(deps, record, image.layers.map((l) => rt.images.layerDir(l)).reverse());
+  const mountedHere = record.rootfs === null;
+  const rootfs = mountedHere ? await driver.mount(ctx) : record.rootfs!;
+  // Mount points of the container (/proc, /dev, /sys) are empty directories in its layer.
+  const stream = tar.create({ cwd: rootfs, portable: false, preservePaths: false }, fs.readdirSync(rootfs));
+  if (mountedHere) {
+    const unmount = (): void => void driver.unmount(ctx).catch(() => {});
+    stream.on('end', unmount);
+    stream.on('error', unmount);
+  }
+  return stream as unknown as NodeJS.ReadableStream;
+}

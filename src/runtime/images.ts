@@ -1,0 +1,97 @@
+// The runtime's image methods that move layers (import, commit, save, load, pull), behind the
+// Runtime facade, which loads this module on their first call; tag, rmi and the list are the
+// ImageStore's own, called by the facade directly.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ImageConfig, ImageRecord } from '../image/store.js';
+import type { ProgressListener } from '../image/count-bytes.js';
+import { MydockerError } from '../errors.js';
+import type { RuntimeInternals } from './internals.js';
+
+export async function importImage(rt: RuntimeInternals, file: string, ref: string, config: ImageConfig, onProgress?: ProgressListener): Promise<ImageRecord> {
+  const { isGzipFile } = await import('../image/gzip.js');
+  const gzip = isGzipFile(file); // refuses a missing file, a directory, a device, in a sentence
+  return rt.images.importTar(await fileInput(file, onProgress), gzip, ref, config, `import ${path.basename(file)}`);
+}
+
+/** A file as a stream, reporting progress against its size when asked to. */
+async function fileInput(file: string, onProgress?: ProgressListener): Promise<Readable> {
+  const stream = fs.createReadStream(file) as Readable;
+  if (!onProgress) return stream;
+  const { countingStream } = await import('../image/count-bytes.js');
+  return stream.pipe(countingStream(fs.statSync(file).size, onProgress));
+}
+
+export async function commit(rt: RuntimeInternals, ref: string, imageRef: string | null): Promise<ImageRecord> {
+  const record = rt.containers.resolve(ref);
+  const { normalizeRef } = await import('../image/store.js');
+  const target = imageRef === null ? null : normalizeRef(imageRef);
+  const parent = rt.images.find(record.image.id);
+  if (!parent) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+  const deps = await rt.runDeps();
+  const [{ storageContext }, { stageChanges }, tar] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('tar')]);
+  const driver = deps.host.storageDriver(record.storageDriver);
+  const changes = driver.changes(storageContext(deps, record, []));
+  fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
+  const staging = fs.mkdtempSync(path.join(rt.root.tmp, 'commit-'));
+  try {
+    stageChanges(changes.dir, staging, rt.kernel, changes.whiteouts);
+    // sync: tar's asynchronous packer was seen to stall on some trees. No change at all is an
+    // empty layer (two zero blocks), which tar.create refuses to write for no paths.
+    const entries = fs.readdirSync(staging);
+    const stream = entries.length === 0 ? (await import('node:stream')).Readable.from([Buffer.alloc(1024)]) : tar.create({ cwd: staging, portable: false, sync: true }, entries);
+    const layer = await rt.images.addLayer(stream as unknown as Readable, false);
+    const config: ImageConfig = {
+      ...parent.config,
+      Env: record.env.filter((e) => !e.startsWith('HOSTNAME=')),
+      Cmd: record.command,
+      Entrypoint: undefined,
+      WorkingDir: record.workdir,
+    };
+    return await rt.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` });
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export async function save(rt: RuntimeInternals, refs: string[]): Promise<NodeJS.ReadableStream> {
+  const [{ stageSave, saveStaging }, tar, { normalizeRef }] = await Promise.all([import('../image/save.js'), import('tar'), import('../image/store.js')]);
+  const saved = refs.map((ref) => {
+    const image = rt.images.find(ref);
+    if (!image) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
+    const byId = image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, ''));
+    const tags = byId ? rt.images.list().filter((i) => i.id === image.id).map((i) => `${i.repository}:${i.tag}`) : [normalizeRef(ref)];
+    return { image, tags };
+  });
+  const staging = saveStaging(rt.root);
+  try {
+    const entries = stageSave(rt.images, saved, staging);
+    // Packed synchronously into memory-free chunks as read; the staging goes when it is done.
+    const stream = tar.create({ cwd: staging, portable: true, sync: true }, entries);
+    const remove = (): void => fs.rmSync(staging, { recursive: true, force: true });
+    stream.on('end', remove);
+    stream.on('error', remove);
+    return stream as unknown as NodeJS.ReadableStream;
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function load(rt: RuntimeInternals, input: Readable, gzip: boolean, onProgress?: ProgressListener): Promise<ImageRecord[]> {
+  const { loadArchive } = await import('../image/load.js');
+  if (onProgress) input = input.pipe((await import('../image/count-bytes.js')).countingStream(null, onProgress));
+  fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
+  const staging = fs.mkdtempSync(path.join(rt.root.tmp, 'load-'));
+  try {
+    return await loadArchive(rt.images, input, gzip, staging);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export async function pull(rt: RuntimeInternals, name: string, onProgress?: ProgressListener): Promise<ImageRecord> {
+  const { pullImage } = await import('../image/pull.js');
+  return pullImage(rt.images, name, fetch, onProgress);
+}
