@@ -97,11 +97,13 @@ enum field {
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
 static int report_fd = 2;
 
-static void say(const char *a, const char *b, const char *c) {
-  const char *parts[] = {"mydocker: ", a, b, c, "\n"};
+static void say4(const char *a, const char *b, const char *c, const char *d) {
+  const char *parts[] = {"mydocker: ", a, b, c, d, "\n"};
   for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (parts[i] && write(report_fd, parts[i], strlen(parts[i]))) { /* best effort */ }
 }
+
+static void say(const char *a, const char *b, const char *c) { say4(a, b, c, NULL); }
 
 /* A failure of ours before the exec: one line, and Docker's code for the runtime's own failure. */
 static void fail(const char *what, const char *detail) {
@@ -151,7 +153,7 @@ static void setup_step(unsigned char tag, const unsigned char *value, uint32_t l
     const char *path = len > 4 ? next_string(&at, end) : NULL;
     if (!path) fail("bad launch message", "mkdir field");
     if (mkdir(path, (mode_t)u32(value)) < 0 && errno != EEXIST) {
-      say("cannot create ", path, NULL);
+      say4("cannot create ", path, ": ", strerror(errno));
       _exit(125);
     }
   } else {
@@ -162,7 +164,7 @@ static void setup_step(unsigned char tag, const unsigned char *value, uint32_t l
     const char *data = fstype ? next_string(&at, end) : NULL;
     if (!data) fail("bad launch message", "mount field");
     if (mount(*source ? source : NULL, target, *fstype ? fstype : NULL, (unsigned long)u64(value), *data ? data : NULL) < 0) {
-      say("cannot mount ", target, NULL);
+      say4("cannot mount ", target, ": ", strerror(errno));
       _exit(125);
     }
   }
@@ -347,7 +349,7 @@ int main(int argc, char **argv_in) {
     if (fd > 2) close(fd);
   }
   if (cwd && chdir(cwd) < 0) {
-    say("cannot enter the working directory ", cwd, NULL);
+    say4("cannot enter the working directory ", cwd, ": ", strerror(errno));
     _exit(125);
   }
   if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL) < 0 && errno != ENOSYS) die("cannot create a session keyring");
