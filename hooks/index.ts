@@ -11,8 +11,12 @@
 //   lifecycle.ts       HOOKS, the one table of hooks; LifecycleHooks, HOOK_NAMES, ContextOf derived from it
 //   storage-driver.ts  StorageDriver, StorageContext, WhiteoutFormat
 //   network-driver.ts  NetworkDriver and its contexts, NetworkInfo, PortMapping, Networks, Ipam
+//   volumes.ts         VolumeDriver (api.registerVolumeDriver), VolumeInfo, VolumeError, VolumeUser
+//   stats.ts           StatsProvider (api.registerStatsProvider), StatsContext, ContainerStats
+//   inspect.ts         InspectFields (api.registerInspectSection), InspectContext
 //   plugin.ts          Plugin, PluginApi, definePlugin
 //   kernel.ts          the Kernel interface; CLONE, MS, MNT, MFD, SEAL, CONTAINER_NAMESPACES
+//   namespaces.ts      enterNamespaces, withNamespaces: the one way into another process's namespaces and back
 //   errors.ts          PluginFailure (a failure with a hint), KernelFailure, errnoCode
 export type { JsonValue, PluginState, ContainerInfo, SecuritySettings, DeviceRule, DeviceMapping } from './container.js';
 export type {
@@ -38,6 +42,25 @@ export type {
   Networks,
   Ipam,
 } from './network-driver.js';
+export { VolumeError, type VolumeDriver, type VolumeInfo, type VolumeErrorReason, type VolumeUser } from './volumes.js';
+export type { StatsProvider, StatsContext, ContainerStats } from './stats.js';
+export type { InspectFields, InspectContext } from './inspect.js';
 export { definePlugin, type Plugin, type PluginApi } from './plugin.js';
 export { CLONE, CONTAINER_NAMESPACES, MS, MNT, MFD, SEAL, type Kernel } from './kernel.js';
+export {
+  enterNamespaces,
+  enterNamespaceFds,
+  withNamespaces,
+  withNamespaceFds,
+  openOwnNamespaces,
+  closeOwnNamespaces,
+  returnToOwnNamespaces,
+  NamespaceReturnError,
+  type NamespaceFile,
+  type NamespaceFd,
+  type NamespaceKernel,
+  type NamespaceOptions,
+  type OwnNamespaces,
+  type EnteredNamespaces,
+} from './namespaces.js';
 export { PluginFailure, errnoCode, type KernelFailure } from './errors.js';

@@ -1,7 +1,7 @@
-// What `mydocker stats` shows of a running container, and how a plugin provides it: a plugin
-// object with a `readStats` member measures the containers it saved state for (the built-in
-// cgroups plugin reads their cgroups). Read in the CLI's process, outside any hook.
-import type { Plugin, PluginState } from './index.js';
+// What `mydocker stats` shows of a running container, and how a plugin provides it: a stats
+// provider registered with `api.registerStatsProvider(provider)` (the built-in cgroups plugin
+// reads the container's cgroups). Called in the CLI's process (or a script's), outside any hook.
+import type { ContainerInfo, PluginState } from './container.js';
 
 export interface ContainerStats {
   /** CPU time used, in nanoseconds. */
@@ -12,11 +12,14 @@ export interface ContainerStats {
   pids: number;
 }
 
-export interface StatsProvider {
-  /** A running container's usage, from the state this plugin saved for it; null when it saved none. */
-  readStats(state: PluginState): ContainerStats | null;
+export interface StatsContext {
+  /** The running container. */
+  readonly container: ContainerInfo;
+  /** The state the registering plugin saved for it (its taps' `ctx.state`); `{}` when none. */
+  readonly state: PluginState;
 }
 
-export function providesStats(plugin: Plugin): plugin is Plugin & StatsProvider {
-  return typeof (plugin as Partial<StatsProvider>).readStats === 'function';
+export interface StatsProvider {
+  /** A running container's usage, or null when this provider cannot tell (the next one is asked). */
+  readStats(ctx: StatsContext): ContainerStats | null | Promise<ContainerStats | null>;
 }

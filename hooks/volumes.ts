@@ -1,7 +1,8 @@
-// A state root's volumes as `mydocker volume ...` manages them, and how a plugin provides them: a
-// plugin object with a `volumes` member (the built-in volumes plugin, its "local" store under
-// <root>/volumes). Used in the CLI's process, outside any hook.
-import type { Plugin, PluginState } from './index.js';
+// Volume drivers: what keeps the volumes `mydocker volume ...` manages. A plugin registers one with
+// `api.registerVolumeDriver(driver)`; the built-in volumes plugin registers "local" (its store under
+// <root>/volumes), and `volume create --driver NAME` picks another. Called in the CLI's process
+// (or a script's), outside any hook.
+import type { PluginState } from './container.js';
 
 export interface VolumeInfo {
   readonly name: string;
@@ -14,7 +15,10 @@ export interface VolumeInfo {
 
 export type VolumeErrorReason = 'invalid-name' | 'not-found' | 'in-use';
 
-/** A refusal the CLI reports as the user's error (exit 1), as Docker does for its volume commands. */
+/**
+ * A refusal the CLI reports as the user's error (exit 1), as Docker does for its volume commands.
+ * Recognised by its `name` ('VolumeError'), so a driver loaded with its own copy of this file works.
+ */
 export class VolumeError extends Error {
   constructor(
     message: string,
@@ -31,23 +35,20 @@ export interface VolumeUser {
   pluginState: Record<string, PluginState | undefined>;
 }
 
-export interface Volumes {
-  /** The volume of that name, made now if it does not exist; a random name when none is given. */
-  create(name?: string): VolumeInfo;
-  get(name: string): VolumeInfo | null;
-  /** Every volume, by name. */
-  list(): VolumeInfo[];
-  /** Deletes a volume and its data; the caller checks first that no container uses it. */
-  remove(name: string): void;
-  /** The containers (by name) that were given this volume, running or not. */
-  usedBy(containers: Iterable<VolumeUser>, name: string): string[];
-}
-
-export interface VolumesProvider {
-  /** The volumes of the state root `root`. */
-  volumes(root: string): Promise<Volumes>;
-}
-
-export function providesVolumes(plugin: Plugin): plugin is Plugin & VolumesProvider {
-  return typeof (plugin as Partial<VolumesProvider>).volumes === 'function';
+export interface VolumeDriver {
+  /** What `volume create --driver NAME` names, and `volume ls` shows; "local" is the built-in's. */
+  readonly name: string;
+  /** The volume of that name, made now if it does not exist; a name of the driver's choosing when none is given. */
+  create(name?: string): Promise<VolumeInfo>;
+  /** The volume of that name, or null. */
+  get(name: string): Promise<VolumeInfo | null>;
+  /** Every volume this driver keeps, by name. */
+  list(): Promise<VolumeInfo[]>;
+  /** Deletes a volume and its data; the core checks `usedBy` first. */
+  remove(name: string): Promise<void>;
+  /**
+   * The containers (by name) that were given this volume, running or not: `volume rm` refuses while
+   * there are any. Without it, the core considers the driver's volumes unused.
+   */
+  usedBy?(containers: Iterable<VolumeUser>, name: string): string[];
 }

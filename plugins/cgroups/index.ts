@@ -7,11 +7,11 @@
 //                  limits and the device rules hold from the user's command's first instruction
 //   enterNamespace puts each `exec`'d process in the same groups
 //   releaseCgroups notes whether the OOM killer struck, then removes the groups
-//   readStats      a running container's usage for `mydocker stats` (hooks/stats.ts), outside any hook
+//   a stats provider: a running container's usage for `mydocker stats` (hooks/stats.ts)
+//   an inspect section: State.OOMKilled, what releaseCgroups saw (hooks/inspect.ts)
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
-import type { Plugin, PluginState } from '../../hooks/index.js';
-import type { StatsProvider } from '../../hooks/stats.js';
+import type { Plugin } from '../../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import type { BpfKernel } from './device-bpf.js';
 import { detectLayout, type CgroupLayout } from './layout.js';
@@ -51,7 +51,7 @@ export function hostResources(): HostResources {
   return { cpus: read('/sys/devices/system/cpu/online', '0'), mems: read('/sys/devices/system/node/online', '0') };
 }
 
-const cgroupsPlugin: Plugin & StatsProvider = {
+const cgroupsPlugin: Plugin = {
   name: CGROUPS_PLUGIN,
   apply(api) {
     const parent = process.env.MYDOCKER_CGROUP_PARENT || 'mydocker';
@@ -88,10 +88,13 @@ const cgroupsPlugin: Plugin & StatsProvider = {
       driver.remove(paths);
       delete ctx.state.paths;
     });
-  },
-  readStats(state: PluginState) {
-    const paths = state.paths as CgroupPaths | undefined;
-    return paths ? hostCgroups().driver.stats(paths) : null;
+    api.registerStatsProvider({
+      readStats({ state }) {
+        const paths = state.paths as CgroupPaths | undefined;
+        return paths ? hostCgroups().driver.stats(paths) : null;
+      },
+    });
+    api.registerInspectSection('State', ({ state }) => ({ OOMKilled: state.oomKilled === true }));
   },
 };
 

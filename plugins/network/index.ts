@@ -4,6 +4,7 @@
 //   setupNetwork  (after the first process exists in its own network namespace, before the user's
 //                 command runs): an address and the driver's join (see setup.ts).
 //   teardownNetwork / releaseRootfs undo them.
+//   an inspect section: NetworkSettings, the network, address and ports of a running container.
 // `--net none` leaves loopback only (the core brings lo up in every new network namespace);
 // `--net host` keeps the host's namespace (the core does not make one). The drivers are separate
 // plugins: the built-in "bridge" (plugins/network/bridge/), or a user's (docs/plugins.md).
@@ -38,5 +39,11 @@ export default definePlugin({
     });
     api.hooks.setupNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).setup(ctx, api.networks, api.root));
     api.hooks.teardownNetwork.tapPromise(NETWORK_PLUGIN, async (ctx) => (await work()).teardown(ctx, api.networks, api.root));
+    api.registerInspectSection('NetworkSettings', ({ container, state, running }) => ({
+      NetworkMode: typeof container.options.network === 'string' ? container.options.network : 'bridge',
+      IPAddress: running && typeof state.address === 'string' ? state.address : '',
+      NetworkID: running && typeof state.network === 'string' ? state.network : '',
+      Ports: running && Array.isArray(container.options.publish) ? container.options.publish : [],
+    }));
   },
 });

@@ -4,15 +4,14 @@
 //                 mounts each volume into the container's root (see mounts.ts).
 //   releaseRootfs (whichever process releases the container: `run`, `rm`, `cleanup`): unmounts
 //                 them, newest first; with removeVolumes, deletes the container's anonymous volumes.
-//   volumes(root)  the root's volumes for `mydocker volume ...` (hooks/volumes.ts), outside any hook.
+//   volume driver "local": the root's volumes (store.ts) for `mydocker volume ...` (hooks/volumes.ts).
 // Every command that runs hooks loads this file: the mounting code and the store are loaded only
 // when needed.
-import type { JsonValue, Plugin, PluginState } from '../../hooks/index.js';
-import type { Volumes, VolumesProvider } from '../../hooks/volumes.js';
+import type { JsonValue, Plugin, PluginState, VolumeDriver } from '../../hooks/index.js';
 import { parseVolumeSpecs } from './spec.js';
 import { VOLUMES_PLUGIN, containersUsing } from './state.js';
 
-const volumesPlugin: Plugin & VolumesProvider = {
+const volumesPlugin: Plugin = {
   name: VOLUMES_PLUGIN,
   apply(api) {
     const load = async () => {
@@ -32,21 +31,31 @@ const volumesPlugin: Plugin & VolumesProvider = {
       const { work, deps } = await load();
       await work.releaseVolumes(ctx, deps);
     });
-  },
-  async volumes(root: string): Promise<Volumes> {
-    const { VolumeStore, randomVolumeName } = await import('./store.js');
-    const store = new VolumeStore(root);
-    return {
-      create: (name) => store.ensure(name ?? randomVolumeName()).volume,
-      get: (name) => store.get(name),
-      list: () => store.list(),
-      remove: (name) => store.remove(name),
-      usedBy: (containers, name) => containersUsing(containers, name),
-    };
+    api.registerVolumeDriver(localDriver(api.root));
   },
 };
 
 export default volumesPlugin;
+
+/** Docker's "local" driver: the volumes under <root>/volumes (store.ts, loaded on the first call). */
+function localDriver(root: string): VolumeDriver {
+  const store = async () => {
+    const { VolumeStore, randomVolumeName } = await import('./store.js');
+    return { store: new VolumeStore(root), randomVolumeName };
+  };
+  return {
+    name: 'local',
+    create: async (name) => {
+      const { store: s, randomVolumeName } = await store();
+      return s.ensure(name ?? randomVolumeName()).volume;
+    },
+    get: async (name) => (await store()).store.get(name),
+    list: async () => (await store()).store.list(),
+    remove: async (name) => (await store()).store.remove(name),
+    // Whoever the driver, the containers given a volume are those whose `-v` this plugin mounted.
+    usedBy: (containers, name) => containersUsing(containers, name),
+  };
+}
 
 function isNonEmptyList(value: JsonValue | undefined): boolean {
   return Array.isArray(value) && value.length > 0;

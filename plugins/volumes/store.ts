@@ -1,8 +1,8 @@
 // Volumes on disk, the "local" driver: <root>/volumes/<name>/_data holds the data and
 // <root>/volumes/<name>/volume.json the metadata (name, creation time, whether anonymous). Library
-// code that never prints, used by the volumes plugin (in `run`, `start`, `rm`, `cleanup`) and by the
-// `mydocker volume` command (through the plugin's `volumes`, see index.ts). A volume appears by one
-// rename, so a concurrent reader never sees half.
+// code that never prints, used by the volumes plugin (in `run`, `start`, `rm`, `cleanup`) and by
+// `mydocker volume` (through the plugin's "local" volume driver, see index.ts). A volume appears
+// by one rename, so a concurrent reader never sees half.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VolumeError, type VolumeInfo } from '../../hooks/volumes.js';

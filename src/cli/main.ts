@@ -108,7 +108,9 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   // cac matches one-word commands: the action (create, ls, rm, inspect) is dispatched by the module.
   const volume = cli
     .command('volume <action> [...names]', 'Manage volumes: create [NAME], ls, rm NAME..., inspect NAME...')
-    .usage('volume create [NAME] | ls [-q] | rm NAME... | inspect NAME...')
+    .usage('volume create [--driver D] [NAME] | ls [-q] | rm NAME... | inspect NAME...')
+    .option('--driver <driver>', 'create: the volume driver (default local; a plugin may add others)', { type: [String] })
+    .option('--plugin <file>', 'Load a plugin (e.g. one serving --driver): .ts, .js or .mjs (repeatable)', { type: [String] })
     .option('-q, --quiet', 'ls: only the names');
   on(volume, () => import('./commands/volume.js'));
 

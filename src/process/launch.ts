@@ -10,12 +10,22 @@
 //   -> create the workdir and find the command, now resolved inside the container's root
 //   -> setns() back into every host namespace and fchdir() back to the saved cwd.
 // Detached (-d), the shim makes the namespaces and the first process; the window then starts by
-// joining them with setns() instead of unshare(), and goes on the same way from the mounts.
+// joining them with setns() instead of unshare() (enterNamespaces, hooks/namespaces.ts), and goes
+// on the same way from the mounts. Either way the return goes through returnToOwnNamespaces.
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type DeviceMapping, type Kernel } from '../../hooks/index.js';
+import {
+  NamespaceReturnError,
+  enterNamespaces,
+  openOwnNamespaces,
+  returnToOwnNamespaces,
+  closeOwnNamespaces,
+  type EnteredNamespaces,
+  type OwnNamespaces,
+} from '../../hooks/namespaces.js';
 import { MydockerError } from '../errors.js';
 import { checkCommand, readContainerFile, writeAll } from './inside.js';
 import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude } from './first-process.js';
@@ -85,26 +95,17 @@ export interface LaunchDeps {
   openHostNamespaces?(): HostNamespaces;
 }
 
-export interface HostNamespaces {
-  fds: Array<{ fd: number; nstype: number }>;
-  cwdFd: number;
-}
+/** The host's namespaces and cwd, in the order to return to them (mount first: the reverse of joining). */
+export type HostNamespaces = OwnNamespaces;
 
-// The same order serves to join a container and to return to the host (pid is reset with the
-// rest, before any later spawn).
+// Joined in this order (mount last); the way back is the reverse, pid included: it is reset with
+// the rest, before any later spawn.
 const NAMESPACES = CONTAINER_NAMESPACES;
 
 const UNSHARE_FLAGS = NAMESPACES.reduce((flags, ns) => flags | ns.nstype, 0);
 
 export function openHostNamespaces(): HostNamespaces {
-  const fds: HostNamespaces['fds'] = [];
-  try {
-    for (const ns of NAMESPACES) fds.push({ fd: fs.openSync(`/proc/thread-self/ns/${ns.file}`, 'r'), nstype: ns.nstype });
-    return { fds, cwdFd: fs.openSync('.', 'r') };
-  } catch (error) {
-    for (const { fd } of fds) fs.closeSync(fd);
-    throw error;
-  }
+  return openOwnNamespaces(NAMESPACES);
 }
 
 export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
@@ -114,6 +115,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
   let inside = false;
+  /** Detached: the thread joined the first process's namespaces (else it unshared new ones). */
+  let joined: EnteredNamespaces | undefined;
   // Blocking pipes, not Node streams: the window must read "ready" synchronously. The child's ends
   // are closed here once it has them; ours when the launch fails or the caller says go/abandon.
   const childEnds = new Set<number>();
@@ -159,9 +162,13 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       if (child.pid === undefined) throw new MydockerError(`could not start ${d.shim}`);
       closeChildEnds();
       firstPid = waitForReady(readyRead);
-      kernel.unshare(CLONE.FS); // setns(mnt) refuses a thread sharing its fs_struct with others
+      // A join that fails half-way has returned from what it entered when it throws.
+      try {
+        joined = enterNamespaces(kernel, firstPid, NAMESPACES, { home: host });
+      } catch (error) {
+        throw error instanceof NamespaceReturnError ? strandedError(error) : error;
+      }
       inside = true;
-      joinNamespaces(kernel, firstPid);
     } else {
       kernel.unshare(spec.hostNetwork ? UNSHARE_FLAGS & ~CLONE.NEWNET : UNSHARE_FLAGS);
       inside = true;
@@ -260,8 +267,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     closeChildEnds();
     if (readyRead >= 0) fs.closeSync(readyRead);
     if (ptySlave !== null) fs.closeSync(ptySlave);
-    for (const { fd } of host.fds) fs.closeSync(fd);
-    fs.closeSync(host.cwdFd);
+    closeOwnNamespaces(host);
   }
 
   /** Back to the host's namespaces; if that fails nothing of this launch may survive. */
@@ -269,7 +275,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     if (!inside) return;
     inside = false;
     try {
-      returnToHost(kernel, host);
+      returnToHost(kernel, host, joined);
     } catch (error) {
       abort();
       if (original !== undefined) (error as Error).cause = original;
@@ -314,16 +320,6 @@ function readLine(fd: number, max = 512): string | null {
   return buf.toString();
 }
 
-/** Moves the main thread into the namespaces of `pid` (mount last: /proc/<pid> is the host's). */
-function joinNamespaces(kernel: Kernel, pid: number): void {
-  const fds = NAMESPACES.map((ns) => ({ fd: fs.openSync(`/proc/${pid}/ns/${ns.file}`, 'r'), nstype: ns.nstype }));
-  try {
-    for (const { fd, nstype } of fds) kernel.setns(fd, nstype);
-  } finally {
-    for (const { fd } of fds) fs.closeSync(fd);
-  }
-}
-
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -332,16 +328,24 @@ function killQuietly(pid: number): void {
   }
 }
 
-function returnToHost(kernel: Kernel, host: HostNamespaces): void {
+/**
+ * Back to every host namespace (in `host`'s order), then the saved cwd: from the joined ones, or
+ * after unshare() from all of them.
+ */
+function returnToHost(kernel: Kernel, host: HostNamespaces, joined: EnteredNamespaces | undefined): void {
   try {
-    for (const { fd, nstype } of host.fds) kernel.setns(fd, nstype);
-    kernel.fchdir(host.cwdFd);
+    if (joined) joined.leave();
+    else returnToOwnNamespaces(kernel, host);
   } catch (error) {
-    // The main thread is stranded in the container: no later step could be trusted.
-    throw new MydockerError(`could not return to the host's namespaces: ${(error as Error).message}`, {
-      hint: 'this is a bug in mydocker; nothing else can safely run in this process',
-    });
+    throw strandedError(error);
   }
+}
+
+/** The main thread is stranded in the container: no later step could be trusted. */
+function strandedError(error: unknown): MydockerError {
+  return new MydockerError(`could not return to the host's namespaces: ${(error as Error).message}`, {
+    hint: 'this is a bug in mydocker; nothing else can safely run in this process',
+  });
 }
 
 /** Creates a mount point inside the rootfs, refusing one that is a link or a file in the image. */

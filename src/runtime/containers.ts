@@ -1,4 +1,4 @@
-// The runtime's container methods (run, start, stop, kill, rm, exec, logs, inspect, export, prune
+// The runtime's container methods (run, start, stop, kill, rm, exec, logs, inspect, stats, export, prune
 // and the shim's cleanup), behind the Runtime facade, which loads this module on their first call.
 // Each loads the code of its own path (the run sequence, exec, teardown) only when called: this
 // module's own imports are what the facade has loaded already.
@@ -13,6 +13,8 @@ import type { RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
+import type { PluginHost } from './plugin-host.js';
+import type { ContainerStats } from '../../hooks/index.js';
 
 /** A container's hooks belong to the plugins it was created with: load them again. */
 async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
@@ -112,13 +114,38 @@ export async function kill(rt: RuntimeInternals, ref: string, signal: NodeJS.Sig
 }
 
 export async function inspect(rt: RuntimeInternals, ref: string): Promise<Record<string, unknown>> {
-  const { inspectContainer } = await import('./inspect.js');
   const record = rt.containers.resolve(ref);
-  return inspectContainer(record, {
-    stateDir: rt.containers.dir(record.id),
-    storageDir: path.join(rt.root.storage(record.storageDriver), record.id),
-    layers: (rt.images.find(record.image.id)?.layers ?? []).map((l) => rt.images.layerDir(l)).reverse(),
-  });
+  const host = await pluginsFor(rt, record);
+  const [{ inspectContainer }, { containerInfo }] = await Promise.all([import('./inspect.js'), import('./contexts.js')]);
+  const stateDir = rt.containers.dir(record.id);
+  const sections = host.inspectSectionsOf(containerInfo(record, stateDir), record.pluginState, deriveStatus(record) === 'running');
+  return inspectContainer(
+    record,
+    {
+      stateDir,
+      storageDir: path.join(rt.root.storage(record.storageDriver), record.id),
+      layers: (rt.images.find(record.image.id)?.layers ?? []).map((l) => rt.images.layerDir(l)).reverse(),
+    },
+    sections,
+  );
+}
+
+/** A running container's usage, from the plugins' stats providers; null when it is not running. */
+export async function stats(rt: RuntimeInternals, ref: string): Promise<ContainerStats | null> {
+  const record = rt.containers.resolve(ref);
+  if (deriveStatus(record) !== 'running') return null;
+  const host = await pluginsFor(rt, record);
+  const { containerInfo } = await import('./contexts.js');
+  return host.stats(containerInfo(record, rt.containers.dir(record.id)), record.pluginState);
+}
+
+/**
+ * The plugin host with the plugins a container was created with, for reading it (inspect, stats):
+ * a plugin file that is gone only takes its own fields away.
+ */
+async function pluginsFor(rt: RuntimeInternals, record: ContainerRecord): Promise<PluginHost> {
+  for (const file of record.plugins) if (fs.existsSync(file)) await rt.use(file);
+  return rt.host();
 }
 
 export async function logs(rt: RuntimeInternals, ref: string, options: { tail?: number; follow?: boolean }): Promise<AsyncGenerator<LogEntry>> {
@@ -157,6 +184,8 @@ export async function prune(rt: RuntimeInternals): Promise<string[]> {
 
 export async function exportContainer(rt: RuntimeInternals, ref: string): Promise<NodeJS.ReadableStream> {
   const record = rt.containers.resolve(ref);
+  // Its storage driver may be a plugin's, recorded with it.
+  for (const file of record.plugins) if (fs.existsSync(file)) await rt.use(file);
   const deps = await rt.runDeps();
   const image = rt.images.find(record.image.id);
   if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);

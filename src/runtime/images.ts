@@ -29,6 +29,8 @@ export async function commit(rt: RuntimeInternals, ref: string, imageRef: string
   const target = imageRef === null ? null : normalizeRef(imageRef);
   const parent = rt.images.find(record.image.id);
   if (!parent) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+  // The container's storage driver may be a plugin's: load the plugins it was created with.
+  for (const file of record.plugins) if (fs.existsSync(file)) await rt.use(file);
   const deps = await rt.runDeps();
   const [{ storageContext }, { stageChanges }, tar] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('tar')]);
   const driver = deps.host.storageDriver(record.storageDriver);

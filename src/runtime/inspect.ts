@@ -1,13 +1,23 @@
-// `inspect`: everything known of a container as JSON, in Docker's shape where Docker has one.
+// `inspect`: everything known of a container as JSON, in Docker's shape where Docker has one. The
+// core writes what its record says; plugins add what they know through the sections they
+// registered (hooks/inspect.ts), merged in here: e.g. State.OOMKilled, NetworkSettings.
+import type { JsonValue } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 import { securityOf } from '../security/settings.js';
 
-export function inspectContainer(record: ContainerRecord, paths: { stateDir: string; storageDir: string; layers: string[] }): Record<string, unknown> {
+/** What the plugins' inspect sections returned, in order: [top-level key, fields merged into it]. */
+export type InspectSections = ReadonlyArray<readonly [string, Record<string, JsonValue>]>;
+
+export function inspectContainer(
+  record: ContainerRecord,
+  paths: { stateDir: string; storageDir: string; layers: string[] },
+  sections: InspectSections = [],
+): Record<string, unknown> {
   const status = deriveStatus(record);
   const end = status === 'running' ? { exitCode: null, finishedAt: null } : endOf(record);
-  return {
+  const out: Record<string, unknown> = {
     Id: record.id,
     Name: record.name,
     Created: record.created,
@@ -32,8 +42,8 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       Running: status === 'running',
       Pid: status === 'running' ? record.state.pid : 0,
       ExitCode: end.exitCode,
-      // What the cgroups plugin saw when it released the container's groups.
-      OOMKilled: record.pluginState['mydocker:cgroups']?.oomKilled === true,
+      // Unless a plugin knows better (the cgroups plugin: what it saw when it removed the groups).
+      OOMKilled: false,
       StartedAt: record.state.startedAt,
       FinishedAt: end.finishedAt,
     },
@@ -41,12 +51,23 @@ export function inspectContainer(record: ContainerRecord, paths: { stateDir: str
       Name: record.storageDriver,
       Data: { Dir: paths.storageDir, MergedDir: record.rootfs, LowerDir: paths.layers.join(':') },
     },
-    NetworkSettings: networkSettings(record, status === 'running'),
+    // Filled by the plugin that connects containers (the network plugin's section).
+    NetworkSettings: {},
     LogPath: record.detached?.log ?? null,
     StateDir: paths.stateDir,
     Plugins: record.plugins,
     PluginState: record.pluginState,
   };
+  // Merged into the key's object in place, so the core's key order is kept.
+  for (const [section, fields] of sections) {
+    const current = out[section];
+    out[section] = isObject(current) ? { ...current, ...fields } : { ...fields };
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The confinement as asked for, in Docker's HostConfig fields (null where Docker shows null). */
@@ -64,18 +85,5 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     ReadonlyRootfs: security.readOnlyRootfs,
     Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
     Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
-  };
-}
-
-/** What the network plugin saved while the container runs: its network, address and ports. */
-function networkSettings(record: ContainerRecord, running: boolean): Record<string, unknown> {
-  const saved = record.pluginState['mydocker:network'] ?? {};
-  const mode = typeof record.options.network === 'string' ? record.options.network : 'bridge';
-  const address = running && typeof saved.address === 'string' ? saved.address : '';
-  return {
-    NetworkMode: mode,
-    IPAddress: address,
-    NetworkID: running && typeof saved.network === 'string' ? saved.network : '',
-    Ports: running && Array.isArray(record.options.publish) ? record.options.publish : [],
   };
 }

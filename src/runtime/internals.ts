@@ -1,4 +1,4 @@
-// What the runtime's subject modules (containers.ts, images.ts, networks.ts) get from the Runtime
+// What the runtime's subject modules (containers.ts, images.ts, networks.ts, volumes.ts) get from the Runtime
 // they serve: its state root and stores, its kernel, its plugins loaded on demand, and what a
 // container's run and end need. Types only: no command loads this module.
 import type { Kernel, Plugin } from '../../hooks/index.js';

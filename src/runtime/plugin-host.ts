@@ -4,13 +4,29 @@
 //   - it receives the context plus `state`, its own record in the container's saved plugin state;
 //   - a check or setup hook's throw becomes a PluginError naming the tap and the hook;
 //   - a teardown hook's throw is collected in ctx.errors and the next tap still runs (best effort).
+// The registries the plugins fill (storage, network and volume drivers, stats providers, inspect
+// sections) are here too: the runtime reaches plugins only through them and the hooks.
 // With a trace sink (`--trace`), every tap, hook call, apply and driver call is also traced
 // (hook-trace.ts); without one, no tracing code is installed.
 import { createRequire } from 'node:module';
 import type * as Tapable from 'tapable';
 import * as path from 'node:path';
 import { HOOKS, HOOK_NAMES, type HookKind, type HookName, type HookRole } from '../../hooks/index.js';
-import type { Kernel, LifecycleHooks, NetworkDriver, Plugin, PluginApi, PluginState, StorageDriver } from '../../hooks/index.js';
+import type {
+  ContainerInfo,
+  ContainerStats,
+  InspectFields,
+  JsonValue,
+  Kernel,
+  LifecycleHooks,
+  NetworkDriver,
+  Plugin,
+  PluginApi,
+  PluginState,
+  StatsProvider,
+  StorageDriver,
+  VolumeDriver,
+} from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
 import { NetworkManager } from '../network/networks.js';
 import { traceHook, traced, tracedDriver, type TraceSink } from './hook-trace.js';
@@ -41,6 +57,9 @@ export class PluginHost {
   readonly hooks: LifecycleHooks;
   private readonly drivers = new Map<string, StorageDriver>();
   private readonly networkDrivers = new Map<string, NetworkDriver>();
+  private readonly volumeDrivers = new Map<string, VolumeDriver>();
+  private readonly statsProviders: Array<{ plugin: string; provider: StatsProvider }> = [];
+  private readonly inspectSections: Array<{ plugin: string; section: string; fields: InspectFields }> = [];
   private readonly plugins: Plugin[] = [];
   /** The state root's networks, served by the registered network drivers. */
   readonly networks: NetworkManager;
@@ -81,6 +100,16 @@ export class PluginHost {
         if (this.networkDrivers.has(driver.name)) throw new MydockerError(`network driver "${driver.name}" is registered twice`);
         this.networkDrivers.set(driver.name, this.trace ? tracedDriver(driver, plugin.name, this.trace) : driver);
       },
+      registerVolumeDriver: (driver) => {
+        if (this.volumeDrivers.has(driver.name)) throw new MydockerError(`volume driver "${driver.name}" is registered twice`);
+        this.volumeDrivers.set(driver.name, this.trace ? tracedDriver(driver, plugin.name, this.trace) : driver);
+      },
+      registerStatsProvider: (provider) => {
+        this.statsProviders.push({ plugin: plugin.name, provider });
+      },
+      registerInspectSection: (section, fields) => {
+        this.inspectSections.push({ plugin: plugin.name, section, fields });
+      },
       networks: this.networks,
     };
     const trace = this.trace;
@@ -100,6 +129,55 @@ export class PluginHost {
       });
     }
     return driver;
+  }
+
+  volumeDriver(name: string): VolumeDriver {
+    const driver = this.volumeDrivers.get(name);
+    if (!driver) {
+      throw new MydockerError(`unknown volume driver "${name}"`, {
+        hint: `available: ${[...this.volumeDrivers.keys()].join(', ') || 'none'}; a plugin's driver needs its plugin loaded (--plugin FILE)`,
+      });
+    }
+    return driver;
+  }
+
+  /** Every volume driver, in the order registered ("local" first). */
+  allVolumeDrivers(): VolumeDriver[] {
+    return [...this.volumeDrivers.values()];
+  }
+
+  /**
+   * A running container's usage from the first stats provider that can tell, each given the state
+   * its plugin saved. A provider's throw is reported as its plugin's.
+   */
+  async stats(container: ContainerInfo, states: Readonly<Record<string, PluginState | undefined>>): Promise<ContainerStats | null> {
+    for (const { plugin, provider } of this.statsProviders) {
+      const ctx = { container, state: states[plugin] ?? {} };
+      const read = () => provider.readStats(ctx);
+      try {
+        const stats = await (this.trace ? traced(this.trace, 'readStats', plugin, read) : read());
+        if (stats) return stats;
+      } catch (error) {
+        throw attributed(plugin, 'readStats', error);
+      }
+    }
+    return null;
+  }
+
+  /** What the plugins add to a container's inspect output: [section, fields], in registration order. */
+  inspectSectionsOf(container: ContainerInfo, states: Readonly<Record<string, PluginState | undefined>>, running: boolean): Array<[string, Record<string, JsonValue>]> {
+    const out: Array<[string, Record<string, JsonValue>]> = [];
+    for (const { plugin, section, fields } of this.inspectSections) {
+      const ctx = { container, state: states[plugin] ?? {}, running };
+      const read = () => fields(ctx);
+      try {
+        const added = this.trace ? traced(this.trace, `inspect.${section}`, plugin, read) : read();
+        if (added) out.push([section, added]);
+      } catch (error) {
+        throw attributed(plugin, 'inspect', error);
+      }
+    }
+    return out;
   }
 
   has(name: string): boolean {

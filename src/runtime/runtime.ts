@@ -1,13 +1,13 @@
 // The runtime API: what the CLI drives and what a user's script imports. One Runtime works in one
 // state root with one set of plugins (built-ins, the root's config file, then the caller's).
 // A facade: each method's work is in the module of its subject (containers.ts, images.ts,
-// networks.ts); loading the plugins and what a container's run needs are here. Start-up is on
+// networks.ts, volumes.ts); loading the plugins and what a container's run needs are here. Start-up is on
 // every command's path: this module loads only the stores; a subject's module, plugins (and
 // tapable), the run and exec paths and koffi are loaded by the methods that need them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Kernel, LifecycleHooks, NetworkInfo, Plugin } from '../../hooks/index.js';
+import type { ContainerStats, Kernel, LifecycleHooks, NetworkInfo, Plugin } from '../../hooks/index.js';
 import { ContainerStore } from '../container/store.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus, type ContainerStatus } from '../container/status.js';
@@ -26,8 +26,10 @@ import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
+import type { VolumeDetails } from './volumes.js';
 
 export type { NetworkDetails } from './networks.js';
+export type { VolumeDetails } from './volumes.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -231,6 +233,11 @@ export class Runtime {
     return (await import('./containers.js')).inspect(this.internals, ref);
   }
 
+  /** A running container's CPU time, memory and PIDs, from the plugins' stats providers; null when not running. */
+  async stats(ref: string): Promise<ContainerStats | null> {
+    return (await import('./containers.js')).stats(this.internals, ref);
+  }
+
   /** A detached container's output, oldest first; with `follow`, until the container ends. */
   async logs(ref: string, options: { tail?: number; follow?: boolean } = {}): Promise<AsyncGenerator<LogEntry>> {
     return (await import('./containers.js')).logs(this.internals, ref, options);
@@ -342,6 +349,28 @@ export class Runtime {
    */
   async removeNetwork(ref: string): Promise<NetworkInfo> {
     return (await import('./networks.js')).removeNetwork(this.internals, ref);
+  }
+
+  // Volumes (volumes.ts): kept by the volume drivers plugins register, "local" the built-in's
+
+  /** `volume create`: the volume `name` (a random one when none is given), made unless it exists. */
+  async createVolume(options: { name?: string | undefined; driver?: string | undefined } = {}): Promise<VolumeDetails> {
+    return (await import('./volumes.js')).createVolume(this.internals, options);
+  }
+
+  /** Every volume of every registered driver. */
+  async listVolumes(): Promise<VolumeDetails[]> {
+    return (await import('./volumes.js')).listVolumes(this.internals);
+  }
+
+  /** The volume of that name, or null. */
+  async inspectVolume(name: string): Promise<VolumeDetails | null> {
+    return (await import('./volumes.js')).inspectVolume(this.internals, name);
+  }
+
+  /** `volume rm`: refused (exit 1) while a container, running or not, was given the volume. */
+  async removeVolume(name: string): Promise<void> {
+    return (await import('./volumes.js')).removeVolume(this.internals, name);
   }
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { NetlinkSocket } from 'netlink/dist/netlink.js';
+import { enterNamespaceFds, type NamespaceKernel } from '../../../hooks/index.js';
 import {
   encode,
   readS32,
@@ -186,48 +187,51 @@ export function openRtnl(): Rtnl {
 }
 
 /** setns through the injected function; a raw libc binding returning -1 must not pass for success. */
-function enter(setns: (fd: number, nstype: number) => void, fd: number): void {
-  const result = setns(fd, CLONE_NEWNET) as unknown;
-  if (typeof result === 'number' && result !== 0) throw new Error(`setns(${fd}, CLONE_NEWNET) returned ${result}`);
+function checkedSetns(setns: (fd: number, nstype: number) => void): NamespaceKernel['setns'] {
+  return (fd, nstype) => {
+    const result = setns(fd, nstype) as unknown;
+    if (typeof result === 'number' && result !== 0) throw new Error(`setns(${fd}, CLONE_NEWNET) returned ${result}`);
+  };
 }
+
+/** Entering a network namespace alone needs neither (no mount namespace is involved). */
+const notNeeded = (call: string) => (): never => {
+  throw new Error(`${call} is not needed to enter a network namespace`);
+};
 
 /**
  * A socket in another network namespace: the main thread setns()s into the namespace open at
  * `netnsFd`, creates the socket (synchronously: a netlink socket stays bound to the namespace it
- * was created in, whatever thread later uses it) and setns()es back. `setns` must throw on failure.
- * If the way back fails the process would run on in the wrong namespace, so that throws an Error
- * saying it is stranded.
+ * was created in, whatever thread later uses it) and setns()es back, through enterNamespaceFds
+ * (hooks/namespaces.ts). `setns` must throw on failure. If the way back fails the process would
+ * run on in the wrong namespace, so that throws an Error saying it is stranded.
  */
 export function openRtnlIn(netnsFd: number, setns: (fd: number, nstype: number) => void): Rtnl {
   // Load the module first, so that only socket() and bind() run in the other namespace.
   loadNetlink();
-  const home = fs.openSync('/proc/thread-self/ns/net', 'r');
+  const homeStat = fs.statSync('/proc/thread-self/ns/net');
+  const kernel: NamespaceKernel = { setns: checkedSetns(setns), unshare: notNeeded('unshare'), fchdir: notNeeded('fchdir') };
+  const inside = enterNamespaceFds(kernel, [{ fd: netnsFd, nstype: CLONE_NEWNET }]); // if this throws we never left
+  let socket: NetlinkSocket | undefined;
+  let failure: unknown;
   try {
-    const homeStat = fs.fstatSync(home);
-    enter(setns, netnsFd); // if this throws we never left
-    let socket: NetlinkSocket | undefined;
-    let failure: unknown;
-    try {
-      socket = createSocket();
-    } catch (error) {
-      failure = error;
-    }
-    try {
-      enter(setns, home);
-      // Trust but verify: the thread must be back in the namespace it started in.
-      const now = fs.statSync('/proc/thread-self/ns/net');
-      if (now.ino !== homeStat.ino || now.dev !== homeStat.dev) throw new Error('still in another network namespace after setns');
-    } catch (error) {
-      socket?.close();
-      throw new Error(
-        `netlink: cannot return to the original network namespace after opening a socket in namespace fd ${netnsFd}; ` +
-          `the process is stranded in another network namespace: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
-    if (!socket) throw failure;
-    return new RouteSocket(socket);
-  } finally {
-    fs.closeSync(home);
+    socket = createSocket();
+  } catch (error) {
+    failure = error;
   }
+  try {
+    inside.leave();
+    // Trust but verify: the thread must be back in the namespace it started in.
+    const now = fs.statSync('/proc/thread-self/ns/net');
+    if (now.ino !== homeStat.ino || now.dev !== homeStat.dev) throw new Error('still in another network namespace after setns');
+  } catch (error) {
+    socket?.close();
+    throw new Error(
+      `netlink: cannot return to the original network namespace after opening a socket in namespace fd ${netnsFd}; ` +
+        `the process is stranded in another network namespace: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  if (!socket) throw failure;
+  return new RouteSocket(socket);
 }

@@ -1,12 +1,12 @@
 // `mydocker stats [--no-stream] [NAME...]`: CPU %, memory usage / limit and PIDs of running
-// containers, read from the cgroups the built-in cgroups plugin made for them (its readStats,
-// hooks/stats.ts). CPU % is the CPU time used between two readings over the wall time between them
+// containers, through runtime.stats(), which asks the plugins' stats providers (hooks/stats.ts:
+// the built-in cgroups plugin reads the container's cgroups). CPU % is the CPU time used between two readings over the wall time between them
 // (100% = one CPU busy).
-import type { ContainerStats } from '../../../hooks/stats.js';
-import { containerStats } from '../../runtime/builtin-services.js';
+import type { ContainerStats } from '../../../hooks/index.js';
 import type { ContainerRecord } from '../../container/record.js';
 import { shortId } from '../../container/ids.js';
 import { deriveStatus } from '../../container/status.js';
+import { NoSuchContainerError } from '../../errors.js';
 import { toArray } from '../argv.js';
 import { humanBinarySize, table } from '../format.js';
 import { cliRuntime } from '../runtime.js';
@@ -18,25 +18,34 @@ export default async function stats(args: unknown[], options: Record<string, unk
   const refs = toArray(args[0]);
   const pick = (): ContainerRecord[] =>
     refs.length > 0 ? refs.map((r) => runtime.containers.resolve(r)) : runtime.containers.list().filter((r) => deriveStatus(r) === 'running');
-  const sample = (records: ContainerRecord[]): Map<string, { at: number; stats: ContainerStats }> => {
+  const sample = async (records: ContainerRecord[]): Promise<Map<string, { at: number; stats: ContainerStats }>> => {
     const out = new Map<string, { at: number; stats: ContainerStats }>();
     for (const r of records) {
       if (deriveStatus(r) !== 'running') continue;
       const at = performance.now();
-      const stats = containerStats(r.pluginState);
+      const stats = await statsOf(r.id);
       if (stats) out.set(r.id, { at, stats });
     }
     return out;
+  };
+  // A container removed between the pick and the reading shows as "--", as one that stopped.
+  const statsOf = async (id: string): Promise<ContainerStats | null> => {
+    try {
+      return await runtime.stats(id);
+    } catch (error) {
+      if (error instanceof NoSuchContainerError) return null;
+      throw error;
+    }
   };
   let stop = false;
   process.once('SIGINT', () => {
     stop = true;
   });
-  let before = sample(pick());
+  let before = await sample(pick());
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, options.stream === false ? INTERVAL_MS / 2 : INTERVAL_MS));
     const records = pick();
-    const now = sample(records);
+    const now = await sample(records);
     const rows = records.map((r) => {
       const a = before.get(r.id);
       const b = now.get(r.id);

@@ -1,11 +1,10 @@
-// `mydocker volume create [NAME] | ls [-q] | rm NAME... | inspect NAME...`, in the CLI process: the
-// user's side of the volumes plugin's store (hooks/volumes.ts). Refusals (unknown volume, volume in
-// use, bad name) exit 1, as Docker's volume commands do; a misused command exits 125 like every
-// usage error.
+// `mydocker volume create [--driver NAME] [NAME] | ls [-q] | rm NAME... | inspect NAME...`, in the
+// CLI process, through the runtime's volume methods (the volume drivers plugins register,
+// hooks/volumes.ts). Refusals (unknown volume, volume in use, bad name) exit 1, as Docker's volume
+// commands do; a misused command exits 125 like every usage error.
 import { MydockerError } from '../../errors.js';
-import { VolumeError, type VolumeInfo, type Volumes } from '../../../hooks/volumes.js';
-import { rootVolumes } from '../../runtime/builtin-services.js';
-import { toArray } from '../argv.js';
+import type { Runtime, VolumeDetails } from '../../runtime/runtime.js';
+import { lastValue, toArray } from '../argv.js';
 import { forEachContainer } from '../each.js';
 import { table } from '../format.js';
 import { cliRuntime } from '../runtime.js';
@@ -15,47 +14,38 @@ export default async function volume(args: unknown[], options: Record<string, un
   // Names after `--` (cac keeps them apart) are names all the same: `create -- -x` must not
   // quietly make a volume or network of another name.
   const names = [...toArray(args[1]), ...toArray(options['--'])];
-  const runtime = await cliRuntime(options);
-  const store = await rootVolumes(runtime.root.dir);
+  const runtime = await cliRuntime(options, toArray(options.plugin));
   switch (action) {
     case 'create': {
       if (names.length > 1) throw usage('"volume create" takes at most 1 argument');
-      const volume = userErrors(() => store.create(names[0]));
+      const volume = await runtime.createVolume({ name: names[0], driver: lastValue(options.driver) });
       process.stdout.write(`${volume.name}\n`);
       return 0;
     }
     case 'ls':
     case 'list': {
       if (names.length > 0) throw usage('"volume ls" takes no arguments');
-      const volumes = store.list();
+      const volumes = await runtime.listVolumes();
       if (options.quiet === true) process.stdout.write(volumes.map((v) => `${v.name}\n`).join(''));
-      else process.stdout.write(table(['DRIVER', 'VOLUME NAME'], volumes.map((v) => ['local', v.name])));
+      else process.stdout.write(table(['DRIVER', 'VOLUME NAME'], volumes.map((v) => [v.driver, v.name])));
       return 0;
     }
     case 'rm':
     case 'remove':
-      return forEachContainer(names, 'volume rm', (name) => {
-        if (!store.get(name)) throw new MydockerError(`no such volume: ${name}`, { exitCode: 1 });
-        // Stopped containers count: starting one again mounts the volume again (as in Docker).
-        const users = store.usedBy(runtime.containers.list(), name);
-        if (users.length > 0) {
-          throw new MydockerError(`volume ${name} is in use by container ${users.join(', ')}`, { exitCode: 1, hint: 'remove the container first' });
-        }
-        userErrors(() => store.remove(name));
-      });
+      return forEachContainer(names, 'volume rm', (name) => runtime.removeVolume(name));
     case 'inspect':
-      return inspect(store, names);
+      return inspect(runtime, names);
     default:
       throw usage(`unknown volume command "${action}"`);
   }
 }
 
-function inspect(store: Volumes, names: string[]): number {
+async function inspect(runtime: Runtime, names: string[]): Promise<number> {
   if (names.length === 0) throw usage('"volume inspect" requires at least 1 argument');
   const found: ReturnType<typeof describeVolume>[] = [];
   let failed = false;
   for (const name of names) {
-    const volume = store.get(name);
+    const volume = await runtime.inspectVolume(name);
     if (volume) {
       found.push(describeVolume(volume));
     } else {
@@ -68,18 +58,8 @@ function inspect(store: Volumes, names: string[]): number {
 }
 
 /** Docker's field names, plus whether the volume is anonymous (Docker keeps that as a label). */
-function describeVolume(v: VolumeInfo): { CreatedAt: string; Driver: string; Mountpoint: string; Name: string; Scope: string; Anonymous: boolean } {
-  return { CreatedAt: v.createdAt, Driver: 'local', Mountpoint: v.mountpoint, Name: v.name, Scope: 'local', Anonymous: v.anonymous };
-}
-
-/** The store's refusals are the user's errors: exit 1, as Docker's daemon errors are. */
-function userErrors<T>(act: () => T): T {
-  try {
-    return act();
-  } catch (error) {
-    if (error instanceof VolumeError) throw new MydockerError(error.message, { exitCode: 1 });
-    throw error;
-  }
+function describeVolume(v: VolumeDetails): { CreatedAt: string; Driver: string; Mountpoint: string; Name: string; Scope: string; Anonymous: boolean } {
+  return { CreatedAt: v.createdAt, Driver: v.driver, Mountpoint: v.mountpoint, Name: v.name, Scope: 'local', Anonymous: v.anonymous };
 }
 
 function usage(message: string): MydockerError {
