@@ -4,7 +4,7 @@
 // image goes through the same (safe, content-addressed) path as a user's import.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { MydockerError } from '../errors.js';
 import type { StateRoot } from '../state-root.js';
 import type { ImageConfig, ImageRecord, ImageStore } from './store.js';
@@ -27,11 +27,26 @@ export async function buildBusyboxImage(root: StateRoot, images: ImageStore, bus
   const staging = fs.mkdtempSync(path.join(root.tmp, 'busybox-'));
   try {
     populate(staging, busybox);
-    const tar = await import('tar');
-    const entries = fs.readdirSync(staging);
-    // Fixed mtimes and portable headers: the same busybox always gives the same layer digest.
-    const stream = tar.create({ cwd: staging, portable: true, mtime: new Date(0) }, entries);
-    return await images.importTar(stream as unknown as NodeJS.ReadableStream as never, false, BUSYBOX_IMAGE, BUSYBOX_CONFIG, `mydocker: busybox from ${busybox}`);
+    // GNU tar, in name order, with fixed owners and mtimes and plain ustar headers (no atime or
+    // ctime): the same busybox always gives the same layer digest. Not node-tar: its portable mode,
+    // the one without times, masks group and other write bits, which turned /tmp's 1777 into 1755.
+    const tar = spawn('tar', ['-C', staging, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=ustar', '-cf', '-', '.'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => {
+      tar.on('error', () => resolve(null));
+      tar.on('close', (code) => resolve(code));
+    });
+    const imported = images.importTar(tar.stdout as never, false, BUSYBOX_IMAGE, BUSYBOX_CONFIG, `mydocker: busybox from ${busybox}`);
+    const [image, code] = await Promise.all([imported.catch((error: unknown) => error), exited]);
+    if (code !== 0) {
+      if (!(image instanceof Error)) images.remove(BUSYBOX_IMAGE, { force: true, usedBy: [] });
+      throw new MydockerError(`packing the busybox image failed: ${stderr.trim().split('\n')[0] || 'tar could not run'}`, { hint: 'install GNU tar (apt-get install tar)' });
+    }
+    if (image instanceof Error) throw image;
+    return image as ImageRecord;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -196,4 +196,15 @@ describe('run', { skip }, () => {
     assert.match(r.stderr, /storage driver "aufs" cannot be used: this kernel has no aufs/);
     assert.deepEqual(w.containerIds(), []);
   });
+
+  test('the busybox image\'s /tmp and /var/tmp are 1777: another user may write there, and the layer is the same in every root', (t) => {
+    const a = worldFor(t, 'tmpmode');
+    const r = a.run(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'stat -c %a /tmp /var/tmp && touch /tmp/x && echo wrote']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['1777', '1777', 'wrote']);
+    const b = worldFor(t, 'tmpmode2');
+    assert.equal(b.run(['run', '--rm', 'busybox', 'true']).status, 0);
+    const layers = (w: typeof a): string[] => fs.readdirSync(path.join(w.root, 'layers')).filter((d) => /^[0-9a-f]{64}$/.test(d));
+    assert.deepEqual(layers(b), layers(a), 'the same busybox gives the same layer digest');
+  });
 });
