@@ -6,24 +6,15 @@
 //   /ctr                 anonymous volume (a fresh volume with a random name)
 import * as path from 'node:path';
 import type { JsonValue } from '../../hooks/index.js';
+import { MAX_NAME_LENGTH, NAME_PATTERN as VOLUME_NAME_PATTERN, nameProblem } from '../../hooks/names.js';
 
 export type VolumeSpec =
   | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readonly: boolean; readonly raw: string }
   | { readonly kind: 'named'; readonly name: string; readonly target: string; readonly readonly: boolean; readonly raw: string }
   | { readonly kind: 'anonymous'; readonly target: string; readonly readonly: boolean; readonly raw: string };
 
-/** Docker's rule for local volume names (the same as for container names). */
-export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-/** Docker sets no length; a volume is a directory, built aside as `.new-NAME-XXXXXX` (255 bytes at most). */
-export const MAX_VOLUME_NAME_LENGTH = 128;
-
-/** Why `name` cannot name a volume ("" when it can). */
-export function volumeNameProblem(name: string): string {
-  if (name.length > MAX_VOLUME_NAME_LENGTH) return `it is ${name.length} characters long, at most ${MAX_VOLUME_NAME_LENGTH} are allowed`;
-  if (!VOLUME_NAME_PATTERN.test(name)) return 'only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed';
-  return '';
-}
+// Docker's rule for local volume names is the one for container names.
+export { VOLUME_NAME_PATTERN, nameProblem as volumeNameProblem };
 
 const MODES = new Set(['ro', 'rw']);
 
@@ -55,7 +46,7 @@ export function parseVolumeSpec(raw: string): VolumeSpec {
   if (!VOLUME_NAME_PATTERN.test(source)) {
     throw invalid(raw, `"${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+); for a host directory, use an absolute path`);
   }
-  if (source.length > MAX_VOLUME_NAME_LENGTH) throw invalid(raw, `the volume name is ${source.length} characters long, at most ${MAX_VOLUME_NAME_LENGTH} are allowed`);
+  if (source.length > MAX_NAME_LENGTH) throw invalid(raw, `the volume name is ${source.length} characters long, at most ${MAX_NAME_LENGTH} are allowed`);
   return { kind: 'named', name: source, target: cleanTarget, readonly, raw };
 }
 

@@ -29,21 +29,7 @@ export function randomName(): string {
   return `${pick(ADJECTIVES)}_${pick(SURNAMES)}`;
 }
 
-/** Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-/**
- * Docker sets no length, but a name is a file (<root>/names/NAME) and goes into others' names
- * (a volume's `.new-NAME-XXXXXX`): a bound well below the kernel's 255 bytes keeps every one valid.
- */
-export const MAX_NAME_LENGTH = 128;
-
-/** Why `name` cannot name a container or a network ("" when it can). */
-export function nameProblem(name: string): string {
-  if (name.length > MAX_NAME_LENGTH) return `it is ${name.length} characters long, at most ${MAX_NAME_LENGTH} are allowed`;
-  if (!NAME_PATTERN.test(name)) return 'only [a-zA-Z0-9][a-zA-Z0-9_.-]+ is allowed';
-  return '';
-}
+export { NAME_PATTERN, MAX_NAME_LENGTH, nameProblem } from '../../hooks/names.js';
 
 /** A user's name in a message: whole if short, its start if not (a message stays readable). */
 export function quoteName(name: string): string {

@@ -90,6 +90,14 @@ function makeDevice(kernel: Kernel, d: DeviceMapping): void {
   fs.chownSync(d.containerPath, d.uid, d.gid);
 }
 
+/** major and minor of a device number as st_rdev holds it (glibc's encoding). */
+export function splitDev(rdev: bigint): { major: number; minor: number } {
+  // The kernel's encoding is (minor & 0xff) | major << 8 | (minor & ~0xff) << 12.
+  const major = ((rdev & 0xfff00n) >> 8n) | ((rdev & 0xfffff00000000000n) >> 32n);
+  const minor = (rdev & 0xffn) | ((rdev & 0xffffff00000n) >> 12n);
+  return { major: Number(major), minor: Number(minor) };
+}
+
 /**
  * Every device node of the host's /dev (for --privileged, as Docker gives them), read before the
  * container's root replaces the host's. The container's own /dev entries (pts, shm, mqueue) and
@@ -112,13 +120,11 @@ export function hostDevices(dev = '/dev'): DeviceMapping[] {
       if (!entry.isCharacterDevice() && !entry.isBlockDevice()) continue;
       try {
         const st = fs.statSync(full, { bigint: true });
-        const rdev = st.rdev;
         found.push({
           hostPath: full,
           containerPath: full.slice(dev.length) === '' ? '/dev' : `/dev${full.slice(dev.length)}`,
           type: entry.isBlockDevice() ? 'b' : 'c',
-          major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-          minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+          ...splitDev(st.rdev),
           fileMode: Number(st.mode & 0o7777n),
           uid: Number(st.uid),
           gid: Number(st.gid),

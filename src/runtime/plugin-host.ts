@@ -122,23 +122,11 @@ export class PluginHost {
   }
 
   networkDriver(name: string): NetworkDriver {
-    const driver = this.networkDrivers.get(name);
-    if (!driver) {
-      throw new MydockerError(`unknown network driver "${name}"`, {
-        hint: `available: ${[...this.networkDrivers.keys()].join(', ') || 'none'}; a plugin's driver needs its plugin loaded (--plugin FILE)`,
-      });
-    }
-    return driver;
+    return registered(this.networkDrivers, 'network', name, PLUGIN_HINT);
   }
 
   volumeDriver(name: string): VolumeDriver {
-    const driver = this.volumeDrivers.get(name);
-    if (!driver) {
-      throw new MydockerError(`unknown volume driver "${name}"`, {
-        hint: `available: ${[...this.volumeDrivers.keys()].join(', ') || 'none'}; a plugin's driver needs its plugin loaded (--plugin FILE)`,
-      });
-    }
-    return driver;
+    return registered(this.volumeDrivers, 'volume', name, PLUGIN_HINT);
   }
 
   /** Every volume driver, in the order registered ("local" first). */
@@ -185,12 +173,19 @@ export class PluginHost {
   }
 
   storageDriver(name: string): StorageDriver {
-    const driver = this.drivers.get(name);
-    if (!driver) {
-      throw new MydockerError(`unknown storage driver "${name}"`, { hint: `available: ${[...this.drivers.keys()].join(', ') || 'none'}` });
-    }
-    return driver;
+    return registered(this.drivers, 'storage', name, '');
   }
+}
+
+const PLUGIN_HINT = "; a plugin's driver needs its plugin loaded (--plugin FILE)";
+
+/** A registered driver by name, or one line naming those there are. */
+function registered<D>(drivers: ReadonlyMap<string, D>, kind: string, name: string, hint: string): D {
+  const driver = drivers.get(name);
+  if (driver === undefined) {
+    throw new MydockerError(`unknown ${kind} driver "${name}"`, { hint: `available: ${[...drivers.keys()].join(', ') || 'none'}${hint}` });
+  }
+  return driver;
 }
 
 function noKernel(): Kernel {

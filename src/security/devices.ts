@@ -5,6 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceMapping } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
+import { splitDev } from '../process/confine-mounts.js';
+
+/** Shared with the --privileged device walk: one decoding of st_rdev. */
+export { splitDev };
 
 const FORMAT = 'expected HOST[:CONTAINER][:PERMISSIONS], e.g. --device /dev/sdb:/dev/xvdb:rw';
 const PERMISSIONS = 'a non-empty combination of r, w and m, each at most once (e.g. rw)';
@@ -74,14 +78,6 @@ export function parseDeviceSpec(spec: string, stat: (p: string) => fs.Stats = (p
 /** Docker's validDeviceMode: a non-empty subset of "rwm", no letter twice. */
 function validPermissions(value: string): boolean {
   return value !== '' && /^[rwm]+$/.test(value) && new Set(value).size === value.length;
-}
-
-/** glibc's major()/minor() of a Linux dev_t (12-bit major and 20-bit minor, split across the word). */
-export function splitDev(rdev: bigint): { major: number; minor: number } {
-  // glibc's masks: the kernel's encoding is (minor & 0xff) | major << 8 | (minor & ~0xff) << 12.
-  const major = ((rdev & 0xfff00n) >> 8n) | ((rdev & 0xfffff00000000000n) >> 32n);
-  const minor = (rdev & 0xffn) | ((rdev & 0xffffff00000n) >> 12n);
-  return { major: Number(major), minor: Number(minor) };
 }
 
 function kindOf(stats: fs.Stats): string {
