@@ -9,9 +9,9 @@
 //   container.ts       ContainerInfo, SecuritySettings, DeviceRule, DeviceMapping, PluginState, JsonValue
 //   contexts.ts        what each hook's taps receive (RootfsContext, ProcessContext, ...), InitStep
 //   lifecycle.ts       HOOKS, the one table of hooks; LifecycleHooks, HOOK_NAMES, ContextOf derived from it
-//   storage-driver.ts  StorageDriver, StorageContext, WhiteoutFormat
+//   storage-driver.ts  StorageDriver, StorageContext, WhiteoutFormat, WhiteoutRules
 //   network-driver.ts  NetworkDriver and its contexts, NetworkInfo, PortMapping, Networks, Ipam
-//   volumes.ts         VolumeDriver (api.registerVolumeDriver), VolumeInfo, VolumeError, VolumeUser
+//   volumes.ts         VolumeDriver (api.registerVolumeDriver), Volumes (api.volumes), VolumeInfo, VolumeError, VolumeUser
 //   stats.ts           StatsProvider (api.registerStatsProvider), StatsContext, ContainerStats
 //   inspect.ts         InspectFields (api.registerInspectSection), InspectContext
 //   plugin.ts          Plugin, PluginApi, definePlugin
@@ -30,7 +30,7 @@ export type {
   EnterContext,
 } from './contexts.js';
 export { HOOKS, HOOK_NAMES, type HookKind, type HookRole, type HookSpec, type HookName, type ContextOf, type LifecycleHooks } from './lifecycle.js';
-export type { StorageContext, StorageDriver, WhiteoutFormat } from './storage-driver.js';
+export type { StorageContext, StorageDriver, WhiteoutFormat, WhiteoutRules } from './storage-driver.js';
 export type {
   NetworkInfo,
   PortMapping,
@@ -42,7 +42,7 @@ export type {
   Networks,
   Ipam,
 } from './network-driver.js';
-export { VolumeError, type VolumeDriver, type VolumeInfo, type VolumeErrorReason, type VolumeUser } from './volumes.js';
+export { VolumeError, type VolumeDriver, type VolumeInfo, type VolumeErrorReason, type VolumeUser, type Volumes } from './volumes.js';
 export type { StatsProvider, StatsContext, ContainerStats } from './stats.js';
 export type { InspectFields, InspectContext } from './inspect.js';
 export { definePlugin, type Plugin, type PluginApi } from './plugin.js';

@@ -4,7 +4,7 @@
 import type { LifecycleHooks } from './lifecycle.js';
 import type { NetworkDriver, Networks } from './network-driver.js';
 import type { StorageDriver } from './storage-driver.js';
-import type { VolumeDriver } from './volumes.js';
+import type { VolumeDriver, Volumes } from './volumes.js';
 import type { StatsProvider } from './stats.js';
 import type { InspectFields } from './inspect.js';
 
@@ -15,6 +15,8 @@ export interface PluginApi {
   registerNetworkDriver(driver: NetworkDriver): void;
   /** Adds a volume driver, chosen with `volume create --driver NAME` ("local" is the built-in's). */
   registerVolumeDriver(driver: VolumeDriver): void;
+  /** The registered volume drivers and their volumes (what the volumes plugin mounts from). */
+  readonly volumes: Volumes;
   /** Adds a source of `mydocker stats` numbers; providers are asked in order, the first non-null wins. */
   registerStatsProvider(provider: StatsProvider): void;
   /** Adds fields to the top-level key `section` of every container's `inspect` output. */

@@ -1,6 +1,7 @@
 // Storage drivers: what gives a container its copy-on-write root (the built-ins are overlay and
 // aufs, in plugins/). A plugin registers one with `api.registerStorageDriver`; a run chooses it with
 // `--storage-driver NAME`. Types only.
+import type { Stats } from 'node:fs';
 import type { ContainerInfo, PluginState } from './container.js';
 import type { Kernel } from './kernel.js';
 
@@ -17,10 +18,25 @@ export interface StorageContext {
 
 /**
  * How a driver writes a deletion in the container's own layer: overlayfs's way (a character device
- * 0/0 per deleted file, the xattr trusted.overlay.opaque=y on a replaced directory) or aufs's
- * (`.wh.NAME` files, `.wh..wh..opq`). `commit` turns either into Docker's layer format.
+ * 0/0 per deleted file, the xattr trusted.overlay.opaque=y on a replaced directory), aufs's
+ * (`.wh.NAME` files, `.wh..wh..opq`), or a driver's own, described by `WhiteoutRules`. `commit`
+ * turns each into Docker's layer format.
  */
-export type WhiteoutFormat = 'overlay' | 'aufs';
+export type WhiteoutFormat = 'overlay' | 'aufs' | WhiteoutRules;
+
+/**
+ * A driver's own way of writing deletions, as `commit` asks about each entry of the changes
+ * directory (host paths; the entry's lstat is given). Entries that are neither deletions nor the
+ * driver's own bookkeeping are the container's files, copied as they are.
+ */
+export interface WhiteoutRules {
+  /** The name of the file in the layers below that this entry deletes, or null if it deletes nothing. */
+  deletes(entry: string, stat: Stats): string | null;
+  /** Whether this directory replaces the one of its path in the layers below (hides all it held). */
+  opaque(dir: string): boolean;
+  /** An entry that is the driver's bookkeeping, not the container's: left out of the commit. */
+  internal?(entry: string, stat: Stats): boolean;
+}
 
 /**
  * A storage driver gives a container its copy-on-write root. Chosen per run with

@@ -1,13 +1,17 @@
 // Built-in plugin "mydocker:volumes": `-v` bind mounts, named and anonymous volumes.
-//   checkOptions  (`run` process, before anything exists): refuses a bad spec, so nothing is made.
+//   checkOptions  (`run` process, before anything exists): refuses a bad spec or an unknown
+//                 `--volume-driver`, so nothing is made.
 //   prepareRootfs (`run`/`start` process, host side, before the container's namespaces exist):
-//                 mounts each volume into the container's root (see mounts.ts).
+//                 gets each volume from its driver and mounts it into the container's root (mounts.ts).
 //   releaseRootfs (whichever process releases the container: `run`, `rm`, `cleanup`): unmounts
-//                 them, newest first; with removeVolumes, deletes the container's anonymous volumes.
-//   volume driver "local": the root's volumes (store.ts) for `mydocker volume ...` (hooks/volumes.ts).
+//                 them, newest first, tells their drivers; with removeVolumes, deletes the
+//                 container's anonymous volumes.
+//   volume driver "local": the root's volumes (store.ts) for `mydocker volume ...` and `-v`.
+//   volume users: the containers whose `-v` named a volume, whichever driver keeps it (`volume rm`).
 // Every command that runs hooks loads this file: the mounting code and the store are loaded only
 // when needed.
-import type { JsonValue, Plugin, PluginState, VolumeDriver } from '../../hooks/index.js';
+import type { JsonValue, Plugin, PluginState } from '../../hooks/index.js';
+import { LOCAL_DRIVER, localDriver } from './local-driver.js';
 import { parseVolumeSpecs } from './spec.js';
 import { VOLUMES_PLUGIN, containersUsing } from './state.js';
 
@@ -16,10 +20,14 @@ const volumesPlugin: Plugin = {
   apply(api) {
     const load = async () => {
       const work = await import('./mounts.js');
-      return { work, deps: work.volumesDeps(api.root) };
+      return { work, deps: work.volumesDeps(api.volumes) };
     };
     api.hooks.checkOptions.tap(VOLUMES_PLUGIN, (ctx) => {
       parseVolumeSpecs(ctx.options.volumes);
+      const driver = ctx.options.volumeDriver;
+      if (driver === undefined) return;
+      if (typeof driver !== 'string' || driver === '') throw new Error('--volume-driver needs a driver name');
+      api.volumes.driver(driver); // an unknown driver is refused here, naming the ones there are
     });
     api.hooks.prepareRootfs.tapPromise(VOLUMES_PLUGIN, async (ctx) => {
       if (!isNonEmptyList(ctx.container.options.volumes)) return;
@@ -27,35 +35,22 @@ const volumesPlugin: Plugin = {
       await work.prepareVolumes(ctx, deps);
     });
     api.hooks.releaseRootfs.tapPromise(VOLUMES_PLUGIN, async (ctx) => {
-      if (!isNonEmptyList(ctx.state.mounts) && !(ctx.removeVolumes && hasAnonymous(ctx.state))) return;
+      if (!isNonEmptyList(ctx.state.mounts) && !isNonEmptyList(ctx.state.driverMounts) && !(ctx.removeVolumes && hasAnonymous(ctx.state))) return;
       const { work, deps } = await load();
       await work.releaseVolumes(ctx, deps);
     });
-    api.registerVolumeDriver(localDriver(api.root));
+    api.registerVolumeDriver(
+      localDriver(async () => {
+        const { VolumeStore } = await import('./store.js');
+        return new VolumeStore(api.root);
+      }),
+    );
+    api.volumes.addUsers(containersUsing);
   },
 };
 
 export default volumesPlugin;
-
-/** Docker's "local" driver: the volumes under <root>/volumes (store.ts, loaded on the first call). */
-function localDriver(root: string): VolumeDriver {
-  const store = async () => {
-    const { VolumeStore, randomVolumeName } = await import('./store.js');
-    return { store: new VolumeStore(root), randomVolumeName };
-  };
-  return {
-    name: 'local',
-    create: async (name) => {
-      const { store: s, randomVolumeName } = await store();
-      return s.ensure(name ?? randomVolumeName()).volume;
-    },
-    get: async (name) => (await store()).store.get(name),
-    list: async () => (await store()).store.list(),
-    remove: async (name) => (await store()).store.remove(name),
-    // Whoever the driver, the containers given a volume are those whose `-v` this plugin mounted.
-    usedBy: (containers, name) => containersUsing(containers, name),
-  };
-}
+export { LOCAL_DRIVER };
 
 function isNonEmptyList(value: JsonValue | undefined): boolean {
   return Array.isArray(value) && value.length > 0;

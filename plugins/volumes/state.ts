@@ -12,17 +12,24 @@ export interface VolumesState {
   names: string[];
   /** Anonymous volumes by target: a restarted container gets the same one back, `rm -v` deletes them. */
   anonymous: Record<string, string>;
+  /** The driver of each volume (by volume name), saved before the volume is asked for. */
+  drivers: Record<string, string>;
+  /** Volumes whose driver's `mount` was called for this container, oldest first: each needs its `unmount`. */
+  driverMounts: string[];
 }
 
 /** The saved state as typed lists, repaired in place when missing: mutations land in `state`. */
 export function volumesState(state: PluginState): VolumesState {
   if (!isStringList(state.mounts)) state.mounts = [];
   if (!isStringList(state.names)) state.names = [];
-  const anonymous = state.anonymous;
-  if (anonymous === null || typeof anonymous !== 'object' || Array.isArray(anonymous) || !Object.values(anonymous).every((v) => typeof v === 'string')) {
-    state.anonymous = {};
-  }
+  if (!isStringRecord(state.anonymous)) state.anonymous = {};
+  if (!isStringRecord(state.drivers)) state.drivers = {};
+  if (!isStringList(state.driverMounts)) state.driverMounts = [];
   return state as unknown as VolumesState;
+}
+
+function isStringRecord(value: JsonValue | undefined): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 /** The containers (by name) whose saved state names this volume. */

@@ -1,17 +1,42 @@
-// Turns a container's own layer (overlayfs's upper directory) into the tree of a Docker layer, in
-// a staging directory that `commit` then packs with tar: an overlayfs whiteout (a character device
-// 0/0) becomes an empty `.wh.NAME`, an opaque directory (xattr trusted.overlay.opaque=y) gets a
-// `.wh..wh..opq`. Files are copied (with mode, owner and times); sockets and devices are left out.
+// Turns a container's own layer (overlayfs's upper directory, or another driver's) into the tree of
+// a Docker layer, in a staging directory that `commit` then packs with tar: each deletion becomes an
+// empty `.wh.NAME`, each opaque directory gets a `.wh..wh..opq`, as the driver's whiteout format
+// says which entries are which (overlayfs: a character device 0/0, the xattr
+// trusted.overlay.opaque=y; aufs: Docker's own names already; or a driver's WhiteoutRules). Files
+// are copied (with mode, owner and times); sockets and devices are left out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { WhiteoutFormat, WhiteoutRules } from '../../hooks/index.js';
 import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './extract-layer-names.js';
 
 export interface XattrReader {
   getxattr(path: string, name: string): string | null;
 }
 
-/** `whiteouts: 'aufs'`: the layer has Docker's `.wh.` files already; aufs's own `.wh..wh.` files stay out. */
-export function stageChanges(upper: string, staging: string, kernel: XattrReader, whiteouts: 'overlay' | 'aufs' = 'overlay'): void {
+/** The rules of the two built-in formats. */
+export function whiteoutRules(format: WhiteoutFormat, kernel: XattrReader): WhiteoutRules {
+  if (format === 'overlay') {
+    return {
+      deletes: (entry, stat) => (stat.isCharacterDevice() && stat.rdev === 0 ? path.basename(entry) : null),
+      opaque: (dir) => kernel.getxattr(dir, OPAQUE_XATTR) === 'y',
+    };
+  }
+  if (format === 'aufs') {
+    return {
+      deletes: (entry) => {
+        const name = path.basename(entry);
+        return name.startsWith(WHITEOUT_PREFIX) && !name.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`) ? name.slice(WHITEOUT_PREFIX.length) : null;
+      },
+      opaque: (dir) => fs.existsSync(path.join(dir, OPAQUE_MARKER)),
+      // aufs's own `.wh..wh.` files (its hard-link directory, its plink) and the marker, written again from opaque().
+      internal: (entry) => path.basename(entry).startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`),
+    };
+  }
+  return format;
+}
+
+export function stageChanges(upper: string, staging: string, kernel: XattrReader, whiteouts: WhiteoutFormat = 'overlay'): void {
+  const rules = whiteoutRules(whiteouts, kernel);
   walk('');
   // The runtime's own mount points, made empty in the container's layer when the image had none
   // (the files bound onto them live in the container's state): not the container's changes, as
@@ -28,12 +53,13 @@ export function stageChanges(upper: string, staging: string, kernel: XattrReader
       const from = path.join(upper, rel);
       const to = path.join(staging, rel);
       const stat = fs.lstatSync(from);
-      if (whiteouts === 'aufs' && name.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`) && name !== OPAQUE_MARKER) continue;
-      if (whiteouts === 'overlay' && stat.isCharacterDevice() && stat.rdev === 0) {
-        fs.writeFileSync(path.join(staging, relative, WHITEOUT_PREFIX + name), '');
+      if (rules.internal?.(from, stat)) continue;
+      const deleted = rules.deletes(from, stat);
+      if (deleted !== null) {
+        fs.writeFileSync(path.join(staging, relative, WHITEOUT_PREFIX + deleted), '');
       } else if (stat.isDirectory()) {
         fs.mkdirSync(to);
-        if (whiteouts === 'overlay' && kernel.getxattr(from, OPAQUE_XATTR) === 'y') fs.writeFileSync(path.join(to, OPAQUE_MARKER), '');
+        if (rules.opaque(from)) fs.writeFileSync(path.join(to, OPAQUE_MARKER), '');
         walk(rel);
         keepMetadata(to, stat);
       } else if (stat.isFile()) {

@@ -26,6 +26,8 @@ import type {
   StatsProvider,
   StorageDriver,
   VolumeDriver,
+  Volumes,
+  VolumeUser,
 } from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
 import { NetworkManager } from '../network/networks.js';
@@ -58,11 +60,31 @@ export class PluginHost {
   private readonly drivers = new Map<string, StorageDriver>();
   private readonly networkDrivers = new Map<string, NetworkDriver>();
   private readonly volumeDrivers = new Map<string, VolumeDriver>();
+  private readonly volumeUsers: Array<(containers: Iterable<VolumeUser>, name: string) => string[]> = [];
   private readonly statsProviders: Array<{ plugin: string; provider: StatsProvider }> = [];
   private readonly inspectSections: Array<{ plugin: string; section: string; fields: InspectFields }> = [];
   private readonly plugins: Plugin[] = [];
   /** The state root's networks, served by the registered network drivers. */
   readonly networks: NetworkManager;
+  /** The registered volume drivers and their volumes. */
+  readonly volumes: Volumes = {
+    driver: (name) => this.volumeDriver(name),
+    find: async (name) => {
+      for (const driver of this.volumeDrivers.values()) {
+        const volume = await driver.get(name);
+        if (volume) return { driver, volume };
+      }
+      return null;
+    },
+    addUsers: (users) => {
+      this.volumeUsers.push(users);
+    },
+    usedBy: (driver, containers, name) => {
+      const all = [...containers];
+      const names = [...this.volumeUsers.map((users) => users(all, name)), driver.usedBy?.(all, name) ?? []].flat();
+      return [...new Set(names)];
+    },
+  };
   private readonly trace: TraceSink | undefined;
 
   constructor(
@@ -111,6 +133,7 @@ export class PluginHost {
         this.inspectSections.push({ plugin: plugin.name, section, fields });
       },
       networks: this.networks,
+      volumes: this.volumes,
     };
     const trace = this.trace;
     try {

@@ -38,7 +38,7 @@ export async function removeVolume(rt: RuntimeInternals, name: string): Promise<
   const found = await find(rt, name);
   if (!found) throw new MydockerError(`no such volume: ${name}`, { exitCode: 1 });
   // Stopped containers count: starting one again mounts the volume again (as in Docker).
-  const users = found.driver.usedBy?.(rt.containers.list(), name) ?? [];
+  const users = (await rt.host()).volumes.usedBy(found.driver, rt.containers.list(), name);
   if (users.length > 0) {
     throw new MydockerError(`volume ${name} is in use by container ${users.join(', ')}`, { exitCode: 1, hint: 'remove the container first' });
   }
@@ -46,11 +46,8 @@ export async function removeVolume(rt: RuntimeInternals, name: string): Promise<
 }
 
 async function find(rt: RuntimeInternals, name: string): Promise<{ driver: VolumeDriver; volume: VolumeInfo } | null> {
-  for (const driver of (await rt.host()).allVolumeDrivers()) {
-    const volume = await userErrors(() => driver.get(name));
-    if (volume) return { driver, volume };
-  }
-  return null;
+  const host = await rt.host();
+  return userErrors(() => host.volumes.find(name));
 }
 
 function details(driver: VolumeDriver, volume: VolumeInfo): VolumeDetails {

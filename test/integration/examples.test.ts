@@ -1,6 +1,7 @@
 // The example plugins of examples/, each loaded the way a user would (`--plugin examples/X.ts`,
 // through tsx, importing `mydocker/hooks` by the package's own name) and run against real
-// containers: the audit log, the "copy" storage driver, the "veth" network driver.
+// containers: the audit log, the "copy" storage driver, the "veth" network driver, the "tmpfs"
+// volume driver.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -92,6 +93,54 @@ describe('example plugins against the runtime', { skip }, () => {
     assert.deepEqual(w.records().map((r) => r.name), ['base']);
     assert.deepEqual(w.list('storage/copy'), []);
     assert.deepEqual(w.mounts(), []);
+  });
+
+  test('tmpfs-volumes.ts: named and anonymous volumes in memory, shared, refused while used, nothing left', (t) => {
+    const w = worldFor(t, 'ex-tmpfs', { image: true });
+    const volumes = path.join(w.root, 'tmpfs-volumes');
+    // Listed in the root's config, the plugin serves every command (volume ls, rm, rm -v).
+    fs.writeFileSync(path.join(w.root, 'config.json'), JSON.stringify({ plugins: [example('tmpfs-volumes.ts')] }));
+    t.after(() => {
+      for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+        const where = line.split(' ')[4];
+        if (where?.startsWith(`${volumes}/`)) spawnSync('umount', ['-l', where]);
+      }
+    });
+    const tmpfsMounts = (): string[] =>
+      fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(`${volumes}/`)).map((l) => path.basename(l.split(' ')[4]!));
+
+    const create = w.run(['volume', 'create', '--driver', 'tmpfs', 'scratch']);
+    assert.equal(create.status, 0, create.stderr);
+    assert.deepEqual(tmpfsMounts(), ['scratch']);
+    // A volume that exists is used from its driver, with no --volume-driver; the data is in memory.
+    const write = w.run(['run', '--name', 'writer', '-v', 'scratch:/s', '-v', '/anon', '--volume-driver', 'tmpfs', 'busybox', 'sh', '-c', 'echo hi > /s/f; echo a > /anon/f; grep -E " /(s|anon) " /proc/mounts | cut -d" " -f3']);
+    assert.equal(write.status, 0, write.stderr);
+    assert.equal(write.stdout, 'tmpfs\ntmpfs\n');
+    assert.equal(fs.readFileSync(path.join(volumes, 'scratch/f'), 'utf8'), 'hi\n');
+    const read = w.run(['run', '--rm', '-v', 'scratch:/data', 'busybox', 'cat', '/data/f']);
+    assert.equal(read.stdout, 'hi\n', read.stderr);
+
+    const ls = w.run(['volume', 'ls']);
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.match(ls.stdout, /^tmpfs\s+scratch$/m);
+    assert.equal(ls.stdout.split('\n').filter((l) => l.startsWith('tmpfs')).length, 2, ls.stdout);
+    const refused = w.run(['volume', 'rm', 'scratch']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /volume scratch is in use by container writer/);
+
+    // rm -v deletes the anonymous volume through the driver that made it; the named one stays.
+    const rm = w.run(['rm', '-v', 'writer']);
+    assert.equal(rm.status, 0, rm.stderr);
+    assert.deepEqual(tmpfsMounts(), ['scratch']);
+    assert.equal(w.run(['volume', 'rm', 'scratch']).status, 0);
+    assert.deepEqual(tmpfsMounts(), []);
+    assert.deepEqual(w.list('tmpfs-volumes'), []);
+    assert.deepEqual(w.list('volumes'), [], 'the local driver made nothing');
+
+    const unknown = w.run(['run', '--rm', '--volume-driver', 'nfs', '-v', 'xx:/x', 'busybox', 'true']);
+    assert.equal(unknown.status, 125);
+    assert.match(unknown.stderr, /unknown volume driver "nfs".*available: local, tmpfs/s);
+    assert.deepEqual(w.containerIds(), []);
   });
 
   test('veth-network.ts: a point-to-point veth per container, ping to the gateway, nothing left after rm', (t) => {

@@ -112,7 +112,9 @@ describe('--trace: hooks and taps', () => {
     await Promise.all([host.hooks.prepareRootfs.promise(slow), host.hooks.prepareRootfs.promise(rootfsCtx())]);
     const calls = lines.filter((l) => l.who === '(1 tap)');
     assert.equal(calls.length, 2);
-    assert.ok(calls[0]!.ms < 30 && calls[1]!.ms >= 35, `fast then slow: ${calls.map((c) => c.ms).join(', ')}`);
+    // Lower bounds only (a loaded machine stretches any duration): the fast call ends first, and the
+    // slow one is timed from its own start to its own end, not the fast one's.
+    assert.ok(calls[1]!.ms >= 35 && calls[0]!.ms < calls[1]!.ms, `fast then slow: ${calls.map((c) => c.ms).join(', ')}`);
   });
 
   it("a plugin's apply, and its failure, are traced under its name", async () => {

@@ -47,8 +47,30 @@ describe('stageChanges', () => {
   it('with aufs layers keeps .wh. files but leaves aufs\'s own .wh..wh. files out', (t) => {
     const upper = tempDir(t, 'upper-');
     const staging = tempDir(t, 'staging-');
-    for (const name of ['.wh.deleted', '.wh..wh..opq', '.wh..wh.plnk', '.wh..wh.aufs', 'kept']) fs.writeFileSync(path.join(upper, name), '');
+    for (const name of ['.wh.deleted', '.wh..wh.plnk', '.wh..wh.aufs', 'kept']) fs.writeFileSync(path.join(upper, name), '');
+    fs.mkdirSync(path.join(upper, 'replaced'));
+    fs.writeFileSync(path.join(upper, 'replaced/.wh..wh..opq'), '');
     stageChanges(upper, staging, xattrs([]), 'aufs');
-    assert.deepEqual(fs.readdirSync(staging).sort(), ['.wh..wh..opq', '.wh.deleted', 'kept']);
+    assert.deepEqual(fs.readdirSync(staging).sort(), ['.wh.deleted', 'kept', 'replaced']);
+    assert.deepEqual(fs.readdirSync(path.join(staging, 'replaced')), ['.wh..wh..opq']);
+  });
+
+  it('with a driver\'s own rules: its deletions and opaque directories in Docker\'s format, its bookkeeping left out', (t) => {
+    const upper = tempDir(t, 'upper-');
+    const staging = tempDir(t, 'staging-');
+    // A driver that writes `NAME.deleted` for a deletion and keeps an `.opaque` list of replaced directories.
+    fs.mkdirSync(path.join(upper, 'etc/new'), { recursive: true });
+    fs.writeFileSync(path.join(upper, 'etc/motd.deleted'), '');
+    fs.writeFileSync(path.join(upper, 'etc/kept'), 'k');
+    fs.writeFileSync(path.join(upper, '.opaque'), `${path.join(upper, 'etc/new')}\n`);
+    const replaced = new Set(fs.readFileSync(path.join(upper, '.opaque'), 'utf8').trim().split('\n'));
+    stageChanges(upper, staging, xattrs([]), {
+      deletes: (entry) => (entry.endsWith('.deleted') ? path.basename(entry, '.deleted') : null),
+      opaque: (dir) => replaced.has(dir),
+      internal: (entry) => entry === path.join(upper, '.opaque'),
+    });
+    assert.deepEqual(fs.readdirSync(staging), ['etc']);
+    assert.deepEqual(fs.readdirSync(path.join(staging, 'etc')).sort(), ['.wh.motd', 'kept', 'new']);
+    assert.deepEqual(fs.readdirSync(path.join(staging, 'etc/new')), ['.wh..wh..opq']);
   });
 });

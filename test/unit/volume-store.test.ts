@@ -95,13 +95,15 @@ describe('VolumeStore', () => {
 
 describe('volume state', () => {
   it('volumesState repairs a missing or damaged state in place', () => {
-    const state: PluginState = { mounts: 'x', names: [1], anonymous: ['a'] };
+    const state: PluginState = { mounts: 'x', names: [1], anonymous: ['a'], drivers: { v: 3 }, driverMounts: null };
     const typed = volumesState(state);
-    assert.deepEqual(state, { mounts: [], names: [], anonymous: {} });
+    assert.deepEqual(state, { mounts: [], names: [], anonymous: {}, drivers: {}, driverMounts: [] });
     typed.mounts.push('/m');
     assert.deepEqual(state.mounts, ['/m'], 'the typed view is the saved state');
-    const kept = { mounts: ['/a'], names: ['v'], anonymous: { '/c': 'v' } };
-    assert.deepEqual(volumesState(kept), { mounts: ['/a'], names: ['v'], anonymous: { '/c': 'v' } });
+    const kept = { mounts: ['/a'], names: ['v'], anonymous: { '/c': 'v' }, drivers: { v: 'local' }, driverMounts: ['v'] };
+    assert.deepEqual(volumesState(kept), { mounts: ['/a'], names: ['v'], anonymous: { '/c': 'v' }, drivers: { v: 'local' }, driverMounts: ['v'] });
+    // Records older than volume drivers have neither field: every volume was the local driver's.
+    assert.deepEqual(volumesState({ mounts: [], names: ['v'], anonymous: {} }).drivers, {});
   });
 
   it('containersUsing names every container whose saved state lists the volume', () => {

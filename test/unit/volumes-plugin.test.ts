@@ -5,11 +5,12 @@ import { describe, it, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MNT, MS, type PluginState, type RootfsContext, type RootfsReleaseContext } from '../../hooks/index.js';
+import { MNT, MS, type PluginState, type RootfsContext, type RootfsReleaseContext, type VolumeDriver, type VolumeInfo, type Volumes } from '../../hooks/index.js';
 import { builtinPlugins } from '../../plugins/index.js';
 import volumesPlugin from '../../plugins/volumes/index.js';
 import { prepareVolumes, releaseVolumes, type VolumesDeps } from '../../plugins/volumes/mounts.js';
 import { VolumeStore } from '../../plugins/volumes/store.js';
+import { localDriver } from '../../plugins/volumes/local-driver.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
 import { containerInfo, hookContext } from '../../src/runtime/contexts.js';
 import { PluginError } from '../../src/errors.js';
@@ -48,11 +49,60 @@ function world(t: TestContext, flags = 0): World {
   const rootfs = path.join(dir, 'merged');
   fs.mkdirSync(rootfs);
   const store = new VolumeStore(path.join(dir, 'state-root'));
-  return { dir, rootfs, store, deps: { store, mountFlags: () => flags } };
+  return { dir, rootfs, store, deps: { volumes: registry(localDriver(async () => store)), mountFlags: () => flags } };
 }
 
-function prepareCtx(w: World, kernel: FakeKernel, volumes: string[], state: PluginState = {}): RootfsContext {
-  const container = containerInfo(makeRecord({ options: { volumes } }), path.join(w.dir, 'container'));
+/** The registered drivers, as the plugin host gives them ("local" first). */
+function registry(...drivers: VolumeDriver[]): Volumes {
+  const byName = new Map(drivers.map((d) => [d.name, d]));
+  return {
+    driver: (name) => {
+      const driver = byName.get(name);
+      if (!driver) throw new Error(`unknown volume driver "${name}"`);
+      return driver;
+    },
+    find: async (name) => {
+      for (const driver of byName.values()) {
+        const volume = await driver.get(name);
+        if (volume) return { driver, volume };
+      }
+      return null;
+    },
+    addUsers: () => {},
+    usedBy: () => [],
+  };
+}
+
+/** A driver whose volumes are directories it mounts on use, logging its calls (as a network file system driver would). */
+function loggingDriver(dir: string, log: string[]): VolumeDriver {
+  const volumes = new Map<string, VolumeInfo>();
+  return {
+    name: 'remote',
+    create: async (name = 'made-up', options) => {
+      log.push(`create ${name}${options?.anonymous ? ' anonymous' : ''}`);
+      fs.mkdirSync(path.join(dir, name), { recursive: true });
+      const volume = { name, mountpoint: path.join(dir, name), createdAt: '', anonymous: options?.anonymous ?? false };
+      volumes.set(name, volume);
+      return volume;
+    },
+    get: async (name) => volumes.get(name) ?? null,
+    list: async () => [...volumes.values()],
+    remove: async (name) => {
+      log.push(`remove ${name}`);
+      volumes.delete(name);
+    },
+    mount: async (name, id) => {
+      log.push(`mount ${name} ${id.slice(0, 4)}`);
+      return path.join(dir, name);
+    },
+    unmount: async (name, id) => {
+      log.push(`unmount ${name} ${id.slice(0, 4)}`);
+    },
+  };
+}
+
+function prepareCtx(w: World, kernel: FakeKernel, volumes: string[], state: PluginState = {}, volumeDriver?: string): RootfsContext {
+  const container = containerInfo(makeRecord({ options: volumeDriver ? { volumes, volumeDriver } : { volumes } }), path.join(w.dir, 'container'));
   return { container, state, kernel, rootfs: w.rootfs, layers: [] };
 }
 
@@ -87,7 +137,7 @@ describe('prepareVolumes', () => {
       `mount ${host} ${at('a/b')} ${BIND}`,
       `mount - ${at('a/b')} ${PRIVATE}`,
     ]);
-    assert.deepEqual(ctx.state, { mounts: [at('a'), at('cache'), at('a/b')], names: ['data', anonymousName], anonymous: { '/cache': anonymousName } });
+    assert.deepEqual(ctx.state, { mounts: [at('a'), at('cache'), at('a/b')], names: ['data', anonymousName], anonymous: { '/cache': anonymousName }, drivers: { data: 'local', [anonymousName]: 'local' }, driverMounts: [] });
     // A fake kernel mounts nothing, so /a/b was made in the root itself rather than in the volume.
     assert.ok(fs.statSync(at('a/b')).isDirectory());
   });
@@ -223,6 +273,56 @@ describe('releaseVolumes', () => {
       assert.deepEqual(ctx.errors, []);
       assert.deepEqual(kernel.calls, []);
     }
+  });
+});
+
+describe('volume drivers other than local', () => {
+  it('a volume is used from the driver that has it; --volume-driver makes the new ones; each is recorded with its driver', async (t) => {
+    const w = world(t);
+    const log: string[] = [];
+    const remote = loggingDriver(path.join(w.dir, 'remote'), log);
+    await remote.create('shared');
+    w.store.ensure('kept-local');
+    log.length = 0;
+    const deps = { ...w.deps, volumes: registry(localDriver(async () => w.store), remote) };
+    const state: PluginState = {};
+    const ctx = prepareCtx(w, new ResolvingKernel(), ['shared:/s', 'kept-local:/l', 'fresh:/f', '/anon'], state, 'remote');
+    await prepareVolumes(ctx, deps);
+
+    const anonymousName = (state.anonymous as Record<string, string>)['/anon']!;
+    assert.deepEqual(state.drivers, { shared: 'remote', 'kept-local': 'local', fresh: 'remote', [anonymousName]: 'remote' });
+    assert.deepEqual(state.driverMounts, ['shared', 'fresh', anonymousName], 'in mount order');
+    const id = ctx.container.id.slice(0, 4);
+    assert.deepEqual(log.filter((l) => l.startsWith('create')), ['create fresh', `create ${anonymousName} anonymous`]);
+    assert.deepEqual(log.filter((l) => l.startsWith('mount')), [`mount shared ${id}`, `mount fresh ${id}`, `mount ${anonymousName} ${id}`]);
+    assert.equal(w.store.get('fresh'), null, 'the local driver made nothing');
+
+    log.length = 0;
+    const release = releaseCtx(w, new ResolvingKernel(), state, true);
+    await releaseVolumes(release, deps);
+    assert.deepEqual(release.errors, []);
+    assert.deepEqual(log.slice(0, 3), [`unmount ${anonymousName} ${id}`, `unmount fresh ${id}`, `unmount shared ${id}`], 'newest first');
+    assert.deepEqual(log.slice(3), [`remove ${anonymousName}`], 'the anonymous volume is removed by the driver that made it');
+    assert.deepEqual(state.driverMounts, []);
+    assert.ok(w.store.get('kept-local'));
+  });
+
+  it('a failed driver unmount is reported, kept for a retry, and no volume is deleted meanwhile', async (t) => {
+    const w = world(t);
+    const log: string[] = [];
+    const remote = loggingDriver(path.join(w.dir, 'remote'), log);
+    remote.unmount = async () => {
+      throw new Error('the server is gone');
+    };
+    const deps = { ...w.deps, volumes: registry(localDriver(async () => w.store), remote) };
+    const state: PluginState = {};
+    const ctx = prepareCtx(w, new ResolvingKernel(), ['/anon'], state, 'remote');
+    await prepareVolumes(ctx, deps);
+    const release = releaseCtx(w, new ResolvingKernel(), state, true);
+    await releaseVolumes(release, deps);
+    assert.match(release.errors[0]!.message, /the server is gone/);
+    assert.equal((state.driverMounts as string[]).length, 1);
+    assert.equal((await remote.list()).length, 1);
   });
 });
 

@@ -62,6 +62,8 @@ function pluginOptions(options: Record<string, unknown>): Record<string, JsonVal
   const out: Record<string, JsonValue> = {};
   const volumes = toArray(options.volume);
   if (volumes.length > 0) out.volumes = volumes;
+  const volumeDriver = lastValue(options.volumeDriver);
+  if (volumeDriver !== undefined) out.volumeDriver = volumeDriver;
   const publish = toArray(options.publish);
   if (publish.length > 0) out.publish = publish;
   const network = lastValue(options.network);
