@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from '../../hooks/index.js';
 import { MydockerError, describe, errnoReason } from '../errors.js';
+import { importEsm } from './esm-import.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
@@ -19,10 +20,10 @@ export async function loadPluginFile(file: string): Promise<Plugin> {
   let mod: { default?: unknown };
   try {
     if (TS_EXTENSIONS.has(ext)) {
-      const { tsImport } = await import('tsx/esm/api');
+      const { tsImport } = await importEsm<typeof import('tsx/esm/api')>('tsx/esm/api');
       mod = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
     } else {
-      mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+      mod = await importEsm<{ default?: unknown }>(pathToFileURL(absolute).href);
     }
   } catch (error) {
     throw new MydockerError(`cannot load plugin ${file}: ${loadFailure(error)}`, { cause: error });

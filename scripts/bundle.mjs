@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The last step of `npm run build`: bundles the CLI (dist/src/cli/cli.js and every module it can
+// load, tapable, cac and tar included) into dist/src/cli/cli.bundle.cjs, which the launcher
+// (dist/src/cli/main.js) runs; then runs it once to make its V8 code cache (cli.bundle.cache).
+// Left outside: koffi and netlink (native code, found through node_modules as before) and tsx
+// (loaded only for a .ts plugin, as an ES module). The bundle sits in dist/src/cli/, two levels
+// under dist/ like every module it holds, so their paths relative to import.meta.url (the shim,
+// mydocker-init, the CLI itself) still point where they did.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cliDir = path.join(root, 'dist/src/cli');
+const outfile = path.join(cliDir, 'cli.bundle.cjs');
+
+await build({
+  entryPoints: [path.join(cliDir, 'cli.js')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['koffi', 'netlink', 'netlink/*', 'tsx', 'tsx/*'],
+  // import() becomes require() in the bundle: a vm.Script has no loader for import(). ES modules
+  // from outside (plugins, tsx) go through the launcher's import() instead (src/runtime/esm-import.ts).
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__bundle_url' },
+  banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The code cache holds what a command compiled: made by running the commands every user runs
+// first (help, version, ps) against a throwaway state root. Commands compile more as they are used
+// on this machine: a cache V8 refuses later (another Node) is remade by the next command.
+const cache = outfile.replace(/\.cjs$/, '.cache');
+fs.rmSync(cache, { force: true });
+const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-build-'));
+try {
+  for (const args of [['--help'], ['ps', '-a']]) {
+    const r = spawnSync(process.execPath, [path.join(cliDir, 'main.js'), '--root', stateRoot, ...args], {
+      env: { ...process.env, MYDOCKER_WRITE_CODE_CACHE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr);
+      console.error(`bundle: the bundled CLI failed on \`mydocker ${args.join(' ')}\``);
+      process.exit(1);
+    }
+  }
+} finally {
+  fs.rmSync(stateRoot, { recursive: true, force: true });
+}

@@ -1,0 +1,223 @@
+// The CLI proper: parses arguments with cac, loads the one command module it needs, prints errors
+// as one line, and exits with Docker's codes (125 when mydocker fails). The only place that prints
+// or exits; everything below it is library code. Started by main.ts, the launcher (from its bundle,
+// dist/src/cli/cli.bundle.cjs, when the build made one).
+import { cac, type CAC, type Command } from 'cac';
+import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { inspect } from 'node:util';
+import { MydockerError } from '../errors.js';
+import { VERSION } from './version.js';
+
+/** `command` is what follows the image or container of `run`/`exec`, untouched; others ignore it. */
+type Handler = (args: unknown[], options: Record<string, unknown>, command: string[]) => Promise<number>;
+
+function addFlags(target: CAC | Command, flags: FlagSpec[]): void {
+  // Every value as a list of strings: mri would turn "--name 007" into the number 7.
+  for (const f of flags) target.option(f.raw, f.description, /<[^>]+>/.test(f.raw) ? { type: [String] } : undefined);
+}
+
+function build(state: { command: string[]; exit: Promise<number> | undefined }): CAC {
+  const cli = cac('mydocker');
+  addFlags(cli, GLOBAL_FLAGS);
+  const on = (command: Command, load: () => Promise<{ default: Handler }>): void => {
+    command.action((...args: unknown[]) => {
+      const options = args.pop() as Record<string, unknown>;
+      state.exit = load().then((m) => m.default(args, options, state.command));
+    });
+  };
+
+  const run = cli
+    .command('run <image> [...command]', 'Run a command in a new container')
+    .usage('run [OPTIONS] IMAGE [COMMAND] [ARG...]')
+    .example('mydocker run -it busybox sh')
+    .example('mydocker run --rm -e GREETING=hi busybox sh -c \'echo "$GREETING"\'');
+  addFlags(run, RUN_FLAGS);
+  on(run, () => import('./commands/run.js'));
+
+  const exec = cli
+    .command('exec <container> [...command]', 'Run a command in a running container')
+    .usage('exec [OPTIONS] CONTAINER COMMAND [ARG...]')
+    .example('mydocker exec -it web sh');
+  addFlags(exec, EXEC_FLAGS);
+  on(exec, () => import('./commands/exec.js'));
+
+  const rm = cli
+    .command('rm [...containers]', 'Remove one or more containers')
+    .option('-f, --force', 'Kill a running container first')
+    .option('-v, --volumes', 'Remove its anonymous volumes too');
+  on(rm, () => import('./commands/rm.js'));
+
+  const stop = cli.command('stop [...containers]', 'Stop running containers: SIGTERM, then SIGKILL').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });
+  on(stop, () => import('./commands/stop.js'));
+
+  const kill = cli.command('kill [...containers]', 'Send a signal to running containers').option('-s, --signal <signal>', 'Signal to send (default KILL)', { type: [String] });
+  on(kill, () => import('./commands/kill.js'));
+
+  const start = cli
+    .command('start [...containers]', 'Start stopped containers (in the background, or attached with -a)')
+    .option('-a, --attach', 'Attach its output and wait for it to end')
+    .option('-i, --interactive', "Attach the container's stdin");
+  on(start, () => import('./commands/start.js'));
+
+  const restart = cli.command('restart [...containers]', 'Stop, then start containers').option('-t, --time <seconds>', 'Seconds to wait before SIGKILL (default 10)', { type: [String] });
+  on(restart, () => import('./commands/restart.js'));
+
+  on(cli.command('prune', 'Remove all stopped containers'), () => import('./commands/prune.js'));
+
+  const stats = cli
+    .command('stats [...containers]', 'Live CPU, memory and PIDs of running containers (from their cgroups)')
+    .option('--no-stream', 'Print one reading and exit');
+  on(stats, () => import('./commands/stats.js'));
+
+  on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
+
+  const ps = cli
+    .command('ps', 'List containers')
+    .option('-a, --all', 'Show all containers (default: running only)')
+    .option('-q, --quiet', 'Only IDs')
+    .option('--format <format>', 'table (default) or json: one object per line', { type: [String] });
+  on(ps, () => import('./commands/ps.js'));
+
+  const imp = cli
+    .command('import <file> <name>', 'Import a rootfs tarball (plain or gzip, as `docker export` writes) as an image')
+    .usage('import FILE NAME[:TAG]');
+  on(imp, () => import('./commands/import.js'));
+
+  on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+  on(cli.command('commit <container> [image]', 'Make an image of a container: its changes as one new layer'), () => import('./commands/commit.js'));
+  on(
+    cli.command('save [...images]', 'Write images as a tar archive in Docker\'s format (to stdout)').option('-o, --output <file>', 'Write to a file', { type: [String] }),
+    () => import('./commands/save.js'),
+  );
+  on(
+    cli.command('load', 'Load images from a `docker save` archive or an OCI layout (from stdin)').option('-i, --input <file>', 'Read from a file', { type: [String] }),
+    () => import('./commands/load.js'),
+  );
+  on(cli.command('pull <image>', 'Pull an image from a registry (Docker Hub, or HOST[:PORT]/NAME)'), () => import('./commands/pull.js'));
+  on(cli.command('tag <source> <target>', 'Give an image another name'), () => import('./commands/tag.js'));
+  on(cli.command('rmi [...images]', 'Remove images (refused while a container uses one)').option('-f, --force', 'Remove the names even so'), () => import('./commands/rmi.js'));
+  on(cli.command('history <image>', 'Show how an image\'s layers were made'), () => import('./commands/history.js'));
+  on(
+    cli.command('export <container>', 'Write a container\'s filesystem as a tar archive (to stdout)').option('-o, --output <file>', 'Write to a file', { type: [String] }),
+    () => import('./commands/export.js'),
+  );
+
+  // cac matches one-word commands: the action (create, ls, rm, inspect) is dispatched by the module.
+  const volume = cli
+    .command('volume <action> [...names]', 'Manage volumes: create [NAME], ls, rm NAME..., inspect NAME...')
+    .usage('volume create [--driver D] [NAME] | ls [-q] | rm NAME... | inspect NAME...')
+    .option('--driver <driver>', 'create: the volume driver (default local; a plugin may add others)', { type: [String] })
+    .option('--plugin <file>', 'Load a plugin (e.g. one serving --driver): .ts, .js or .mjs (repeatable)', { type: [String] })
+    .option('-q, --quiet', 'ls: only the names');
+  on(volume, () => import('./commands/volume.js'));
+
+  const network = cli
+    .command('network <action> [...names]', 'Manage networks: create NAME, ls, inspect NAME..., rm NAME...')
+    .usage('network create [--driver D] [--subnet CIDR] [--gateway IP] [-o K=V] NAME | ls [-q] | inspect NAME... | rm NAME...')
+    .option('--driver <driver>', 'create: the network driver (default bridge; a plugin may add others)', { type: [String] })
+    .option('--subnet <cidr>', 'create: IPv4 subnet, e.g. 172.28.0.0/16 (default: a free one)', { type: [String] })
+    .option('--gateway <ip>', 'create: gateway address in the subnet (default: its first address)', { type: [String] })
+    .option('-o, --opt <key=value>', 'create: an option for the driver (repeatable)', { type: [String] })
+    .option('--plugin <file>', 'Load a plugin (e.g. one serving --driver): .ts, .js or .mjs (repeatable)', { type: [String] })
+    .option('-q, --quiet', 'ls: only the IDs')
+    .example('mydocker network create --subnet 172.28.0.0/16 backend');
+  on(network, () => import('./commands/network.js'));
+
+  const logs = cli
+    .command('logs <container>', 'Show the output of a detached container')
+    .option('-f, --follow', 'Follow the output until the container ends')
+    .option('-t, --timestamps', 'Show timestamps')
+    .option('--tail <n>', 'Show only the last N lines', { type: [String] });
+  on(logs, () => import('./commands/logs.js'));
+
+  // Internal: what a detached container's shim runs when the container ends.
+  on(cli.command('cleanup <id>', '(internal) What a detached container\'s shim runs when it ends'), () => import('./commands/cleanup.js'));
+
+  cli.help();
+  cli.version(VERSION, '--version');
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const state: { command: string[]; exit: Promise<number> | undefined } = { command: [], exit: undefined };
+  const cli = build(state);
+  const { globals, command, rest } = splitCommand(argv);
+  let tokens = argv;
+  if (command === 'run' || command === 'exec') {
+    // Everything after the image (or container) is the command's, untouched.
+    const split = splitRunArgs(rest, [...(command === 'run' ? RUN_FLAGS : EXEC_FLAGS), ...GLOBAL_FLAGS]);
+    state.command = split.command;
+    tokens = [...globals, command, ...split.flags, ...(split.image === undefined ? [] : [split.image])];
+  }
+  if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
+    throw new MydockerError(`'${command}' is not a mydocker command`, { exitCode: 1, hint: "see 'mydocker --help'" });
+  }
+  refuseEmptyValues(cli, command, tokens);
+  cli.parse(['node', 'mydocker', ...tokens], { run: false });
+  if (cli.options.help || cli.options.version) return 0; // cac printed it
+  if (!cli.matchedCommand) {
+    cli.outputHelp();
+    return command === undefined && argv.length === 0 ? 0 : 125;
+  }
+  cli.runMatchedCommand();
+  return state.exit ?? 0;
+}
+
+/**
+ * mri reads `--flag=` and `--flag ''` wrongly (it takes the next word, or "0", as the value): a flag
+ * that takes a value refuses an empty one here, before cac sees it.
+ */
+function refuseEmptyValues(cli: CAC, command: string | undefined, tokens: string[]): void {
+  const matched = cli.commands.find((c) => c.name === command);
+  const valued = new Set<string>();
+  for (const option of [...cli.globalCommand.options, ...(matched?.options ?? [])]) {
+    if (option.required) for (const m of option.rawName.matchAll(/(?:^|[\s,])(--?[\w-]+)/g)) valued.add(m[1]!);
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '--') break;
+    const eq = token.indexOf('=');
+    const name = eq > 0 ? token.slice(0, eq) : token;
+    if (!valued.has(name)) continue;
+    if ((eq > 0 ? token.slice(eq + 1) : tokens[i + 1]) === '') throw usageError(`flag ${name} needs a non-empty value`, command ?? '');
+    if (eq < 0) i++;
+  }
+}
+
+/** One line on stderr for any failure, and its exit code; the stack only with MYDOCKER_DEBUG=1. */
+function report(error: unknown): number {
+  let line: string;
+  let code = 125;
+  if (error instanceof MydockerError) {
+    line = `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+    code = error.exitCode;
+  } else if (error instanceof Error && error.name === 'CACError') {
+    // cac's own errors: unknown option, missing argument.
+    const e = usageError(error.message.replace(/\.$/, ''), splitCommand(process.argv.slice(2)).command ?? '');
+    line = `${e.message} (${e.hint})`;
+  } else {
+    // The helpers of hooks/ throw plain errors, some with a hint (an invalid -p spec); anything else
+    // is a failure no layer put into words (a bug, or a case nobody foresaw): still one line.
+    const hint = (error as { hint?: unknown } | null)?.hint;
+    line = error instanceof Error ? `${error.message}${typeof hint === 'string' && hint !== '' ? ` (${hint})` : ''}` : String(error);
+  }
+  process.stderr.write(`mydocker: ${oneLine(line)}\n`);
+  if (process.env.MYDOCKER_DEBUG === '1') process.stderr.write(`${inspect(error)}\n`);
+  return code;
+}
+
+/** Some messages (a plugin's compiler errors) span lines: the user gets them as one. */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+// An error no promise of ours carries (a stream's 'error' nobody listens to) must not reach the
+// user as Node's stack either.
+const fail = (error: unknown): never => process.exit(report(error));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);
