@@ -4,6 +4,7 @@
 import type { Kernel } from '../../hooks/index.js';
 import type { Readable } from 'node:stream';
 import type { StdioPipes } from '../runtime/stdio-pipes.js';
+import { isClosedPipe } from './closed-pipe.js';
 
 /** The stdio the CLI gives a foreground process: pipes it relays, never its own descriptors. */
 export function relayedStdio(interactive: boolean): ['pipe' | 'ignore', 'pipe', 'pipe'] {
@@ -89,12 +90,22 @@ export async function foreground(kernel: Kernel, proc: ForegroundProcess, opts: 
   }
 }
 
-/** Relays the process's stdio pipes to ours; the returned stop waits for the rest of the output. */
+/**
+ * Relays the process's stdio pipes to ours; the returned stop waits for the rest of the output.
+ * When the reader of our stdout (or stderr) leaves (`mydocker run ... | head`), the relay closes the
+ * process's pipe as a shell pipeline would: its next write gets SIGPIPE, and the container ends and
+ * is released as any other, with that exit code (141), instead of this process dying on EPIPE.
+ */
 function relayPipes(pipes: StdioPipes, interactive: boolean): () => Promise<void> {
   const outputs: Array<[Readable, NodeJS.WritableStream]> = [];
   if (pipes.stdout) outputs.push([pipes.stdout, process.stdout]);
   if (pipes.stderr) outputs.push([pipes.stderr, process.stderr]);
   const ended = outputs.map(([from, to]) => {
+    to.on('error', (error: unknown) => {
+      if (!isClosedPipe(error)) throw error;
+      from.unpipe(to);
+      from.destroy();
+    });
     from.pipe(to, { end: false });
     return new Promise<void>((resolve) => {
       from.once('end', resolve);

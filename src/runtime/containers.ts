@@ -197,9 +197,15 @@ export async function exportContainer(rt: RuntimeInternals, ref: string): Promis
   // Mount points of the container (/proc, /dev, /sys) are empty directories in its layer.
   const stream = tar.create({ cwd: rootfs, portable: false, preservePaths: false }, fs.readdirSync(rootfs));
   if (mountedHere) {
-    const unmount = (): void => void driver.unmount(ctx).catch(() => {});
+    // Once, whichever comes: the end, an error, or the stream destroyed by its reader leaving.
+    let mounted = true;
+    const unmount = (): void => {
+      if (mounted) void driver.unmount(ctx).catch(() => {});
+      mounted = false;
+    };
     stream.on('end', unmount);
     stream.on('error', unmount);
+    stream.on('close', unmount);
   }
   return stream as unknown as NodeJS.ReadableStream;
 }

@@ -4,6 +4,7 @@ import { cliRuntime } from '../runtime.js';
 import { openOutput } from '../output-file.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue } from '../argv.js';
+import { untilReaderLeaves } from '../closed-pipe.js';
 
 export default async function exportCommand(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const output = lastValue(options.output);
@@ -13,12 +14,14 @@ export default async function exportCommand(args: unknown[], options: Record<str
   const runtime = await cliRuntime(options);
   // Opened first: an unwritable place must be refused before the container's files are mounted.
   const file = output === undefined ? null : openOutput(output);
-  try {
-    const stream = await runtime.exportContainer(String(args[0]));
-    await pipeline(stream, file?.stream ?? process.stdout);
-    file?.commit();
-  } finally {
-    file?.abort();
-  }
-  return 0;
+  return untilReaderLeaves(async () => {
+    try {
+      const stream = await runtime.exportContainer(String(args[0]));
+      await pipeline(stream, file?.stream ?? process.stdout);
+      file?.commit();
+    } finally {
+      file?.abort();
+    }
+    return 0;
+  });
 }

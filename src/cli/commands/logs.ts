@@ -2,6 +2,7 @@
 import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue } from '../argv.js';
+import { CLOSED_PIPE_EXIT, isClosedPipe } from '../closed-pipe.js';
 
 export default async function logs(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const tailText = lastValue(options.tail);
@@ -14,10 +15,18 @@ export default async function logs(args: unknown[], options: Record<string, unkn
   process.once('SIGINT', () => {
     stop = true;
   });
+  // A reader that left (`logs x | head`) is reported on the stream, not by write(): it ends the command.
+  let readerLeft = false;
+  const onError = (error: unknown): void => {
+    if (!isClosedPipe(error)) throw error;
+    readerLeft = true;
+  };
+  process.stdout.on('error', onError);
+  process.stderr.on('error', onError);
   for await (const entry of await runtime.logs(String(args[0]), { tail, follow: options.follow === true })) {
     const line = options.timestamps === true ? `${entry.time} ${entry.log}` : entry.log;
     (entry.stream === 'stdout' ? process.stdout : process.stderr).write(line);
-    if (stop) break;
+    if (stop || readerLeft) break;
   }
-  return 0;
+  return readerLeft ? CLOSED_PIPE_EXIT : 0;
 }

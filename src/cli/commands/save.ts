@@ -5,6 +5,7 @@ import { openOutput } from '../output-file.js';
 import { progress } from '../progress.js';
 import { MydockerError } from '../../errors.js';
 import { lastValue, toArray } from '../argv.js';
+import { untilReaderLeaves } from '../closed-pipe.js';
 
 export default async function save(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
@@ -15,15 +16,17 @@ export default async function save(args: unknown[], options: Record<string, unkn
   }
   const runtime = await cliRuntime(options);
   const file = output === undefined ? null : openOutput(output);
-  try {
-    const stream = await runtime.save(refs);
-    const shown = progress('saving');
-    const { countingStream } = await import('../../image/count-bytes.js');
-    await pipeline(stream, countingStream(null, shown.update), file?.stream ?? process.stdout);
-    file?.commit();
-    shown.done();
-  } finally {
-    file?.abort();
-  }
-  return 0;
+  return untilReaderLeaves(async () => {
+    try {
+      const stream = await runtime.save(refs);
+      const shown = progress('saving');
+      const { countingStream } = await import('../../image/count-bytes.js');
+      await pipeline(stream, countingStream(null, shown.update), file?.stream ?? process.stdout);
+      file?.commit();
+      shown.done();
+    } finally {
+      file?.abort();
+    }
+    return 0;
+  });
 }
