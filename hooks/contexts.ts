@@ -49,6 +49,12 @@ export interface ProcessContext extends HookContextBase {
    * read-only view of that group at /sys/fs/cgroup.
    */
   readonly initSteps: InitStep[];
+  /**
+   * Writes the container's record now, with what the taps saved in `state` so far. Intent first:
+   * save what you are about to make (paths, names), call this, then make it; a crash at any instant
+   * then leaves a record from which the teardown finds and removes it.
+   */
+  readonly saveState?: () => void;
 }
 
 /** One step of ProcessContext.initSteps: unshare(2), mkdir(2) or mount(2), as the first process. */

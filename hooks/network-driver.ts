@@ -98,6 +98,8 @@ export interface NetworkDriver {
 export interface Networks {
   /** By name, ID or unique ID prefix; null when none. */
   find(ref: string): NetworkInfo | null;
+  /** Every network of the state root, oldest first. */
+  all(): NetworkInfo[];
   /** The default network ("bridge"), created (record and driver's createNetwork) on first use. */
   ensureDefault(): Promise<NetworkInfo>;
   /** A registered network driver; throws naming the available ones when there is none of that name. */
@@ -114,7 +116,11 @@ export interface Networks {
  * concurrent processes (a file lock around each call).
  */
 export interface Ipam {
-  /** An address for `owner`: `requested` if free (refused otherwise), else the lowest free one. */
+  /**
+   * An address for `owner`: `requested` if free (refused otherwise), else the lowest free one.
+   * Refused when the network was removed meanwhile: taken under the lock `network rm` holds, this
+   * is the container's membership, and what that removal checks.
+   */
   allocate(network: NetworkInfo, owner: string, requested: string | null): Promise<string>;
   /** Frees every address `owner` holds. Idempotent. */
   release(network: NetworkInfo, owner: string): Promise<void>;

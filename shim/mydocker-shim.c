@@ -16,6 +16,14 @@
  * 4. When PID 1 has ended, it writes its status to EXITFILE (the exit code, or 128+N for signal N)
  *    atomically, and execs the cleanup command (`mydocker cleanup ID`, with a clean environment),
  *    which releases the container's resources. Standard input of the container is /dev/null.
+ *
+ * The shim is two processes, so that killing either one loses nothing. The process the runtime
+ * spawns becomes the *watcher*: a child subreaper that forks the shim proper (steps 1-4) and waits.
+ * Killed, the watcher only leaves the shim without a parent, which changes nothing. The shim killed,
+ * its child (the container's PID 1) is reparented to the watcher, which kills it (its output has
+ * nowhere to go any more), collects its status, writes EXITFILE and runs the cleanup in its stead.
+ * Both are in one process group (the watcher's, a session of its own): `rm -f` kills the group
+ * before the container, so that no cleanup runs for an end that `rm` itself releases.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -133,6 +142,62 @@ static void write_exit_status(const char *path, int status) {
   rename(tmp, path);
 }
 
+static void run_cleanup(char **cleanup) {
+  if (cleanup == NULL) _exit(0);
+  /* A clean environment of our own: whatever this process was started with must not steer a
+     host-side program (the container's environment travels in mydocker-init's launch message). */
+  char *clean_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+  execve(cleanup[0], cleanup, clean_env);
+  fprintf(stderr, "mydocker-shim: cannot run %s: %s\n", cleanup[0], strerror(errno));
+  _exit(125);
+}
+
+/* SIGKILLs our children other than `except` (after the shim's death: the container's PID 1). */
+static void kill_children(pid_t except) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  FILE *f = fopen(path, "re");
+  if (f == NULL) return;
+  int pid;
+  while (fscanf(f, "%d", &pid) == 1) {
+    if (pid != except) kill(pid, SIGKILL);
+  }
+  fclose(f);
+}
+
+/* The watcher: waits for the shim and whatever is reparented to us; see the header. */
+static int watch(pid_t shim, const char *exit_path, char **cleanup) {
+  /* The handshake fds and the init's binary are the shim's and its child's alone. */
+  close(3);
+  close(4);
+  close(5);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  int shim_killed = 0, orphan_reaped = 0, orphan_status = 0, status;
+  for (;;) {
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break; /* ECHILD: nobody left */
+    }
+    if (pid == shim) {
+      /* Ended by a signal: killed (or its cleanup was). The container, if it still runs, is ours now. */
+      if (WIFSIGNALED(status)) {
+        shim_killed = 1;
+        kill_children(shim);
+      }
+    } else {
+      orphan_reaped = 1;
+      orphan_status = status;
+    }
+  }
+  if (!shim_killed) return 0;
+  if (orphan_reaped) write_exit_status(exit_path, orphan_status);
+  run_cleanup(cleanup);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
   if (argc > 1 && strcmp(argv[1], "--host-network") == 0) {
@@ -155,6 +220,12 @@ int main(int argc, char **argv) {
   char **cleanup = sep > 3 ? &argv[3] : NULL;
   argv[sep] = NULL; /* ends the cleanup argv */
   char **command = &argv[sep + 1];
+
+  /* The watcher first (see the header): we fork, and the parent becomes it. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
+  pid_t shim = fork();
+  if (shim < 0) die("fork");
+  if (shim > 0) return watch(shim, exit_path, cleanup);
 
   log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) die("open log");
@@ -236,13 +307,6 @@ int main(int argc, char **argv) {
   }
   write_exit_status(exit_path, status);
   close(log_fd);
-  if (cleanup != NULL) {
-    /* A clean environment of our own: whatever this process was started with must not steer a
-       host-side program (the container's environment travels in mydocker-init's launch message). */
-    char *clean_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-    execve(cleanup[0], cleanup, clean_env);
-    fprintf(stderr, "mydocker-shim: cannot run %s: %s\n", cleanup[0], strerror(errno));
-    return 125;
-  }
+  run_cleanup(cleanup);
   return 0;
 }

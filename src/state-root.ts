@@ -20,7 +20,7 @@ export const PRIVATE_MODE = 0o700;
  * CVE-2021-41091: a local user who can reach a container's files can run a setuid-root program the
  * container made or its image shipped).
  */
-export const PRIVATE_DIRS = ['containers', 'storage', 'layers', 'images', 'volumes', 'networks', 'names', 'tmp', 'cache'] as const;
+export const PRIVATE_DIRS = ['containers', 'storage', 'layers', 'images', 'volumes', 'networks', 'names', 'locks', 'tmp', 'cache'] as const;
 
 export class StateRoot {
   readonly containers: string;

@@ -13,8 +13,9 @@ export interface CgroupDriver {
   /**
    * Creates the groups (and mydocker's parent), writes the limits and confines device access to
    * `devices` (deviceRules() of the container; an empty list leaves it as the parent's).
+   * `made` is called after each group is made (the test suite's fault injection stops there).
    */
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[]): void;
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[], made?: () => void): void;
   addProcess(paths: CgroupPaths, pid: number): void;
   /** The files a pid is written to to join the groups (cgroup.procs of each). */
   procsFiles(paths: CgroupPaths): string[];

@@ -19,6 +19,7 @@ import { parseLimits, parseList, type HostResources } from './limits.js';
 import { CgroupV1 } from './v1.js';
 import { CgroupV2 } from './v2.js';
 import { deviceRules } from './device-rules.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 export const CGROUPS_PLUGIN = 'mydocker:cgroups';
 
@@ -62,9 +63,12 @@ const cgroupsPlugin: Plugin = {
       const limits = parseLimits(ctx.container.options, hostResources());
       const { driver, layout } = hostCgroups(ctx.kernel);
       const paths = driver.paths(parent, ctx.container.id);
-      // Saved before anything is created: a failure half-way is undone from this by releaseCgroups.
+      // Saved, and written to disk, before anything is created: a failure half-way, or this process
+      // killed half-way, is undone from this by releaseCgroups.
       Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
-      driver.create(paths, limits, deviceRules(ctx.container.security));
+      ctx.saveState?.();
+      stopPoint('cgroups:intent-saved');
+      driver.create(paths, limits, deviceRules(ctx.container.security), () => stopPoint('cgroups:one-created'));
       driver.addProcess(paths, ctx.pid);
       // Now that it is in its groups, the first process can root a cgroup namespace there.
       ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
@@ -81,9 +85,11 @@ const cgroupsPlugin: Plugin = {
       ctx.onSpawn((pid) => fds.forEach((fd) => fs.writeSync(fd, String(pid))));
     });
     api.hooks.releaseCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
-      const paths = ctx.state.paths as CgroupPaths | undefined;
-      if (!paths) return;
       const { driver } = hostCgroups();
+      // Nothing saved (a record lost, or from before saving came first): the groups the ID names
+      // under this process's parent, if there are any.
+      const paths = (ctx.state.paths as CgroupPaths | undefined) ?? existing(driver.paths(parent, ctx.container.id));
+      if (!paths) return;
       if (driver.oomKilled(paths)) ctx.state.oomKilled = true;
       driver.remove(paths);
       delete ctx.state.paths;
@@ -97,5 +103,11 @@ const cgroupsPlugin: Plugin = {
     api.registerInspectSection('State', ({ state }) => ({ OOMKilled: state.oomKilled === true }));
   },
 };
+
+/** The paths that exist, or undefined when none does. */
+function existing(paths: CgroupPaths): CgroupPaths | undefined {
+  const found = Object.entries(paths).filter(([, dir]) => fs.existsSync(dir));
+  return found.length > 0 ? Object.fromEntries(found) : undefined;
+}
 
 export default cgroupsPlugin;

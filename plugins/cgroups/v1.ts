@@ -31,7 +31,7 @@ export class CgroupV1 implements CgroupDriver {
     return paths;
   }
 
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = []): void {
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
     for (const [controller, dir] of Object.entries(paths)) {
       const parentDir = path.dirname(dir);
       fs.mkdirSync(parentDir, { recursive: true });
@@ -39,6 +39,7 @@ export class CgroupV1 implements CgroupDriver {
       // copied down from its parent, at every level.
       if (this.isCpuset(controller)) inheritCpuset(parentDir);
       fs.mkdirSync(dir, { recursive: true });
+      made();
       if (this.isCpuset(controller)) {
         inheritCpuset(dir);
         if (limits.cpusetCpus !== undefined) writeControl(dir, 'cpuset.cpus', limits.cpusetCpus);

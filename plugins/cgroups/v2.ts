@@ -33,12 +33,13 @@ export class CgroupV2 implements CgroupDriver {
     ];
   }
 
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = []): void {
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
     const dir = paths.unified!;
     const parentDir = path.dirname(dir);
     fs.mkdirSync(parentDir, { recursive: true });
     this.enableControllers(parentDir);
     fs.mkdirSync(dir, { recursive: true });
+    made();
     if (devices.length > 0) {
       if (this.kernel === undefined) throw new Error('the cgroup v2 driver was made without a kernel: it cannot attach the device program');
       // Before any process joins: confined from its first instruction.

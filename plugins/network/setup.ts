@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { MS, type Networks, type NetworkInfo, type PluginState, type ProcessContext, type RootfsContext, type RootfsReleaseContext, type TeardownContext } from '../../hooks/index.js';
 import { containerResolvConf, hostnameFile, hostsFile } from './etc-files.js';
 import { makeMountPoint, unmountPinned, withPinnedPath } from '../../hooks/in-root.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 import { NetworkOptionError, networkMode, networkRef, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
 
 const ETC_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
@@ -59,6 +60,7 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
   const owner = { network, owner: ctx.container.id };
   const address = await driver.allocateAddress(owner, requestedAddress(ctx.container.options));
   ctx.state.address = address;
+  stopPoint('network:address-allocated');
   const endpoint = ((ctx.state.endpoint as PluginState | undefined) ??= {});
   await driver.join({
     network,
@@ -70,6 +72,7 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
     ports: publishedPorts(ctx.container.options),
     endpoint,
   });
+  stopPoint('network:joined');
   const hosts = path.join(ctx.container.stateDir, 'hosts');
   const { name, hostname } = ctx.container;
   const { EndpointRegistry, writeInPlace } = await import('./endpoints.js');
@@ -82,7 +85,7 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
 }
 
 export async function teardown(ctx: TeardownContext, networks: Networks, root: string): Promise<void> {
-  const network = attachedNetwork(ctx, networks);
+  const network = await attachedNetwork(ctx, networks);
   if (!network) return;
   const driver = networks.driver(network.driver);
   const endpoint = ((ctx.state.endpoint as PluginState | undefined) ??= {});
@@ -97,9 +100,18 @@ export async function teardown(ctx: TeardownContext, networks: Networks, root: s
   delete ctx.state.endpoint;
 }
 
-/** The network the container was (or may have been, if its state was never saved) connected to. */
-function attachedNetwork(ctx: TeardownContext, networks: Networks): NetworkInfo | null {
+/**
+ * The network the container was (or may have been, if its state was never saved) connected to:
+ * from its state, its options, or (its record lost) the network whose addresses it holds.
+ */
+async function attachedNetwork(ctx: TeardownContext, networks: Networks): Promise<NetworkInfo | null> {
   if (typeof ctx.state.network === 'string') return networks.find(ctx.state.network);
+  if (Object.keys(ctx.container.options).length === 0) {
+    // No options at all (a record lost: `rm` stands in an empty one): whichever holds its address.
+    for (const network of networks.all()) {
+      if ((await networks.ipam.allocated(network)).some((a) => a.owner === ctx.container.id)) return network;
+    }
+  }
   const ref = networkRef(ctx.container.options);
   return ref === null ? null : networks.find(ref);
 }

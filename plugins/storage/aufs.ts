@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { definePlugin, type StorageContext, type StorageDriver } from '../../hooks/index.js';
-import { kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
+import { isMountPoint, kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
 
 function dirs(ctx: StorageContext): { rw: string; merged: string } {
   return { rw: path.join(ctx.dir, 'rw'), merged: path.join(ctx.dir, 'merged') };
@@ -22,6 +22,7 @@ export const aufsDriver: StorageDriver = {
     fs.mkdirSync(rw, { recursive: true, mode: 0o755 });
     fs.mkdirSync(merged, { recursive: true, mode: 0o700 });
     const branches = [`${rw}=rw`, ...ctx.layers.map((layer) => `${layer}=ro+wh`)].join(':');
+    if (isMountPoint(merged)) unmountIfMounted(ctx.kernel, merged); // a killed start's, never stacked
     ctx.kernel.mount('none', merged, 'aufs', 0, `br=${branches}`);
     ctx.state.merged = merged;
     return merged;

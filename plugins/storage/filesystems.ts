@@ -1,5 +1,6 @@
 // Whether the running kernel knows a filesystem type (/proc/filesystems), for drivers' checks.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export function kernelHasFilesystem(type: string, procFilesystems = '/proc/filesystems'): boolean {
   try {
@@ -12,17 +13,30 @@ export function kernelHasFilesystem(type: string, procFilesystems = '/proc/files
   }
 }
 
-/** umount that treats "not mounted" and "no such path" as done: teardowns must be idempotent. */
+/**
+ * umount that treats "not mounted" and "no such path" as done (teardowns must be idempotent), and
+ * goes on while a mount is still there: a start killed right after its mount, then started again
+ * by an older mydocker, may have left two stacked on one directory.
+ */
 export function unmountIfMounted(kernel: { umount(target: string, flags: number): void }, target: string): void {
-  try {
-    kernel.umount(target, 0);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'EINVAL' || code === 'ENOENT') return;
-    if (code === 'EBUSY') {
+  for (let i = 0; i < 16; i++) {
+    try {
+      kernel.umount(target, 0);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return;
+      if (code !== 'EBUSY') throw error;
       kernel.umount(target, 2 /* MNT_DETACH: whoever still holds it keeps it, the host loses it */);
-      return;
     }
-    throw error;
+    if (!isMountPoint(target)) return;
+  }
+}
+
+/** Whether a directory is the root of a mount: on another device than its parent (one stat each). */
+export function isMountPoint(dir: string): boolean {
+  try {
+    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
+  } catch {
+    return false;
   }
 }

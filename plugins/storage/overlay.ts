@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { definePlugin, type StorageContext, type StorageDriver } from '../../hooks/index.js';
-import { kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
+import { isMountPoint, kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
 
 function dirs(ctx: StorageContext): { upper: string; work: string; merged: string } {
   return { upper: path.join(ctx.dir, 'upper'), work: path.join(ctx.dir, 'work'), merged: path.join(ctx.dir, 'merged') };
@@ -39,6 +39,8 @@ export const overlayDriver: StorageDriver = {
       if (/[,:]/.test(p)) throw new Error(`path ${p} contains ',' or ':', which overlayfs options cannot carry`);
     }
     const options = `lowerdir=${ctx.layers.join(':')},upperdir=${upper},workdir=${work}`;
+    // A mount left by a start that was killed before it could record it: replaced, never stacked.
+    if (isMountPoint(merged)) unmountIfMounted(ctx.kernel, merged);
     ctx.kernel.mount('overlay', merged, 'overlay', 0, options);
     ctx.state.merged = merged;
     return merged;

@@ -130,6 +130,12 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .option('--tail <n>', 'Show only the last N lines', { type: [String] });
   on(logs, () => import('./commands/logs.js'));
 
+  const system = cli
+    .command('system <action>', 'check: list what of this state root belongs to no container (exit 1 when anything)')
+    .usage('system check [--fix]')
+    .option('--fix', 'check: remove what it finds');
+  on(system, () => import('./commands/system.js'));
+
   // Internal: what a detached container's shim runs when the container ends.
   on(cli.command('cleanup <id>', '(internal) What a detached container\'s shim runs when it ends'), () => import('./commands/cleanup.js'));
 

@@ -27,7 +27,13 @@ export interface ContainerRecord {
   /** Host path of the root filesystem while mounted. */
   rootfs: string | null;
   /** Detached containers: where the shim writes the output log and the exit status. */
-  detached?: { log: string; exitFile: string };
+  detached?: {
+    log: string;
+    exitFile: string;
+    /** The shim's watcher, leader of the shim's process group (`rm -f` kills the group first), and its start time. */
+    shimPid?: number;
+    shimStartTime?: number | null;
+  };
   state: {
     status: StoredStatus;
     pid: number | null;

@@ -1,5 +1,8 @@
 // Containers on disk: <root>/containers/<id>/container.json, and <root>/names/<name> holding the id.
-// A name is reserved by creating its file exclusively, so two runs can never both take it.
+// A name is reserved by creating its file exclusively, so two runs can never both take it. The name
+// file is written first and holds the ID: a run killed before its record still leaves what finds
+// the rest (`rm NAME`, `system check`). A removal renames the directory away first (atomic: a
+// crash never leaves half a directory under containers/), then drops the name, then deletes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MydockerError, NoSuchContainerError } from '../errors.js';
@@ -7,11 +10,19 @@ import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
 import type { StateRoot } from '../state-root.js';
 import type { ContainerRecord } from './record.js';
 import { nameProblem, quoteName, shortId } from './ids.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 const RECORD_FILE = 'container.json';
+/** Prefix of a container's directory renamed into <root>/tmp by a removal under way. */
+export const REMOVING_PREFIX = 'removing-';
+const ID = /^[0-9a-f]{64}$/;
 
 export class ContainerStore {
   constructor(private readonly root: StateRoot) {}
+
+  get rootDir(): string {
+    return this.root.dir;
+  }
 
   dir(id: string): string {
     return path.join(this.root.containers, id);
@@ -32,6 +43,7 @@ export class ContainerStore {
         hint: 'remove that container or choose another name',
       });
     }
+    stopPoint('run:name-reserved');
     try {
       fs.mkdirSync(this.dir(record.id), { recursive: true, mode: 0o700 });
       this.save(record);
@@ -62,9 +74,33 @@ export class ContainerStore {
     throw new NoSuchContainerError(ref);
   }
 
+  /**
+   * The ID a reference means even when the container has no readable record (a run or rm killed
+   * half-way): an exact ID with a directory, a name's file, or a unique prefix of a directory.
+   */
+  idOf(ref: string): string | null {
+    if (ref === '' || ref.includes('/') || ref.startsWith('.')) return null;
+    if (ID.test(ref) && (fs.existsSync(this.dir(ref)) || fs.existsSync(path.join(this.root.tmp, `${REMOVING_PREFIX}${ref}`)))) return ref;
+    const byName = readOrNull(path.join(this.root.names, ref));
+    if (byName !== null && ID.test(byName)) return byName;
+    const ids = this.ids().filter((id) => id.startsWith(ref));
+    return ids.length === 1 ? ids[0]! : null;
+  }
+
+  /** Names (file names under names/) and the IDs they hold. */
+  names(): Array<{ name: string; id: string }> {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(this.root.names);
+    } catch {
+      return [];
+    }
+    return entries.map((name) => ({ name, id: readOrNull(path.join(this.root.names, name)) ?? '' }));
+  }
+
   ids(): string[] {
     try {
-      return fs.readdirSync(this.root.containers).filter((id) => /^[0-9a-f]{64}$/.test(id));
+      return fs.readdirSync(this.root.containers).filter((id) => ID.test(id));
     } catch {
       return [];
     }
@@ -88,9 +124,34 @@ export class ContainerStore {
 
   /** Removes the record, its directory and its name (only if the name still points to it). */
   delete(record: ContainerRecord): void {
-    fs.rmSync(this.dir(record.id), { recursive: true, force: true });
-    const nameFile = path.join(this.root.names, record.name);
-    if (readOrNull(nameFile) === record.id) fs.rmSync(nameFile, { force: true });
+    this.deleteById(record.id, [record.name]);
+  }
+
+  /**
+   * Removes whatever of the container's files exists, by ID: its directory (renamed away first),
+   * then every name that holds the ID (those given are checked first), then the renamed directory.
+   */
+  deleteById(id: string, names: string[] = []): void {
+    const removing = path.join(this.root.tmp, `${REMOVING_PREFIX}${id}`);
+    fs.mkdirSync(this.root.tmp, { recursive: true, mode: 0o700 });
+    try {
+      fs.renameSync(this.dir(id), removing);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: no directory (left a run killed before it); ENOTEMPTY/EEXIST: an earlier removal's.
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        fs.rmSync(removing, { recursive: true, force: true });
+        fs.renameSync(this.dir(id), removing);
+      } else if (code !== 'ENOENT') throw error;
+    }
+    stopPoint('rm:dir-renamed');
+    const candidates = names.length > 0 ? names : this.names().filter((n) => n.id === id).map((n) => n.name);
+    for (const name of candidates) {
+      const nameFile = path.join(this.root.names, name);
+      if (readOrNull(nameFile) === id) fs.rmSync(nameFile, { force: true });
+    }
+    stopPoint('rm:name-removed');
+    fs.rmSync(removing, { recursive: true, force: true });
   }
 }
 

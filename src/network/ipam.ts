@@ -35,6 +35,11 @@ export class BitmapIpam implements Ipam {
 
   allocate(network: NetworkInfo, owner: string, requested: string | null): Promise<string> {
     return withFileLock(this.kernel, this.lockFile(), async () => {
+      // `network rm` holds this lock while it checks for members and deletes: a network gone by now
+      // must not get its address file (nor, after, its bridge and rules) made again by this run.
+      if (!fs.existsSync(path.join(this.networksDir, network.id, 'network.json'))) {
+        throw new MydockerError(`network ${network.name} not found: it was removed`, { hint: 'see: mydocker network ls' });
+      }
       const { subnet, bitmap, data } = this.load(network);
       let offset: number;
       if (requested !== null) {

@@ -65,6 +65,10 @@ export class NetworkManager implements Networks {
     return this.store.find(ref)?.info ?? null;
   }
 
+  all(): NetworkInfo[] {
+    return this.store.list().map((r) => r.info);
+  }
+
   driver(name: string): NetworkDriver {
     return this.deps.driver(name);
   }

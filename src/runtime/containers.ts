@@ -43,7 +43,7 @@ export async function start(rt: RuntimeInternals, ref: string, options: { attach
   const found = rt.containers.resolve(ref);
   await usePluginsOf(rt, found);
   const deps = await rt.runDeps();
-  const [{ requireShim, startContainer }, { withContainerLock }, { releaseContainer }, { explainingE2big }] = await Promise.all([
+  const [{ requireShim, startContainer }, { lockContainer }, { releaseContainer }, { explainingE2big }] = await Promise.all([
     import('./run.js'),
     import('../container/lock.js'),
     import('./release.js'),
@@ -51,12 +51,13 @@ export async function start(rt: RuntimeInternals, ref: string, options: { attach
   ]);
   const attach = options.attach ?? false;
   if (!attach) requireShim(deps, found.tty);
-  const starting = withContainerLock(rt.kernel, rt.containers.dir(found.id), async () => {
+  const starting = lockContainer(rt.kernel, rt.containers, found.id, async () => {
     if (!rt.containers.exists(found.id)) throw new NoSuchContainerError(ref);
     const record = rt.containers.load(found.id);
     if (deriveStatus(record) === 'running') return null;
-    // Whatever the last run left mounted (its runtime may have died) is released first.
-    if (record.rootfs !== null) await releaseContainer(deps, record, { remove: false });
+    // Whatever the last run left (its runtime may have died at any step, before it could save what
+    // it had made) is released first: every teardown is idempotent and finds its things by the ID.
+    await releaseContainer(deps, record, { remove: false });
     const image = rt.images.find(record.image.id);
     if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
     return startContainer(deps, record, image, { detach: !attach, stdio: options.stdio, created: false });
@@ -75,15 +76,24 @@ export async function waitReleased(rt: RuntimeInternals, ref: string, timeoutMs:
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   // The releaser marks the end and releases under the container's lock: holding it means it is done.
-  const { withContainerLock } = await import('../container/lock.js');
-  await withContainerLock(rt.kernel, rt.containers.dir(id), async () => {});
+  const { lockContainer } = await import('../container/lock.js');
+  await lockContainer(rt.kernel, rt.containers, id, async () => {});
 }
 
 export async function remove(rt: RuntimeInternals, ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
-  const record = rt.containers.resolve(ref);
-  await usePluginsOf(rt, record);
+  let record: ContainerRecord | null = null;
+  let id: string | null;
+  try {
+    record = rt.containers.resolve(ref);
+    id = record.id;
+  } catch (error) {
+    // No readable record (a run or rm killed half-way): what is left is still removed by its ID.
+    id = rt.containers.idOf(ref);
+    if (id === null) throw error;
+  }
+  if (record) await usePluginsOf(rt, record);
   const { removeContainer } = await import('./remove.js');
-  await removeContainer(await rt.runDeps(), record, { force: options.force ?? false, volumes: options.volumes ?? false });
+  await removeContainer(await rt.runDeps(), ref, id, { force: options.force ?? false, volumes: options.volumes ?? false });
 }
 
 export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): Promise<ExecProcess> {

@@ -3,11 +3,12 @@
 // exits, in `mydocker cleanup` (which a detached container's shim runs when its PID 1 ends), in
 // `run` and `start` undoing a start that failed, and in `rm`.
 import type { ContainerRecord } from '../container/record.js';
-import { withContainerLock } from '../container/lock.js';
+import { lockContainer } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
 import { deriveStatus } from '../container/status.js';
 import { MydockerError, describe } from '../errors.js';
 import { releaseContainer, type ReleaseDeps, type ReleaseStep } from './release.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 export interface EndOptions {
   /** The end to record (status "exited", code, time), saved before the release. Absent: the state is left as it is. */
@@ -38,7 +39,10 @@ export async function endLocked(deps: ReleaseDeps, record: ContainerRecord, opti
     deps.containers.save(record);
   }
   const failures = await releaseContainer(deps, record, { remove: options.remove, removeVolumes: options.removeVolumes, steps: options.steps });
-  if (options.remove && (failures.length === 0 || options.removeDespiteFailures)) deps.containers.delete(record);
+  if (options.remove && (failures.length === 0 || options.removeDespiteFailures)) {
+    stopPoint('rm:released');
+    deps.containers.delete(record);
+  }
   return failures;
 }
 
@@ -57,7 +61,7 @@ export type Ending =
  * Safe to run twice: a recorded end is not recorded again, and the teardowns are idempotent.
  */
 export async function endContainer(deps: ReleaseDeps, id: string, ending: Ending): Promise<void> {
-  await withContainerLock(deps.kernel, deps.containers.dir(id), async () => {
+  await lockContainer(deps.kernel, deps.containers, id, async () => {
     // `rm -f` from another process may have removed it already, teardown included.
     if (!deps.containers.exists(id)) return;
     const record = deps.containers.load(id);

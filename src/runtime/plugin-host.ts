@@ -198,6 +198,11 @@ export class PluginHost {
   storageDriver(name: string): StorageDriver {
     return registered(this.drivers, 'storage', name, '');
   }
+
+  /** The registered storage drivers' names. */
+  storageDriverNames(): string[] {
+    return [...this.drivers.keys()];
+  }
 }
 
 const PLUGIN_HINT = "; a plugin's driver needs its plugin loaded (--plugin FILE)";

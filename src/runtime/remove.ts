@@ -1,19 +1,33 @@
 // `rm`: removes a container that is not running (with force: kills it first), running every
 // teardown hook from its saved state, then its layer, record and name. Runs in its own process,
-// possibly long after the container ran, and possibly after the process that ran it crashed.
+// possibly long after the container ran, and possibly after the process that ran it (or an earlier
+// `rm`) was killed half-way: then what is left may have no readable record, and is removed by its
+// ID alone (remains.ts).
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { isSameProcessAlive } from '../container/proc-stat.js';
 import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
-import { withContainerLock } from '../container/lock.js';
+import { lockContainer } from '../container/lock.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 import type { ReleaseDeps } from './release.js';
 import { endLocked } from './end.js';
+import { removeRemains } from './remains.js';
 
-export async function removeContainer(deps: ReleaseDeps, found: ContainerRecord, options: { force: boolean; volumes?: boolean }): Promise<void> {
-  await withContainerLock(deps.kernel, deps.containers.dir(found.id), async () => {
+/** Removes the container `ref` names (`id`, found even without a record). */
+export async function removeContainer(deps: ReleaseDeps, ref: string, id: string, options: { force: boolean; volumes?: boolean }): Promise<void> {
+  await lockContainer(deps.kernel, deps.containers, id, async () => {
     // Whoever held the lock before may have removed it, or changed it: read it again.
-    if (!deps.containers.exists(found.id)) throw new NoSuchContainerError(found.name);
-    await removeLocked(deps, deps.containers.load(found.id), options);
+    let record: ContainerRecord | null = null;
+    try {
+      record = deps.containers.load(id);
+    } catch {
+      // No readable record: a run or rm killed half-way left what follows, if anything.
+    }
+    if (record === null) {
+      if (!(await removeRemains(deps, id))) throw new NoSuchContainerError(ref);
+      return;
+    }
+    await removeLocked(deps, record, options);
   });
 }
 
@@ -22,8 +36,11 @@ async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options:
     if (!options.force) {
       throw new MydockerError(`cannot remove container ${record.name}: it is running`, { hint: 'stop it first, or use rm -f' });
     }
-    await killAndWait(record.state.pid!, record.state.pidStartTime!);
+    const shim = record.detached;
+    const shimGroup = shim?.shimPid !== undefined && isSameProcessAlive(shim.shimPid, shim.shimStartTime ?? null) ? shim.shimPid : null;
+    await killAndWait(record.state.pid!, record.state.pidStartTime!, shimGroup);
   }
+  stopPoint('rm:killed');
   const failures = await endLocked(deps, record, { remove: true, removeVolumes: options.volumes ?? false });
   if (failures.length > 0) {
     throw new MydockerError(`could not fully remove container ${record.name}: ${failures.map(describe).join('; ')}`, {
@@ -32,8 +49,19 @@ async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options:
   }
 }
 
-/** SIGKILL, then wait until the process is gone or a zombie (it is not our child: poll /proc). */
-async function killAndWait(pid: number, startTime: number): Promise<void> {
+/**
+ * SIGKILL, then wait until the process is gone or a zombie (it is not our child: poll /proc). A
+ * detached container's shim (and its watcher, in the same process group) is killed first: it would
+ * otherwise start a `mydocker cleanup` for an end this very command records and releases.
+ */
+async function killAndWait(pid: number, startTime: number, shimGroup: number | null): Promise<void> {
+  if (shimGroup !== null) {
+    try {
+      process.kill(-shimGroup, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   try {
     process.kill(pid, 'SIGKILL');
   } catch {

@@ -25,6 +25,8 @@ import { readExitFile } from '../container/exit-file.js';
 import * as path from 'node:path';
 import { storageContext, type ReleaseDeps, type ReleaseStep } from './release.js';
 import { endContainer, endLocked } from './end.js';
+import { lockContainer } from '../container/lock.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 export interface RunSpec {
   image: string;
@@ -131,21 +133,26 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     state: { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null },
     pluginState: {},
   };
-  if (spec.name === undefined) {
-    // A generated name may collide; try a few before giving up.
-    for (let i = 0; ; i++) {
-      try {
-        deps.containers.create(record);
-        break;
-      } catch (error) {
-        if (i >= 8 || !(error instanceof MydockerError)) throw error;
-        record.name = randomName() + `_${i}`;
+  // The container's lock is held from before its name exists until it runs: an `rm` of it waits,
+  // then finds all of it (or, if this process was killed, whatever it had begun).
+  return lockContainer(deps.kernel, deps.containers, id, async () => {
+    if (spec.name === undefined) {
+      // A generated name may collide; try a few before giving up.
+      for (let i = 0; ; i++) {
+        try {
+          deps.containers.create(record);
+          break;
+        } catch (error) {
+          if (i >= 8 || !(error instanceof MydockerError)) throw error;
+          record.name = randomName() + `_${i}`;
+        }
       }
+    } else {
+      deps.containers.create(record);
     }
-  } else {
-    deps.containers.create(record);
-  }
-  return startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true });
+    stopPoint('run:record-written');
+    return startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true });
+  });
 }
 
 export interface StartOptions {
@@ -176,6 +183,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     begun.push('rootfs');
     const layers = image.layers.map((l) => deps.images.layerDir(l)).reverse();
     record.rootfs = await driver.mount(storageContext(deps, record, layers));
+    stopPoint('setup:rootfs-mounted');
     const { hooks } = deps.host;
     // The record is written after a hook only when something tapped it (and may have saved state):
     // every write costs a run about a millisecond.
@@ -184,6 +192,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     };
     await hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
     saveAfter(hooks.prepareRootfs);
+    stopPoint('setup:rootfs-prepared');
     const security = securityOf(record);
     const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
 
@@ -211,22 +220,31 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     abandon = launched.abandon;
     record.state.pid = launched.pid;
     record.state.pidStartTime = processStartTime(launched.pid);
+    if (record.detached && launched.child.pid !== undefined) {
+      record.detached.shimPid = launched.child.pid;
+      record.detached.shimStartTime = processStartTime(launched.child.pid);
+    }
     // Until "go", a crash of this process closes fd 3 and the waiting first process exits by itself.
+    stopPoint('setup:launched');
+    const saveState = (): void => deps.containers.save(record);
 
     const initSteps: InitStep[] = [];
     begun.push('cgroups');
-    await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps }));
+    await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps, saveState }));
     saveAfter(hooks.applyCgroups);
+    stopPoint('setup:cgroups-applied');
     begun.push('network');
-    await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps }));
+    await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps, saveState }));
 
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
     deps.containers.save(record);
+    stopPoint('setup:network-ready');
     const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps });
     if (detachedPaths) {
       launched.go(message);
       launched.child.unref(); // the shim outlives us
+      stopPoint('setup:started');
       return detachedHandle(record, detachedPaths.exitFile);
     }
     const exited = exitOf(launched.child);

@@ -262,6 +262,15 @@ export class Runtime {
     return (await import('./containers.js')).exportContainer(this.internals, ref);
   }
 
+  /**
+   * `system check`: one line per thing of this root that belongs to no container (see
+   * system-check.ts); with `fix`, each is removed too.
+   */
+  async systemCheck(options: { fix?: boolean } = {}): Promise<string[]> {
+    const [{ systemCheck }, deps] = await Promise.all([import('./system-check.js'), this.runDeps()]);
+    return systemCheck(deps, { fix: options.fix ?? false });
+  }
+
   listContainers(): ContainerSummary[] {
     return this.containers.list().map((r: ContainerRecord) => ({
       id: r.id,

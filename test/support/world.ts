@@ -190,7 +190,36 @@ export class World {
     }
   }
 
+  /**
+   * Run `system check` when the world is cleaned up and fail the test on any finding (what the
+   * runtime left behind that belongs to no container). Off only for tests that make orphans on
+   * purpose.
+   */
+  checkOnCleanup = true;
+
+  /** `system check` of this world: its findings, one per line (empty when there are none). */
+  systemCheck(fix = false): string[] {
+    const result = this.run(['system', 'check', ...(fix ? ['--fix'] : [])]);
+    if (result.status !== 0 && result.status !== 1) throw new Error(`system check failed (${result.status}): ${result.stderr.trim()}`);
+    return result.stdout.split('\n').filter(Boolean);
+  }
+
   cleanup(): void {
+    // First what the runtime left that belongs to no container (containers still at work, whose
+    // lock is held, are not looked at); reported after the cleanup, which runs whatever it finds.
+    let findings: string[] = [];
+    if (this.checkOnCleanup && fs.existsSync(this.root)) {
+      try {
+        findings = this.systemCheck();
+      } catch (error) {
+        findings = [String(error)];
+      }
+    }
+    this.removeEverything();
+    if (findings.length > 0) throw new Error(`system check found what belongs to no container:\n${findings.join('\n')}`);
+  }
+
+  private removeEverything(): void {
     // Whatever still works in this world must stop before its files go, or it writes them back:
     // background CLIs, container processes, and the shims' `mydocker cleanup` that follows them.
     for (const child of this.started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

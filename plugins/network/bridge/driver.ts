@@ -159,10 +159,13 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
   }
 }
 
-/** Whether the container may have published ports (from its options: its state may not be saved). */
+/**
+ * Whether the container may have published ports: from its options or its endpoint; when the
+ * endpoint was never saved (a run killed half-way, a record lost), it may have, by all we know.
+ */
 function hasPorts(ctx: LeaveContext): boolean {
   const publish = ctx.container.options.publish;
-  return (Array.isArray(publish) && publish.length > 0) || Array.isArray(ctx.endpoint.ports);
+  return (Array.isArray(publish) && publish.length > 0) || Array.isArray(ctx.endpoint.ports) || ctx.endpoint.veth === undefined;
 }
 
 async function withRtnl<T>(rtnl: Rtnl, body: (rtnl: Rtnl) => Promise<T>): Promise<T> {
