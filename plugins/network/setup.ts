@@ -57,6 +57,7 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
   const driver = networks.driver(network.driver);
   // Saved with the container after this hook; until then teardown finds the network from options.
   ctx.state.network = network.id;
+  stopPoint('network:found');
   const owner = { network, owner: ctx.container.id };
   const address = await driver.allocateAddress(owner, requestedAddress(ctx.container.options));
   ctx.state.address = address;

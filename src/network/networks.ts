@@ -4,6 +4,7 @@
 // Every command that loads plugins makes one (exec, rm, ...), so only the store is loaded with it:
 // the IPAM, the host's routes and the address arithmetic are loaded by the calls that need them.
 import type { Ipam, Kernel, NetworkDriver, NetworkInfo, Networks, PluginState } from '../../hooks/index.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 import { MydockerError, describe } from '../errors.js';
 import { nameProblem, newContainerId, quoteName } from '../container/ids.js';
 import { NetworkStore, type NetworkRecord } from './store.js';
@@ -184,6 +185,7 @@ export class NetworkManager implements Networks {
           hint: 'remove those containers first',
         });
       }
+      stopPoint('network-rm:checked');
       const driver = this.deps.driver(record.info.driver);
       await driver.deleteNetwork({ network: record.info, state: record.driverState, kernel: this.deps.kernel() });
       this.store.delete(record.info.id);

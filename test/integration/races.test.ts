@@ -1,19 +1,23 @@
-// Races between commands (issue 13), each run many times: two `rm -f` of one container, `rm -f`
-// during `run -d`, `network rm` during `run --net`. Whatever the interleaving, each command either
-// does its work or refuses with one line, and nothing is left once the last one is done.
+// Races between commands (issue 13): two `rm -f` of one container, run many times; `rm -f` during
+// `run -d` and `network rm` during `run --net`, each forced at the worst moment (the run held at a
+// named step, MYDOCKER_TEST_PAUSE_AT, while the other command runs). Whatever the interleaving,
+// each command either does its work or refuses with one line, and nothing is left once the last
+// one is done.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { bridgeName, networkTag } from '../../plugins/network/bridge/rules.js';
 import { integrationSkipReason, shimSkipReason, worldFor, type CliResult, type World } from '../support/world.js';
-import { leftovers, quiet, tracedIds } from '../support/leftovers.js';
+import { leftovers, quiet } from '../support/leftovers.js';
 
 const skip = integrationSkipReason() ?? shimSkipReason() ?? false;
 const ROUNDS = 6;
 
 /** Runs the CLI in the background; resolves with its result. */
-function background(w: World, args: string[]): Promise<CliResult> {
-  const child: ChildProcess = w.start(args);
+function background(w: World, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child: ChildProcess = w.start(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -34,47 +38,79 @@ describe('races', { skip }, () => {
     }
   });
 
-  test('rm -f during run -d: when rm says it removed the container, nothing of it runs or is left', async (t) => {
+  test('rm -f while run -d is half-way (held after its first process is made): rm waits for the run, then removes all of it', async (t) => {
     const w = worldFor(t, 'race-runrm', { image: true });
-    for (let round = 0; round < ROUNDS; round++) {
-      const running = background(w, ['run', '-d', '--name', 'racer', 'busybox', 'sleep', '1000']);
-      // Spread the rm over the run's steps, round after round.
-      await new Promise((resolve) => setTimeout(resolve, 100 + round * 80));
-      const rm = await background(w, ['rm', '-f', 'racer']);
-      const run = await running;
-      const ids = tracedIds(w);
-      if (rm.status === 0 && run.status === 0) {
-        assert.deepEqual(w.records(), [], `round ${round}: rm -f said done, yet the run's container is there`);
-      } else {
-        assert.ok(rm.status === 0 || /no such container/.test(rm.stderr), `round ${round}: rm -f: ${rm.stderr}`);
-        assert.equal(w.run(['rm', '-f', 'racer']).status === 0 || w.records().length === 0, true);
-      }
-      await quiet(w);
-      assert.deepEqual(leftovers(w, [...ids, run.stdout.trim()].filter(Boolean)), [], `round ${round}`);
-    }
+    const hold = pausedAt(w, 'setup:launched');
+    const running = background(w, ['run', '-d', '--name', 'racer', 'busybox', 'sleep', '1000'], hold.env);
+    await hold.reached();
+    // The run holds the container's lock from before its name exists: this rm can only wait.
+    const removing = background(w, ['rm', '-f', 'racer']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    hold.release();
+    const [run, rm] = await Promise.all([running, removing]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(rm.status, 0, rm.stderr);
+    assert.deepEqual(w.records(), [], 'rm -f said done: nothing of the run may be there');
+    await quiet(w);
+    assert.deepEqual(leftovers(w, [run.stdout.trim()]), []);
   });
 
-  test('network rm during run --net: never both; nothing of the network is left once it is removed', async (t) => {
+  test('run --net while network rm is half-way (checked, not yet deleted): the run waits, then refuses; nothing comes back', async (t) => {
     const w = worldFor(t, 'race-netrm', { image: true });
-    for (let round = 0; round < ROUNDS; round++) {
-      const created = w.run(['network', 'create', '--subnet', '172.29.250.0/24', 'racenet']);
-      assert.equal(created.status, 0, created.stderr);
-      const networkId = created.stdout.trim();
-      const running = background(w, ['run', '-d', '--net', 'racenet', 'busybox', 'sleep', '1000']);
-      await new Promise((resolve) => setTimeout(resolve, 150 + round * 60));
-      const removed = await background(w, ['network', 'rm', 'racenet']);
-      const run = await running;
-      assert.ok(!(removed.status === 0 && run.status === 0), `round ${round}: both network rm and run --net succeeded`);
-      for (const id of w.containerIds()) assert.equal(w.run(['rm', '-f', id]).status, 0);
-      if (w.networks().some((n) => n.id === networkId)) assert.equal(w.run(['network', 'rm', 'racenet']).status, 0);
-      await quiet(w);
-      const bridge = bridgeName(networkId);
-      const back = [
-        ...spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(` ${bridge}:`)),
-        ...spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((r) => r.includes(networkTag(networkId))),
-      ];
-      assert.deepEqual(back, [], `round ${round}: the removed network's bridge or rules are back`);
-      assert.deepEqual(w.list('networks').filter((n) => n.startsWith(networkId)), [], `round ${round}: its directory is back`);
-    }
+    const created = w.run(['network', 'create', '--subnet', '172.29.250.0/24', 'racenet']);
+    assert.equal(created.status, 0, created.stderr);
+    const networkId = created.stdout.trim();
+    // network rm has found no member and holds the networks' lock, about to delete.
+    const removing = pausedAt(w, 'network-rm:checked');
+    const removed = background(w, ['network', 'rm', 'racenet'], removing.env);
+    await removing.reached();
+    // The run has found the network (and written its record), and goes on to take an address.
+    const joining = pausedAt(w, 'network:found');
+    const running = background(w, ['run', '-d', '--name', 'member', '--net', 'racenet', 'busybox', 'sleep', '1000'], joining.env);
+    await joining.reached();
+    joining.release();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    removing.release();
+    const [rm, run] = await Promise.all([removed, running]);
+    assert.equal(rm.status, 0, rm.stderr);
+    assert.notEqual(run.status, 0, 'the run joined a network that was removed');
+    assert.match(run.stderr, /network racenet not found/);
+    for (const id of w.containerIds()) assert.equal(w.run(['rm', '-f', id]).status, 0);
+    await quiet(w);
+    const bridge = bridgeName(networkId);
+    const back = [
+      ...spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(` ${bridge}:`)),
+      ...spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((r) => r.includes(networkTag(networkId))),
+    ];
+    assert.deepEqual(back, [], 'the removed network\'s bridge or rules are back');
+    assert.deepEqual(w.list('networks').filter((n) => n.startsWith(networkId)), [], 'its directory is back');
   });
 });
+
+/**
+ * A command held at a step (MYDOCKER_TEST_PAUSE_AT): `reached` resolves once it waits there (it has
+ * opened the fifo), `release` lets it go on.
+ */
+function pausedAt(w: World, step: string): { env: NodeJS.ProcessEnv; reached(): Promise<void>; release(): void } {
+  const fifo = path.join(w.root, `pause-${step.replace(/:/g, '-')}`);
+  spawnSync('mkfifo', [fifo]);
+  let fd = -1;
+  return {
+    env: { MYDOCKER_TEST_PAUSE_AT: `${step}:${fifo}` },
+    async reached() {
+      // O_NONBLOCK: the open succeeds only once the paused command has the fifo open to read.
+      for (let i = 0; i < 600 && fd < 0; i++) {
+        try {
+          fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      assert.ok(fd >= 0, `the command never reached ${step}`);
+    },
+    release() {
+      if (fd >= 0) fs.closeSync(fd);
+      fd = -1;
+    },
+  };
+}
