@@ -129,17 +129,75 @@ static int pump(struct stream *s) {
   return 1;
 }
 
+/* The exit file is written into "EXITFILE.tmp", fsync'd and renamed over EXITFILE (then the
+   directory fsync'd): a reader sees the whole code or no file, never an empty one, which would read
+   as no code at all. Its block is taken when the container starts (prepare_exit_file), while the
+   disk has room: a container that fills the disk still gets its exit code recorded, by overwriting
+   that block in place. Without it (the disk was full already) a plain write is tried at the end. */
+static int exit_tmp_fd = -1;
+static char exit_tmp[4096];
+
+static int write_all_checked(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) return -1;
+    data += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static void prepare_exit_file(const char *path) {
+  if (snprintf(exit_tmp, sizeof exit_tmp, "%s.tmp", path) >= (int)sizeof exit_tmp) return;
+  exit_tmp_fd = open(exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (exit_tmp_fd < 0) return;
+  /* As long as the longest code ("255\n"): the rewrite at the end needs no new block. */
+  if (write_all_checked(exit_tmp_fd, "125\n", 4) < 0) {
+    close(exit_tmp_fd);
+    exit_tmp_fd = -1;
+    unlink(exit_tmp);
+  }
+}
+
+static void sync_parent_dir(const char *path) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL) return;
+  *slash = '\0';
+  int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
 static void write_exit_status(const char *path, int status) {
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
   char text[16];
   int len = snprintf(text, sizeof text, "%d\n", code);
-  write_all(fd, text, (size_t)len);
-  close(fd);
-  rename(tmp, path);
+  int fd = exit_tmp_fd;
+  int ok;
+  if (fd >= 0) {
+    ok = pwrite(fd, text, (size_t)len, 0) == len && ftruncate(fd, len) == 0;
+  } else {
+    if (exit_tmp[0] == '\0') snprintf(exit_tmp, sizeof exit_tmp, "%s.tmp", path);
+    fd = open(exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ok = write_all_checked(fd, text, (size_t)len) == 0;
+  }
+  ok = ok && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  exit_tmp_fd = -1;
+  /* A file without the whole code is worse than none: none reads as "code not known". */
+  if (!ok || rename(exit_tmp, path) < 0) {
+    unlink(exit_tmp);
+    return;
+  }
+  sync_parent_dir(path);
 }
 
 static void run_cleanup(char **cleanup) {
@@ -255,6 +313,7 @@ int main(int argc, char **argv) {
 
   if (setns(own_pid_ns, CLONE_NEWPID) < 0) die("setns back to our PID namespace");
   close(own_pid_ns);
+  prepare_exit_file(exit_path);
 
   /* The handshake fds and the init's binary belong to the first process: without our copies, its
      death is visible, and nothing of them reaches the cleanup we exec at the end. */

@@ -79,11 +79,43 @@ export function errnoReason(error: unknown): string {
   return (code !== undefined && ERRNO_REASONS[code]) || describe(error).split('\n')[0]!;
 }
 
+/** The errno codes of a full file system (blocks, inodes or the user's quota). */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/** A file system that is full: one line that says where, and what to do. */
+export class NoSpaceError extends MydockerError {
+  constructor(
+    readonly where: string,
+    isStateRoot: boolean,
+    cause?: unknown,
+  ) {
+    super(isStateRoot ? `no space left on the file system of the state root ${where}` : `no space left on the file system of ${where}`, { cause, hint: 'free space and retry' });
+    this.name = 'NoSpaceError';
+  }
+}
+
+/**
+ * The failure as a NoSpaceError when a full file system is what it comes down to (the error, or an
+ * error it was caused by, e.g. a plugin's), else undefined. `root` is the state root: where most
+ * writes go, and what the user is told about unless the failed call named a file elsewhere.
+ */
+export function noSpaceError(error: unknown, root: string): NoSpaceError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof NoSpaceError) return e;
+    const { code, path: file } = e as NodeJS.ErrnoException;
+    if (code === undefined || !NO_SPACE.has(code)) continue;
+    const inRoot = file === undefined || file === root || file.startsWith(`${root}/`);
+    return new NoSpaceError(inRoot ? root : file, inRoot, error);
+  }
+  return undefined;
+}
+
 /**
  * A failed file operation as one line, "cannot <action> <file>: <reason>" (the user named the file,
  * so the fault is theirs to fix). A MydockerError passes through: it already says what went wrong.
  */
 export function fileError(error: unknown, action: string, file: string, exitCode = 125): MydockerError {
   if (error instanceof MydockerError) return error;
+  if (NO_SPACE.has((error as NodeJS.ErrnoException | undefined)?.code ?? '')) return new NoSpaceError(file, false, error);
   return new MydockerError(`cannot ${action} ${file}: ${errnoReason(error)}`, { exitCode, cause: error });
 }

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Kernel, NetworkInfo } from '../../hooks/index.js';
-import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { object, readStateFileIfExists, recordOf, string, type Check } from '../../hooks/state-file.js';
 import { withFileLock } from '../../hooks/file-lock.js';
 import { hostsFile } from './etc-files.js';
 
@@ -15,6 +16,8 @@ export interface Endpoint {
   address: string;
   hostsFile: string;
 }
+
+const endpointsCheck: Check<Record<string, Endpoint>> = recordOf(object({ name: string, hostname: string, address: string, hostsFile: string }));
 
 export class EndpointRegistry {
   constructor(
@@ -43,7 +46,7 @@ export class EndpointRegistry {
     if (!fs.existsSync(dir)) return Promise.resolve(); // the network is gone, and its members with it
     return withFileLock(this.kernel, path.join(dir, 'endpoints.lock'), async () => {
       const file = path.join(dir, 'endpoints.json');
-      const all = fs.existsSync(file) ? readJson<Record<string, Endpoint>>(file) : {};
+      const all = readStateFileIfExists(file, endpointsCheck, 'repair or remove it: the names of this network\'s containers are then written again as they join') ?? {};
       edit(all);
       writeJsonAtomic(file, all);
       for (const [id, member] of Object.entries(all)) {

@@ -5,11 +5,15 @@
 // by one rename, so a concurrent reader never sees half.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../hooks/atomic-file.js';
 import { VolumeError, type VolumeInfo } from '../../hooks/volumes.js';
+import { boolean, isStateFileError, object, optional, readStateFileIfExists, string } from '../../hooks/state-file.js';
 import { VOLUME_NAME_PATTERN, volumeNameProblem } from './spec.js';
 
 const DATA = '_data';
 const METADATA = 'volume.json';
+
+const metadataCheck = object({ Name: optional(string), CreatedAt: optional(string), Anonymous: optional(boolean) });
 
 export class VolumeStore {
   readonly dir: string;
@@ -40,7 +44,7 @@ export class VolumeStore {
       fs.mkdirSync(path.join(tmp, DATA), { mode: 0o755 });
       fs.chmodSync(path.join(tmp, DATA), 0o755); // the volume's root in containers, whatever the umask
       const meta = { Name: name, CreatedAt: new Date().toISOString(), Anonymous: options.anonymous ?? false };
-      fs.writeFileSync(path.join(tmp, METADATA), `${JSON.stringify(meta)}\n`, { mode: 0o644 });
+      writeFileAtomic(path.join(tmp, METADATA), `${JSON.stringify(meta)}\n`, { mode: 0o644 });
       try {
         fs.renameSync(tmp, path.join(this.dir, name));
       } catch (error) {
@@ -69,7 +73,10 @@ export class VolumeStore {
     return this.info(name);
   }
 
-  /** Every volume, by name. */
+  /**
+   * Every volume, by name. One whose metadata cannot be read is listed by its name all the same
+   * (`volume inspect` says what is wrong): a list of the others is still right.
+   */
   list(): VolumeInfo[] {
     let names: string[];
     try {
@@ -79,7 +86,14 @@ export class VolumeStore {
     }
     return names
       .sort()
-      .map((name) => this.get(name))
+      .map((name) => {
+        try {
+          return this.get(name);
+        } catch (error) {
+          if (!isStateFileError(error)) throw error;
+          return { name, mountpoint: path.join(this.dir, name, DATA), createdAt: '', anonymous: false };
+        }
+      })
       .filter((v): v is VolumeInfo => v !== null);
   }
 
@@ -98,18 +112,14 @@ export class VolumeStore {
     fs.rmSync(doomed, { recursive: true, force: true });
   }
 
+  /** Its metadata; none (a volume directory made by hand) is a named volume as old as its directory. */
   private info(name: string): VolumeInfo {
     const dir = path.join(this.dir, name);
-    let meta: { CreatedAt?: unknown; Anonymous?: unknown } = {};
-    try {
-      meta = JSON.parse(fs.readFileSync(path.join(dir, METADATA), 'utf8')) as typeof meta;
-    } catch {
-      // A volume directory made by hand: a named volume, as old as its directory.
-    }
+    const meta = readStateFileIfExists(path.join(dir, METADATA), metadataCheck, 'repair it, or remove it: the volume then counts as a named one') ?? {};
     return {
       name,
       mountpoint: path.join(dir, DATA),
-      createdAt: typeof meta.CreatedAt === 'string' ? meta.CreatedAt : statTime(dir),
+      createdAt: meta.CreatedAt ?? statTime(dir),
       anonymous: meta.Anonymous === true,
     };
   }

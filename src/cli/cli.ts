@@ -5,7 +5,8 @@
 import { cac, type CAC, type Command } from 'cac';
 import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
 import { inspect } from 'node:util';
-import { MydockerError } from '../errors.js';
+import { MydockerError, noSpaceError } from '../errors.js';
+import { resolveRoot } from '../state-root.js';
 import { VERSION } from './version.js';
 
 /** `command` is what follows the image or container of `run`/`exec`, untouched; others ignore it. */
@@ -194,6 +195,8 @@ function refuseEmptyValues(cli: CAC, command: string | undefined, tokens: string
 function report(error: unknown): number {
   let line: string;
   let code = 125;
+  // A full disk is one line whatever layer met it (a plugin, the layer extractor, a record's write).
+  error = noSpaceError(error, resolveRoot(rootFlag(process.argv.slice(2)))) ?? error;
   if (error instanceof MydockerError) {
     line = `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
     code = error.exitCode;
@@ -210,6 +213,17 @@ function report(error: unknown): number {
   process.stderr.write(`mydocker: ${oneLine(line)}\n`);
   if (process.env.MYDOCKER_DEBUG === '1') process.stderr.write(`${inspect(error)}\n`);
   return code;
+}
+
+/** --root as given on the command line (before the command's own arguments), for the report. */
+function rootFlag(argv: string[]): string | undefined {
+  const { globals } = splitCommand(argv);
+  let root: string | undefined;
+  for (let i = 0; i < globals.length; i++) {
+    if (globals[i] === '--root') root = globals[++i];
+    else if (globals[i]!.startsWith('--root=')) root = globals[i]!.slice('--root='.length);
+  }
+  return root;
 }
 
 /** Some messages (a plugin's compiler errors) span lines: the user gets them as one. */

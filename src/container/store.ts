@@ -6,16 +6,35 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MydockerError, NoSuchContainerError } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { StateFileError, isStateFileError, readStateFile } from '../../hooks/state-file.js';
 import type { StateRoot } from '../state-root.js';
 import type { ContainerRecord } from './record.js';
+import { containerRecordCheck, recordHint } from './record-check.js';
+import { readNameFile, reserveName } from './name-file.js';
 import { nameProblem, quoteName, shortId } from './ids.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+
+/** A container whose record cannot be used (unreadable, or its directory gone while its data is not). */
+export interface BrokenContainer {
+  id: string;
+  /** The name whose file points to it, if any. */
+  name: string | null;
+  error: StateFileError;
+}
 
 const RECORD_FILE = 'container.json';
 /** Prefix of a container's directory renamed into <root>/tmp by a removal under way. */
 export const REMOVING_PREFIX = 'removing-';
 const ID = /^[0-9a-f]{64}$/;
+
+/**
+ * How a container whose record cannot be read is named where it blocks a removal (rmi, network rm,
+ * volume rm): it may be running with the image, network or volume, and only `rm -f` can tell.
+ */
+export function unreadableContainer(b: BrokenContainer): string {
+  return `${shortId(b.id)} (its record cannot be read; mydocker rm -f ${shortId(b.id)} removes it)`;
+}
 
 export class ContainerStore {
   constructor(private readonly root: StateRoot) {}
@@ -34,11 +53,8 @@ export class ContainerStore {
     if (problem) throw new MydockerError(`invalid container name ${quoteName(record.name)}: ${problem}`);
     fs.mkdirSync(this.root.names, { recursive: true, mode: 0o700 });
     const nameFile = path.join(this.root.names, record.name);
-    try {
-      fs.writeFileSync(nameFile, record.id, { flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = readOrNull(nameFile);
+    if (!reserveName(nameFile, record.id)) {
+      const owner = readNameFile(nameFile); // a file that holds no ID is reported as such
       throw new MydockerError(`the container name "${record.name}" is already in use by container ${owner ? shortId(owner) : 'unknown'}`, {
         hint: 'remove that container or choose another name',
       });
@@ -58,19 +74,31 @@ export class ContainerStore {
     writeJsonAtomic(path.join(this.dir(record.id), RECORD_FILE), record);
   }
 
+  /** The record, checked: one that is not valid JSON or lacks a field throws a StateFileError naming it. */
   load(id: string): ContainerRecord {
-    return readJson<ContainerRecord>(path.join(this.dir(id), RECORD_FILE));
+    const file = path.join(this.dir(id), RECORD_FILE);
+    const record = readStateFile(file, containerRecordCheck, recordHint(id));
+    if (record.id !== id) throw new StateFileError(file, `field id is ${shortId(record.id)}, not the ID of its directory`, recordHint(id));
+    return record;
   }
 
   /** Finds a container by full ID, name, or unique ID prefix. */
   resolve(ref: string): ContainerRecord {
     if (ref === '' || ref.includes('/') || ref.startsWith('.')) throw new NoSuchContainerError(ref);
-    if (/^[0-9a-f]{64}$/.test(ref) && this.exists(ref)) return this.load(ref); // an exact ID first, as Docker
-    const byName = readOrNull(path.join(this.root.names, ref));
-    if (byName !== null && this.exists(byName)) return this.load(byName);
+    if (/^[0-9a-f]{64}$/.test(ref)) {
+      if (this.exists(ref)) return this.load(ref); // an exact ID first, as Docker
+      this.throwIfLeftover(ref);
+    }
+    const byName = readNameFile(path.join(this.root.names, ref));
+    if (byName !== null) {
+      if (this.exists(byName)) return this.load(byName);
+      this.throwIfLeftover(byName);
+    }
     const ids = this.ids().filter((id) => id.startsWith(ref));
     if (ids.length === 1) return this.load(ids[0]!);
     if (ids.length > 1) throw new MydockerError(`container ID prefix "${ref}" is ambiguous (${ids.length} matches)`, { exitCode: 1, hint: 'give more characters or the name' });
+    const leftovers = this.leftoverIds().filter((id) => id.startsWith(ref));
+    if (leftovers.length === 1) this.throwIfLeftover(leftovers[0]!);
     throw new NoSuchContainerError(ref);
   }
 
@@ -98,6 +126,60 @@ export class ContainerStore {
     return entries.map((name) => ({ name, id: readOrNull(path.join(this.root.names, name)) ?? '' }));
   }
 
+  /**
+   * Every container whose record cannot be used: `ps -a` shows them, and commands that must know
+   * every container (network rm, volume rm, rmi) refuse rather than guess. A directory without a
+   * record is a run still creating it, not broken.
+   */
+  scan(): { records: ContainerRecord[]; broken: BrokenContainer[] } {
+    const records: ContainerRecord[] = [];
+    const broken: BrokenContainer[] = [];
+    const names = new Map<string, string>();
+    for (const id of this.ids()) {
+      try {
+        records.push(this.load(id));
+      } catch (error) {
+        if (isStateFileError(error)) broken.push({ id, name: null, error });
+        else if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    for (const id of this.leftoverIds()) broken.push({ id, name: null, error: this.leftoverError(id) });
+    if (broken.length > 0) {
+      for (const name of listDir(this.root.names)) {
+        try {
+          const id = readNameFile(path.join(this.root.names, name));
+          if (id !== null) names.set(id, name);
+        } catch {
+          // A name file that holds no ID names no container.
+        }
+      }
+      for (const b of broken) b.name = names.get(b.id) ?? null;
+    }
+    return { records, broken };
+  }
+
+  /**
+   * IDs whose storage is still there while their container directory is gone (deleted by hand while
+   * the container ran): what is left of them is the container's, and only `rm -f ID` knows it.
+   */
+  private leftoverIds(): string[] {
+    const present = new Set(this.ids());
+    const found = new Set<string>();
+    const storage = path.join(this.root.dir, 'storage');
+    for (const driver of listDir(storage)) {
+      for (const id of listDir(path.join(storage, driver))) if (/^[0-9a-f]{64}$/.test(id) && !present.has(id)) found.add(id);
+    }
+    return [...found];
+  }
+
+  private leftoverError(id: string): StateFileError {
+    return new StateFileError(this.dir(id), 'the container directory is missing, but its storage and what it ran may be left', recordHint(id));
+  }
+
+  private throwIfLeftover(id: string): void {
+    if (!fs.existsSync(this.dir(id)) && this.leftoverIds().includes(id)) throw this.leftoverError(id);
+  }
+
   ids(): string[] {
     try {
       return fs.readdirSync(this.root.containers).filter((id) => ID.test(id));
@@ -106,16 +188,9 @@ export class ContainerStore {
     }
   }
 
+  /** The containers whose records can be used (see scan for the others). */
   list(): ContainerRecord[] {
-    const records: ContainerRecord[] = [];
-    for (const id of this.ids()) {
-      try {
-        records.push(this.load(id));
-      } catch {
-        // A directory without a readable record is a run that died before its first write.
-      }
-    }
-    return records;
+    return this.scan().records;
   }
 
   exists(id: string): boolean {
@@ -160,6 +235,14 @@ function readOrNull(file: string): string | null {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
     return null;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -14,6 +14,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { MydockerError, errnoReason } from '../errors.js';
+import { writeAll } from '../../hooks/atomic-file.js';
 import { archivePathComponents, resolveInRoot } from './root-path.js';
 import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './extract-layer-names.js';
 
@@ -111,15 +112,27 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
       case 'ContiguousFile': {
         fs.rmSync(target, { force: true, recursive: true });
         const fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        // These run in tar's events, where a throw would escape every caller (an uncaught
+        // exception, and the staging left behind): a failure (a full disk) is kept for the end.
+        const fail = (error: unknown): void => {
+          failure ??= new MydockerError(`cannot extract archive entry "${entry.path}": ${errnoReason(error)}`, { cause: error });
+        };
         entry.on('data', (chunk: Buffer) => {
           result.size += chunk.length;
-          fs.writeSync(fd, chunk);
+          if (failure !== undefined) return;
+          try {
+            writeAll(fd, chunk);
+          } catch (error) {
+            fail(error);
+          }
         });
         entry.on('end', () => {
           try {
             if (owner) fs.fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
             fs.fchmodSync(fd, mode); // after chown, which clears setuid bits
             if (entry.mtime) fs.futimesSync(fd, entry.mtime, entry.mtime);
+          } catch (error) {
+            fail(error);
           } finally {
             fs.closeSync(fd);
           }
@@ -157,7 +170,13 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
       hash.update(chunk);
       bytes += chunk.length;
       if (onlyZeros && chunk.some((b) => b !== 0)) onlyZeros = false;
-      if (copy !== null) fs.writeSync(copy, chunk);
+      try {
+        if (copy !== null) writeAll(copy, chunk);
+      } catch (error) {
+        // Through the stream, so the pipeline (and the caller's cleanup) sees it.
+        callback(error as Error);
+        return;
+      }
       callback(null, chunk);
     },
   });
@@ -179,6 +198,9 @@ export async function extractLayer(input: Readable, gzip: boolean, dir: string, 
     if (gzip) await pipeline(input, createGunzip(), tee, sink);
     else await pipeline(input, tee, sink);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Writing the layer's copy failed (a full disk): not the archive's fault.
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new MydockerError(`cannot write the layer: ${errnoReason(error)}`, { cause: error });
     throw new MydockerError(`cannot read the archive: ${errnoReason(error)}`, { cause: error });
   } finally {
     if (copy !== null) fs.closeSync(copy);

@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MydockerError } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { StateFileError, isStateFileError, readStateFile, readStateFileIfExists } from '../../hooks/state-file.js';
+import { REPOSITORIES_HINT, imageHint, imageRecordCheck, repositoriesCheck } from './image-check.js';
 import type { StateRoot } from '../state-root.js';
 import type { WhiteoutKernel } from './extract-layer.js';
 
@@ -44,6 +46,8 @@ export interface ImageSummary {
   id: string;
   created: string;
   size: number;
+  /** Why the image's record cannot be read ("<path>: not valid JSON"): created and size are unknown. */
+  problem?: string;
 }
 
 // [registry host[:port]/]path[:tag] — the host has a '.' or a port, or is "localhost".
@@ -76,11 +80,44 @@ export class ImageStore {
     return path.join(this.root.images, 'repositories.json');
   }
 
+  /** Every name -> image ID; none before the first image. A file that is not such a map throws. */
   private repositories(): Record<string, string> {
+    return readStateFileIfExists(this.repositoriesFile, repositoriesCheck, REPOSITORIES_HINT) ?? {};
+  }
+
+  private writeRepositories(repos: Record<string, string>): void {
+    writeJsonAtomic(this.repositoriesFile, repos, { durable: true });
+  }
+
+  private imageFile(id: string): string {
+    return path.join(this.root.images, `${id.slice(7)}.json`);
+  }
+
+  /** An image's record, null when there is none; one that cannot be used throws a StateFileError. */
+  private readImage(id: string, ref: string): ImageRecord | null {
+    const image = readStateFileIfExists(this.imageFile(id), imageRecordCheck, imageHint(ref));
+    if (image && image.id !== id) throw new StateFileError(this.imageFile(id), `field id is ${image.id}, not the ID the file is named by`, imageHint(ref));
+    return image;
+  }
+
+  /** The image ID a reference (name[:tag], or an ID prefix) names, or null: no record is read. */
+  idOf(ref: string): string | null {
+    const repos = this.repositories();
+    if (/^(sha256:)?[0-9a-f]{4,64}$/.test(ref)) {
+      const hex = ref.replace(/^sha256:/, '');
+      // Named images first, then any record on disk (an image whose names were lost).
+      const named = [...new Set(Object.values(repos))].filter((i) => i.slice(7).startsWith(hex));
+      const matches = named.length > 0 ? named : this.imageIds().filter((i) => i.slice(7).startsWith(hex));
+      if (matches.length === 1) return matches[0]!;
+    }
+    return repos[normalizeRef(ref)] ?? null;
+  }
+
+  private imageIds(): string[] {
     try {
-      return readJson<Record<string, string>>(this.repositoriesFile);
+      return fs.readdirSync(this.root.images).flatMap((f) => (/^[0-9a-f]{64}\.json$/.test(f) ? [`sha256:${f.slice(0, 64)}`] : []));
     } catch {
-      return {};
+      return [];
     }
   }
 
@@ -88,31 +125,28 @@ export class ImageStore {
     return path.join(this.root.layers, digest.replace(/^sha256:/, ''), 'diff');
   }
 
-  /** The image a reference (name[:tag], or an ID prefix) names, or null. */
+  /**
+   * The image a reference (name[:tag], or an ID prefix) names, or null (also for a name whose
+   * record is gone). A record that cannot be used throws a StateFileError naming it.
+   */
   find(ref: string): ImageRecord | null {
-    const repos = this.repositories();
-    let id: string | undefined;
-    if (/^(sha256:)?[0-9a-f]{4,64}$/.test(ref)) {
-      const hex = ref.replace(/^sha256:/, '');
-      const matches = [...new Set(Object.values(repos))].filter((i) => i.slice(7).startsWith(hex));
-      if (matches.length === 1) id = matches[0];
-    }
-    id ??= repos[normalizeRef(ref)];
-    if (id === undefined) return null;
-    try {
-      return readJson<ImageRecord>(path.join(this.root.images, `${id.slice(7)}.json`));
-    } catch {
-      return null;
-    }
+    const id = this.idOf(ref);
+    return id === null ? null : this.readImage(id, ref);
   }
 
+  /** Every named image; one whose record cannot be read is listed with its problem. */
   list(): ImageSummary[] {
     const out: ImageSummary[] = [];
     for (const [ref, id] of Object.entries(this.repositories())) {
-      const image = this.find(id);
-      if (!image) continue;
       const colon = ref.lastIndexOf(':');
-      out.push({ repository: ref.slice(0, colon), tag: ref.slice(colon + 1), id, created: image.created, size: image.size });
+      const names = { repository: ref.slice(0, colon), tag: ref.slice(colon + 1), id };
+      try {
+        const image = this.readImage(id, ref);
+        if (image) out.push({ ...names, created: image.created, size: image.size });
+      } catch (error) {
+        if (!isStateFileError(error)) throw error;
+        out.push({ ...names, created: '', size: 0, problem: error.message });
+      }
     }
     return out.sort((a, b) => b.created.localeCompare(a.created));
   }
@@ -125,7 +159,20 @@ export class ImageStore {
   async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig, createdBy = 'import'): Promise<ImageRecord> {
     const fullRef = normalizeRef(ref);
     const layer = await this.addLayer(input, gzip);
-    return this.addImage({ parent: null, layer, config, ref: fullRef, createdBy });
+    return this.withNewLayer(layer, () => this.addImage({ parent: null, layer, config, ref: fullRef, createdBy }));
+  }
+
+  /**
+   * Makes the image of a layer just added, or, when that fails (a full disk), removes the layer
+   * again if no image has it: a failed import or commit leaves nothing behind.
+   */
+  async withNewLayer<T>(layer: { digest: string; added: boolean }, makeImage: () => Promise<T>): Promise<T> {
+    try {
+      return await makeImage();
+    } catch (error) {
+      if (layer.added) this.removeUnusedLayers([layer.digest]);
+      throw error;
+    }
   }
 
   /**
@@ -150,11 +197,24 @@ export class ImageStore {
     const body = { layers: image.layers, config: image.config };
     const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
     const record: ImageRecord = { id, created: image.history.at(-1)?.created ?? new Date().toISOString(), size: image.size, ...body, history: image.history };
-    const imageFile = path.join(this.root.images, `${id.slice(7)}.json`);
+    const imageFile = this.imageFile(id);
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
-    if (!fs.existsSync(imageFile)) writeJsonAtomic(imageFile, record);
-    for (const ref of image.refs) this.tag(normalizeRef(ref), id);
-    return readJson<ImageRecord>(imageFile);
+    // The same content is the same image: kept, unless its record was damaged (written anew).
+    let existing: ImageRecord | null = null;
+    try {
+      existing = this.readImage(id, id);
+    } catch (error) {
+      if (!isStateFileError(error)) throw error;
+    }
+    if (!existing) writeJsonAtomic(imageFile, record, { durable: true });
+    try {
+      for (const ref of image.refs) this.tag(normalizeRef(ref), id);
+    } catch (error) {
+      // Not named, it would be an image nobody sees, holding its layers: gone again.
+      if (!existing) fs.rmSync(imageFile, { force: true });
+      throw error;
+    }
+    return existing ?? record;
   }
 
   /** The layer exactly as it was imported (uncompressed tar): what `save` ships. */
@@ -169,12 +229,13 @@ export class ImageStore {
 
   /** Removes layers no image refers to any more (after a failed load). */
   removeUnusedLayers(digests: string[]): void {
-    const used = new Set(this.allImages().flatMap((image) => image.layers));
+    const used = this.usedLayers();
+    if (used === null) return;
     for (const digest of digests) if (!used.has(digest)) fs.rmSync(path.dirname(this.layerDir(digest)), { recursive: true, force: true });
   }
 
   /** Extracts a layer tarball into the store under its digest (once: a known layer is kept). */
-  async addLayer(input: Readable, gzip: boolean): Promise<{ digest: string; size: number }> {
+  async addLayer(input: Readable, gzip: boolean): Promise<{ digest: string; size: number; added: boolean }> {
     const { extractLayer } = await import('./extract-layer.js');
     fs.mkdirSync(this.root.layers, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
@@ -182,9 +243,10 @@ export class ImageStore {
     try {
       const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.whiteouts, path.join(staging, 'layer.tar'));
       const finalDir = path.dirname(this.layerDir(layer.digest));
-      if (fs.existsSync(finalDir)) fs.rmSync(staging, { recursive: true, force: true });
-      else fs.renameSync(staging, finalDir);
-      return { digest: layer.digest, size: layer.size };
+      const added = !fs.existsSync(finalDir);
+      if (added) fs.renameSync(staging, finalDir);
+      else fs.rmSync(staging, { recursive: true, force: true });
+      return { digest: layer.digest, size: layer.size, added };
     } catch (error) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw error;
@@ -205,15 +267,24 @@ export class ImageStore {
    * fail, or with `force` keep the image (nameless) while the names go.
    */
   remove(ref: string, options: { force: boolean; usedBy: string[] }): RemovedImage {
-    const image = this.find(ref);
-    if (!image) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
+    const id = this.idOf(ref);
+    // A record that cannot be read (or is gone) still goes by its names: the layers are kept then.
+    let image: ImageRecord | null = null;
+    let unreadable: StateFileError | null = null;
+    try {
+      image = id === null ? null : this.readImage(id, ref);
+    } catch (error) {
+      if (!isStateFileError(error)) throw error;
+      unreadable = error;
+    }
     const repos = this.repositories();
-    const names = Object.keys(repos).filter((name) => repos[name] === image.id);
+    const names = Object.keys(repos).filter((name) => repos[name] === id);
+    if (id === null || (!image && !unreadable && names.length === 0)) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
     const byName = ref.includes(':') || /[^0-9a-f]/.test(ref.replace(/^sha256:/, '')) ? normalizeRef(ref) : null;
     // One name of several: only that name goes (Docker's "Untagged").
     if (byName !== null && names.includes(byName) && names.length > 1) {
       delete repos[byName];
-      writeJsonAtomic(this.repositoriesFile, repos);
+      this.writeRepositories(repos);
       return { untagged: [byName], deleted: null };
     }
     if (options.usedBy.length > 0 && !options.force) {
@@ -223,35 +294,37 @@ export class ImageStore {
       });
     }
     for (const name of names) delete repos[name];
-    writeJsonAtomic(this.repositoriesFile, repos);
+    this.writeRepositories(repos);
     if (options.usedBy.length > 0) return { untagged: names, deleted: null };
-    fs.rmSync(path.join(this.root.images, `${image.id.slice(7)}.json`), { force: true });
-    const stillUsed = new Set(this.allImages().flatMap((other) => other.layers));
-    for (const layer of image.layers) {
-      if (!stillUsed.has(layer)) fs.rmSync(path.dirname(this.layerDir(layer)), { recursive: true, force: true });
+    fs.rmSync(this.imageFile(id), { force: true });
+    const stillUsed = this.usedLayers();
+    for (const layer of image?.layers ?? []) {
+      if (stillUsed !== null && !stillUsed.has(layer)) fs.rmSync(path.dirname(this.layerDir(layer)), { recursive: true, force: true });
     }
-    return { untagged: names, deleted: image.id };
+    return { untagged: names, deleted: id };
   }
 
-  private allImages(): ImageRecord[] {
-    let files: string[];
-    try {
-      files = fs.readdirSync(this.root.images).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
-    } catch {
-      return [];
-    }
-    return files.flatMap((f) => {
+  /**
+   * The layers of every image, or null when some image's record cannot be read: its layers are not
+   * known, so no layer may be taken for unused.
+   */
+  private usedLayers(): Set<string> | null {
+    const used = new Set<string>();
+    for (const id of this.imageIds()) {
       try {
-        return [readJson<ImageRecord>(path.join(this.root.images, f))];
-      } catch {
-        return [];
+        for (const layer of readStateFile(this.imageFile(id), imageRecordCheck).layers) used.add(layer);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
+        if (isStateFileError(error)) return null;
+        throw error;
       }
-    });
+    }
+    return used;
   }
 
   private tag(ref: string, id: string): void {
     const repos = this.repositories();
     repos[ref] = id;
-    writeJsonAtomic(this.repositoriesFile, repos);
+    this.writeRepositories(repos);
   }
 }

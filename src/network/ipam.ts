@@ -2,12 +2,15 @@
 // network, gateway and broadcast addresses are set when the bitmap is made. Each address taken also
 // records its owner (a container ID), so that a container's addresses are released by who it is,
 // even after a crash before it could save which address it got.
-// Persisted as <root>/networks/<id>/ipam.json; every change is one read-modify-write under the
-// networks' file lock, so concurrent runs never get the same address.
+// Persisted as <root>/networks/<id>/ipam.json, made with the network; every change is one
+// read-modify-write under the networks' file lock, fsync'd, so concurrent runs never get the same
+// address. A file that is damaged is reported, and one that is missing while containers of the
+// network run is not made again empty (it would hand their addresses out a second time).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Ipam, Kernel, NetworkInfo } from '../../hooks/index.js';
-import { readJson, writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { writeJsonAtomic } from '../../hooks/atomic-file.js';
+import { StateFileError, matching, object, readStateFileIfExists, recordOf, string } from '../../hooks/state-file.js';
 import { MydockerError } from '../errors.js';
 import { withFileLock } from '../../hooks/file-lock.js';
 import { addressAt, broadcastOf, contains, formatAddress, offsetOf, parseAddress, parseSubnet, subnetSize, type Subnet } from '../../hooks/ipv4.js';
@@ -19,11 +22,31 @@ interface IpamFile {
   owners: Record<string, string>;
 }
 
+const ipamFileCheck = object({
+  subnet: string,
+  bitmap: matching(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+  owners: recordOf(matching(/^.+$/, 'an owner (a container ID)')),
+});
+
+/** The running containers attached to a network (names), to tell a lost address map from a new one. */
+export type AttachedContainers = (network: NetworkInfo) => string[];
+
 export class BitmapIpam implements Ipam {
   constructor(
     private readonly networksDir: string,
     private readonly kernel: Pick<Kernel, 'flock'>,
+    private readonly attached: AttachedContainers = () => [],
   ) {}
+
+  /**
+   * Writes a new network's map (its reserved addresses set): from then on a missing one is a loss.
+   * The caller holds the networks' lock already (network create), which this lock file is.
+   */
+  create(network: NetworkInfo): void {
+    if (this.read(network) !== null) return;
+    const { bitmap, data } = this.load(network, true);
+    this.save(network, bitmap, data);
+  }
 
   private file(network: NetworkInfo): string {
     return path.join(this.networksDir, network.id, 'ipam.json');
@@ -73,7 +96,7 @@ export class BitmapIpam implements Ipam {
 
   release(network: NetworkInfo, owner: string): Promise<void> {
     return withFileLock(this.kernel, this.lockFile(), async () => {
-      if (!fs.existsSync(this.file(network))) return;
+      if (this.read(network) === null) return; // nothing is held (or the map is lost: nothing to free)
       const { subnet, bitmap, data } = this.load(network);
       let changed = false;
       for (const [address, holder] of Object.entries(data.owners)) {
@@ -87,21 +110,41 @@ export class BitmapIpam implements Ipam {
   }
 
   async allocated(network: NetworkInfo): Promise<Array<{ address: string; owner: string }>> {
-    if (!fs.existsSync(this.file(network))) return [];
-    const data = readJson<IpamFile>(this.file(network));
-    return Object.entries(data.owners).map(([address, owner]) => ({ address, owner }));
+    const data = this.read(network);
+    return data === null ? [] : Object.entries(data.owners).map(([address, owner]) => ({ address, owner }));
   }
 
-  /** The bitmap as it is on disk, or a new one with the reserved addresses set. */
-  private load(network: NetworkInfo): { subnet: Subnet; bitmap: Buffer; data: IpamFile } {
+  /** The map on disk, checked; null when there is none. */
+  private read(network: NetworkInfo): IpamFile | null {
+    return readStateFileIfExists(this.file(network), ipamFileCheck, this.hint(network));
+  }
+
+  private hint(network: NetworkInfo): string {
+    return `stop the containers of network ${network.name}, then remove the file: it is made again, empty, on the next run`;
+  }
+
+  /**
+   * The bitmap as it is on disk, or a new one with the reserved addresses set: for a network that
+   * never had one (made by an older mydocker), not for one whose map was lost while its
+   * containers run (they hold addresses it no longer shows).
+   */
+  private load(network: NetworkInfo, isNew = false): { subnet: Subnet; bitmap: Buffer; data: IpamFile } {
     const subnet = parseSubnet(network.subnet);
     if (!subnet) throw new MydockerError(`network ${network.name} has an invalid subnet "${network.subnet}"`);
     const size = subnetSize(subnet);
-    if (fs.existsSync(this.file(network))) {
-      const data = readJson<IpamFile>(this.file(network));
+    const data = this.read(network);
+    if (data !== null) {
       const bitmap = Buffer.from(data.bitmap, 'base64');
       if (data.subnet === network.subnet && bitmap.length === Math.ceil(size / 8)) return { subnet, bitmap, data };
-      throw new MydockerError(`the address map of network ${network.name} does not match its subnet`, { hint: `remove ${this.file(network)} only if no container uses the network` });
+      throw new StateFileError(this.file(network), `it does not match network ${network.name}'s subnet ${network.subnet}`, this.hint(network));
+    }
+    const running = isNew ? [] : this.attached(network);
+    if (running.length > 0) {
+      throw new StateFileError(
+        this.file(network),
+        `missing, while network ${network.name} has running containers (${running.join(', ')}): the addresses they hold are not known`,
+        'stop them (or restore the file); the map is then made again',
+      );
     }
     const bitmap = Buffer.alloc(Math.ceil(size / 8));
     setBit(bitmap, 0, true); // the network address
@@ -115,7 +158,7 @@ export class BitmapIpam implements Ipam {
 
   private save(network: NetworkInfo, bitmap: Buffer, data: IpamFile): void {
     fs.mkdirSync(path.dirname(this.file(network)), { recursive: true, mode: 0o700 });
-    writeJsonAtomic(this.file(network), { ...data, bitmap: bitmap.toString('base64') });
+    writeJsonAtomic(this.file(network), { ...data, bitmap: bitmap.toString('base64') }, { durable: true });
   }
 }
 

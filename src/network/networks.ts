@@ -11,6 +11,8 @@ import { NetworkStore, type NetworkRecord } from './store.js';
 import { DEFAULT_NETWORK } from '../../hooks/network-options.js';
 import type { HostRoute } from './host-routes.js';
 import type { Subnet } from '../../hooks/ipv4.js';
+import type { BitmapIpam } from './ipam.js';
+import { StateFileError } from '../../hooks/state-file.js';
 
 /** Not networks but modes: the host's own network namespace, or loopback only. */
 export const NETWORK_MODES = ['host', 'none'] as const;
@@ -41,20 +43,24 @@ export interface NetworkManagerDeps {
   driver: (name: string) => NetworkDriver;
   /** The host's routes; a parameter so tests can give their own. */
   routes?: () => HostRoute[];
+  /** The running containers attached to a network (default: none known). */
+  attached?: (network: NetworkInfo) => string[];
 }
 
 export class NetworkManager implements Networks {
   readonly store: NetworkStore;
   readonly ipam: Ipam;
+  private readonly bitmapIpam: () => Promise<BitmapIpam>;
 
   constructor(
     networksDir: string,
     private readonly deps: NetworkManagerDeps,
   ) {
     this.store = new NetworkStore(networksDir);
-    let loaded: Promise<Ipam> | undefined;
-    const ipam = (): Promise<Ipam> =>
-      (loaded ??= import('./ipam.js').then(({ BitmapIpam }) => new BitmapIpam(networksDir, { flock: (fd, op) => deps.kernel().flock(fd, op) })));
+    let loaded: Promise<BitmapIpam> | undefined;
+    const ipam = (): Promise<BitmapIpam> =>
+      (loaded ??= import('./ipam.js').then(({ BitmapIpam }) => new BitmapIpam(networksDir, { flock: (fd, op) => deps.kernel().flock(fd, op) }, deps.attached)));
+    this.bitmapIpam = ipam;
     this.ipam = {
       allocate: async (network, owner, requested) => (await ipam()).allocate(network, owner, requested),
       release: async (network, owner) => (await ipam()).release(network, owner),
@@ -104,8 +110,12 @@ export class NetworkManager implements Networks {
     const existing = this.store.list().find((r) => r.info.isDefault);
     if (existing) return Promise.resolve(existing.info);
     return this.withLock(async () => {
-      const made = this.store.list().find((r) => r.info.isDefault);
+      const { records, broken } = this.store.scan();
+      const made = records.find((r) => r.info.isDefault);
       if (made) return made.info;
+      // One that cannot be read may be the default network: a second one would take its place.
+      const unknown = broken[0];
+      if (unknown) throw new StateFileError(unknown.file, `${unknown.problem}; it may be the default network, which is not made again while it cannot be read`, unknown.hint);
       return this.createLocked({ name: DEFAULT_NETWORK }, this.deps.driver('bridge'), true);
     });
   }
@@ -130,6 +140,8 @@ export class NetworkManager implements Networks {
     const record: NetworkRecord = { info, driverState: {}, plugins: spec.plugins ?? [] };
     this.store.save(record);
     try {
+      // The address map exists from the start: a missing one later is a loss, never "no address taken".
+      (await this.bitmapIpam()).create(info);
       await driver.createNetwork({ network: info, state: record.driverState, kernel: this.deps.kernel() });
       this.store.save(record);
       return info;

@@ -15,6 +15,7 @@ import type { LogEntry } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ContainerStats } from '../../hooks/index.js';
+import { isStateFileError } from '../../hooks/state-file.js';
 
 /** A container's hooks belong to the plugins it was created with: load them again. */
 async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
@@ -134,10 +135,20 @@ export async function inspect(rt: RuntimeInternals, ref: string): Promise<Record
     {
       stateDir,
       storageDir: path.join(rt.root.storage(record.storageDriver), record.id),
-      layers: (rt.images.find(record.image.id)?.layers ?? []).map((l) => rt.images.layerDir(l)).reverse(),
+      layers: imageLayersOrNone(rt, record.image.id).map((l) => rt.images.layerDir(l)).reverse(),
     },
     sections,
   );
+}
+
+/** For inspect: the image's layers, none when its record is gone or cannot be read (inspect shows the rest). */
+function imageLayersOrNone(rt: RuntimeInternals, id: string): string[] {
+  try {
+    return rt.images.find(id)?.layers ?? [];
+  } catch (error) {
+    if (isStateFileError(error)) return [];
+    throw error;
+  }
 }
 
 /** A running container's usage, from the plugins' stats providers; null when it is not running. */

@@ -5,6 +5,7 @@
 import type { ContainerRecord } from '../container/record.js';
 import { lockContainer } from '../container/lock.js';
 import { readExitFile } from '../container/exit-file.js';
+import { isStateFileError } from '../../hooks/state-file.js';
 import { deriveStatus } from '../container/status.js';
 import { MydockerError, describe } from '../errors.js';
 import { releaseContainer, type ReleaseDeps, type ReleaseStep } from './release.js';
@@ -32,18 +33,35 @@ export interface EndOptions {
  * has read the record under it. Returns what failed while releasing; the caller words the error.
  */
 export async function endLocked(deps: ReleaseDeps, record: ContainerRecord, options: EndOptions): Promise<Error[]> {
+  const failures: Error[] = [];
   if (options.exit) {
     record.state.status = 'exited';
     record.state.exitCode = options.exit.code;
     record.state.finishedAt = options.exit.at;
-    deps.containers.save(record);
+    try {
+      deps.containers.save(record);
+    } catch (error) {
+      // A full disk must not keep the container's mounts, cgroups and address: release all the
+      // same. The status is derived from the process table, the code from the shim's exit file.
+      failures.push(error instanceof Error ? error : new Error(String(error)));
+    }
   }
-  const failures = await releaseContainer(deps, record, { remove: options.remove, removeVolumes: options.removeVolumes, steps: options.steps });
+  failures.push(...(await releaseContainer(deps, record, { remove: options.remove, removeVolumes: options.removeVolumes, steps: options.steps })));
   if (options.remove && (failures.length === 0 || options.removeDespiteFailures)) {
     stopPoint('rm:released');
     deps.containers.delete(record);
   }
   return failures;
+}
+
+/** The shim's exit file, or null when it is missing or unreadable (the end is recorded with no code). */
+function exitFileOrNull(file: string): { code: number; at: string } | null {
+  try {
+    return readExitFile(file);
+  } catch (error) {
+    if (isStateFileError(error)) return null;
+    throw error;
+  }
 }
 
 /** How a container's run ended, told by whoever saw it end. */
@@ -73,7 +91,7 @@ export async function endContainer(deps: ReleaseDeps, id: string, ending: Ending
     } else {
       if (deriveStatus(record) === 'running') return;
       if (record.state.status !== 'exited') {
-        const file = record.detached ? readExitFile(record.detached.exitFile) : null;
+        const file = record.detached ? exitFileOrNull(record.detached.exitFile) : null;
         exit = { code: file?.code ?? null, at: file?.at ?? new Date().toISOString() };
       }
     }

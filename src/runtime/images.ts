@@ -51,7 +51,7 @@ export async function commit(rt: RuntimeInternals, ref: string, imageRef: string
       Entrypoint: undefined,
       WorkingDir: record.workdir,
     };
-    return await rt.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` });
+    return await rt.images.withNewLayer(layer, () => rt.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` }));
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

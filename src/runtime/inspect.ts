@@ -46,6 +46,8 @@ export function inspectContainer(
       OOMKilled: false,
       StartedAt: record.state.startedAt,
       FinishedAt: end.finishedAt,
+      // As Docker's: why the state is not all known ("" when it is), e.g. an unreadable exit file.
+      Error: 'error' in end && end.error !== undefined ? end.error : '',
     },
     GraphDriver: {
       Name: record.storageDriver,

@@ -7,6 +7,7 @@ import type { CreateNetworkSpec } from '../network/networks.js';
 import { NetworkStore } from '../network/store.js';
 import { MydockerError } from '../errors.js';
 import type { RuntimeInternals } from './internals.js';
+import { unreadableContainer } from '../container/store.js';
 
 /** A network and the containers attached to it now (with their addresses). */
 export interface NetworkDetails extends NetworkInfo {
@@ -41,12 +42,14 @@ export async function removeNetwork(rt: RuntimeInternals, ref: string): Promise<
     // Each container's --net resolved as its run resolved it (name, ID or prefix), once per name.
     const resolved = new Map<string, string | undefined>();
     const idOf = (name: string) => (resolved.has(name) ? resolved.get(name) : resolved.set(name, host.networks.find(name)?.id).get(name));
-    return rt.containers
-      .list()
+    const { records, broken } = rt.containers.scan();
+    const users = records
       .filter((c) => {
         const name = networkRef(c.options);
         return name !== null && idOf(name) === network.id;
       })
       .map((c) => c.name);
+    // One whose record cannot be read may be attached: the network stays until it is removed.
+    return [...users, ...broken.map(unreadableContainer)];
   });
 }

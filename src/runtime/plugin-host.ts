@@ -31,6 +31,7 @@ import type {
 } from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
 import { NetworkManager } from '../network/networks.js';
+import { attachedContainers } from '../network/attached.js';
 import { traceHook, traced, tracedDriver, type TraceSink } from './hook-trace.js';
 
 /** The tapable class of each kind of hook in the table (hooks/lifecycle.ts). */
@@ -93,7 +94,11 @@ export class PluginHost {
     options: PluginHostOptions = {},
   ) {
     this.trace = options.trace;
-    this.networks = new NetworkManager(path.join(root, 'networks'), { kernel, driver: (name) => this.networkDriver(name) });
+    this.networks = new NetworkManager(path.join(root, 'networks'), {
+      kernel,
+      driver: (name) => this.networkDriver(name),
+      attached: (network) => attachedContainers(root, (ref) => this.networks.find(ref))(network),
+    });
     const hooks = {} as Record<HookName, AnyHook>;
     for (const name of HOOK_NAMES) {
       const { kind, role } = HOOKS[name];

@@ -8,10 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerStats, Kernel, LifecycleHooks, NetworkInfo, Plugin } from '../../hooks/index.js';
-import { ContainerStore } from '../container/store.js';
-import type { ContainerRecord } from '../container/record.js';
-import { deriveStatus, type ContainerStatus } from '../container/status.js';
-import { endOf } from '../container/exit-file.js';
+import { ContainerStore, unreadableContainer } from '../container/store.js';
+import { containerSummaries, type ContainerSummary } from './summaries.js';
 import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary, type RemovedImage } from '../image/store.js';
 import type { ProgressListener } from '../image/count-bytes.js';
 import { libcKernel } from '../kernel/libc.js';
@@ -29,6 +27,7 @@ import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
 
 export type { NetworkDetails } from './networks.js';
+export type { ContainerSummary } from './summaries.js';
 export type { VolumeDetails } from './volumes.js';
 
 export interface RuntimeOptions {
@@ -52,19 +51,6 @@ export interface RuntimeOptions {
   trace?: (line: string) => void;
 }
 
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  image: string;
-  command: string[];
-  created: string;
-  status: ContainerStatus;
-  exitCode: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** The `-p` specs as given. */
-  publish: string[];
-}
 
 export class Runtime {
   readonly root: StateRoot;
@@ -271,18 +257,9 @@ export class Runtime {
     return systemCheck(deps, { fix: options.fix ?? false });
   }
 
+  /** Every container; one whose record cannot be used is listed too, as 'dead', with its problem. */
   listContainers(): ContainerSummary[] {
-    return this.containers.list().map((r: ContainerRecord) => ({
-      id: r.id,
-      name: r.name,
-      image: r.image.ref,
-      command: r.command,
-      created: r.created,
-      status: deriveStatus(r),
-      ...endOf(r),
-      startedAt: r.state.startedAt,
-      publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
-    }));
+    return containerSummaries(this.containers);
   }
 
   // Images (images.ts, and the ImageStore for the rest)
@@ -326,8 +303,10 @@ export class Runtime {
 
   /** `rmi [-f] IMAGE`: refused while a container uses the image, unless `force`. */
   removeImage(ref: string, options: { force?: boolean } = {}): RemovedImage {
-    const image = this.images.find(ref);
-    const usedBy = image ? this.containers.list().filter((c) => c.image.id === image.id).map((c) => c.name) : [];
+    const id = this.images.idOf(ref);
+    const { records, broken } = this.containers.scan();
+    // A container whose record cannot be read may be running on the image: it counts as a user.
+    const usedBy = id === null ? [] : [...records.filter((c) => c.image.id === id).map((c) => c.name), ...broken.map(unreadableContainer)];
     return this.images.remove(ref, { force: options.force ?? false, usedBy });
   }
 
@@ -345,6 +324,11 @@ export class Runtime {
   /** The networks of this root (the default one once made), oldest first. "host" and "none" are modes, not listed. */
   listNetworks(): NetworkInfo[] {
     return new NetworkStore(path.join(this.root.dir, 'networks')).list().map((r) => r.info);
+  }
+
+  /** Why each network that `listNetworks` leaves out cannot be read ("<path>: not valid JSON"). */
+  unreadableNetworks(): Array<{ message: string; hint: string | undefined }> {
+    return new NetworkStore(path.join(this.root.dir, 'networks')).scan().broken.map((e) => ({ message: e.message, hint: e.hint }));
   }
 
   /** A network with the addresses its IPAM holds, and the containers holding them. */

@@ -6,6 +6,7 @@
 import type { VolumeDriver, VolumeInfo } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import type { RuntimeInternals } from './internals.js';
+import { unreadableContainer } from '../container/store.js';
 
 /** A volume and the driver that keeps it. */
 export interface VolumeDetails extends VolumeInfo {
@@ -38,7 +39,9 @@ export async function removeVolume(rt: RuntimeInternals, name: string): Promise<
   const found = await find(rt, name);
   if (!found) throw new MydockerError(`no such volume: ${name}`, { exitCode: 1 });
   // Stopped containers count: starting one again mounts the volume again (as in Docker).
-  const users = (await rt.host()).volumes.usedBy(found.driver, rt.containers.list(), name);
+  const { records, broken } = rt.containers.scan();
+  // One whose record cannot be read may be using it: the volume stays until that one is removed.
+  const users = [...(await rt.host()).volumes.usedBy(found.driver, records, name), ...broken.map(unreadableContainer)];
   if (users.length > 0) {
     throw new MydockerError(`volume ${name} is in use by container ${users.join(', ')}`, { exitCode: 1, hint: 'remove the container first' });
   }

@@ -5,7 +5,10 @@ import { ago, humanSize, table } from '../format.js';
 
 export default async function images(_args: unknown[], options: Record<string, unknown>): Promise<number> {
   const runtime = await cliRuntime(options);
-  const rows = runtime.listImages().map((i) => [i.repository, i.tag, shortId(i.id), ago(i.created), humanSize(i.size)]);
+  const images = runtime.listImages();
+  const rows = images.map((i) => [i.repository, i.tag, shortId(i.id), i.problem ? 'unreadable' : ago(i.created), i.problem ? '' : humanSize(i.size)]);
   process.stdout.write(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
+  // Listed all the same (so that it can be removed by name); what is wrong goes to stderr.
+  for (const i of images) if (i.problem) process.stderr.write(`mydocker: ${i.repository}:${i.tag}: ${i.problem} (remove the image with: mydocker rmi ${i.repository}:${i.tag})\n`);
   return 0;
 }

@@ -31,6 +31,8 @@ export default async function network(args: unknown[], options: Record<string, u
     case 'list': {
       if (names.length > 0) throw usage('"network ls" takes no arguments');
       const networks = runtime.listNetworks();
+      // The others are listed; what cannot be read is said on stderr, so the list stays parseable.
+      for (const broken of runtime.unreadableNetworks()) process.stderr.write(`mydocker: ${broken.message}${broken.hint ? ` (${broken.hint})` : ''}\n`);
       if (options.quiet === true) {
         process.stdout.write(networks.map((n) => `${shortId(n.id)}\n`).join(''));
         return 0;

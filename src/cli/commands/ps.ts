@@ -9,10 +9,14 @@ import { formatPort, parsePublish } from '../../../hooks/ports.js';
 
 export default async function ps(_args: unknown[], options: Record<string, unknown>): Promise<number> {
   const runtime = await cliRuntime(options);
-  const all = runtime
-    .listContainers()
-    .filter((c) => options.all === true || c.status === 'running')
-    .sort((a, b) => b.created.localeCompare(a.created));
+  const containers = runtime.listContainers();
+  const all = containers.filter((c) => options.all === true || c.status === 'running').sort((a, b) => b.created.localeCompare(a.created));
+  // A container whose record cannot be read may well be running: never hidden without a word.
+  const dead = containers.filter((c) => c.status === 'dead');
+  if (options.all !== true && dead.length > 0) {
+    const which = dead.map((c) => shortId(c.id)).join(', ');
+    process.stderr.write(`mydocker: ${dead.length === 1 ? 'container' : 'containers'} ${which} cannot be read and may be running (see: mydocker ps -a)\n`);
+  }
   if (options.quiet === true) {
     process.stdout.write(all.map((c) => `${shortId(c.id)}\n`).join(''));
     return 0;
@@ -29,7 +33,7 @@ export default async function ps(_args: unknown[], options: Record<string, unkno
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   }
-  const rows = all.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), ports(c), c.name]);
+  const rows = all.map((c) => [shortId(c.id), c.image, c.status === 'dead' ? '' : quoteCommand(c.command), c.created === '' ? '' : ago(c.created), statusText(c), ports(c), c.name]);
   process.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
   return 0;
 }
@@ -41,6 +45,8 @@ function ports(c: ContainerSummary): string {
 }
 
 function statusText(c: ContainerSummary): string {
+  // Docker's word for a container that is neither running nor cleanly stopped; `inspect` says why.
+  if (c.status === 'dead') return 'Dead';
   if (c.status === 'running') return `Up ${humanDuration(Date.now() - Date.parse(c.startedAt ?? c.created))}`;
   if (c.status === 'created') return 'Created';
   const code = c.exitCode === null ? '' : ` (${c.exitCode})`;

@@ -2,6 +2,7 @@
 import { cliRuntime } from '../runtime.js';
 import { toArray } from '../argv.js';
 import { MydockerError } from '../../errors.js';
+import { isStateFileError } from '../../../hooks/state-file.js';
 
 export default async function rmi(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const refs = toArray(args[0]);
@@ -14,7 +15,8 @@ export default async function rmi(args: unknown[], options: Record<string, unkno
       for (const name of removed.untagged) process.stdout.write(`Untagged: ${name}\n`);
       if (removed.deleted) process.stdout.write(`Deleted: ${removed.deleted}\n`);
     } catch (error) {
-      if (!(error instanceof MydockerError)) throw error;
+      // Each image on its own: one that cannot be removed does not keep the others.
+      if (!(error instanceof MydockerError) && !isStateFileError(error)) throw error;
       failed = true;
       process.stderr.write(`mydocker: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
     }

@@ -1,0 +1,56 @@
+// What `ps` shows of each container: its record's facts and its derived status, and for one whose
+// record cannot be used, its ID, its name (from the name files) and what is wrong, as 'dead'.
+import type { ContainerRecord } from '../container/record.js';
+import type { ContainerStore } from '../container/store.js';
+import { deriveStatus, type ContainerStatus } from '../container/status.js';
+import { endOf } from '../container/exit-file.js';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  command: string[];
+  created: string;
+  /** 'dead': its record cannot be used (see `problem`); `rm -f` removes it. */
+  status: ContainerStatus | 'dead';
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The `-p` specs as given. */
+  publish: string[];
+  /** Why the record (or the exit file) cannot be used: "<path>: <what is wrong>". */
+  problem?: string;
+}
+
+export function containerSummaries(containers: ContainerStore): ContainerSummary[] {
+  const { records, broken } = containers.scan();
+  const listed = records.map((r: ContainerRecord): ContainerSummary => {
+    const { error, ...end } = endOf(r);
+    return {
+      id: r.id,
+      name: r.name,
+      image: r.image.ref,
+      command: r.command,
+      created: r.created,
+      status: deriveStatus(r),
+      ...end,
+      startedAt: r.state.startedAt,
+      publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
+      ...(error === undefined ? {} : { problem: error }),
+    };
+  });
+  const dead = broken.map((b): ContainerSummary => ({
+    id: b.id,
+    name: b.name ?? '',
+    image: '',
+    command: [],
+    created: '',
+    status: 'dead',
+    exitCode: null,
+    startedAt: null,
+    finishedAt: null,
+    publish: [],
+    problem: b.error.message,
+  }));
+  return [...listed, ...dead];
+}
