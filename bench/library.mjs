@@ -19,7 +19,7 @@ export async function measureLibrary({ cli, root, runc, total = 100, batch = 10 
     const code = await container.wait();
     if (code !== 0) throw new Error(`a library container exited ${code}`);
   };
-  const bundle = runc ? ociBundle(runc, root) : null;
+  const bundle = runc ? ociBundle(runc, root, 'bundle-library') : null;
   const runcOne = () => {
     const r = spawnSync(runc, ['run', '--bundle', bundle, 'mydocker-bench-library'], { stdio: 'ignore' });
     if (r.status !== 0) throw new Error(`runc run exited ${r.status}`);
@@ -45,13 +45,13 @@ export function formatLibrary(r) {
   return `library API: ${r.total} sequential /bin/true containers from one process, ${r.perSecond.toFixed(1)}/s; ${runc} (target: at least 2x runc)`;
 }
 
-/** An OCI bundle over the busybox image's layer, network namespace without devices (as --net none). */
-function ociBundle(runc, root) {
+/** An OCI bundle `name` over the busybox image's layer of `root`, running /bin/true, from `runtime spec`. */
+export function ociBundle(runtime, root, name) {
   const layers = fs.readdirSync(path.join(root, 'layers'));
-  const bundle = path.join(root, 'bundle-library');
+  const bundle = path.join(root, name);
   fs.mkdirSync(bundle, { recursive: true });
   fs.rmSync(path.join(bundle, 'config.json'), { force: true });
-  execFileSync(runc, ['spec'], { cwd: bundle });
+  execFileSync(runtime, ['spec'], { cwd: bundle });
   const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
   config.root = { path: path.join(root, 'layers', layers[0], 'diff'), readonly: true };
   config.process.terminal = false;

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatConfinement, measureConfinement } from './confinement.mjs';
-import { formatLibrary, measureLibrary } from './library.mjs';
+import { formatLibrary, measureLibrary, ociBundle } from './library.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../dist/src/cli/main.js');
@@ -26,20 +26,6 @@ const ipForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
 function which(cmd) {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
-}
-
-/** An OCI bundle over the busybox layer, for runc and crun. */
-function ociBundle(runtime) {
-  const layers = fs.readdirSync(path.join(root, 'layers'));
-  const bundle = path.join(root, `bundle-${path.basename(runtime)}`);
-  fs.mkdirSync(bundle);
-  execFileSync(runtime, ['spec'], { cwd: bundle });
-  const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
-  config.root = { path: path.join(root, 'layers', layers[0], 'diff'), readonly: true };
-  config.process.terminal = false;
-  config.process.args = ['/bin/true'];
-  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
-  return bundle;
 }
 
 function median(values) {
@@ -122,7 +108,7 @@ try {
       notMeasured.push(`${runtime}: not installed`);
       continue;
     }
-    const bundle = ociBundle(bin);
+    const bundle = ociBundle(bin, root, `bundle-${path.basename(bin)}`);
     // hyperfine -N runs without a shell: a fixed container name is fine, `run` deletes it on exit.
     const args = ['run', '--bundle', bundle, `mydocker-bench-${runtime}`];
     const probe = spawnSync(bin, args, { encoding: 'utf8' });
