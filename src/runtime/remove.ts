@@ -9,6 +9,7 @@ import { isSameProcessAlive } from '../container/proc-stat.js';
 import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
 import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+import { isStateFileError } from '../../hooks/state-file.js';
 import type { ReleaseDeps } from './release.js';
 import { endLocked } from './end.js';
 import { removeRemains } from './remains.js';
@@ -20,8 +21,10 @@ export async function removeContainer(deps: ReleaseDeps, ref: string, id: string
     let record: ContainerRecord | null = null;
     try {
       record = deps.containers.load(id);
-    } catch {
-      // No readable record: a run or rm killed half-way left what follows, if anything.
+    } catch (error) {
+      // A damaged record may belong to a running container, which only rm -f may remove (its hint
+      // says so); no record at all is a run or rm killed half-way: what it left, if anything, goes.
+      if (isStateFileError(error) && !options.force) throw error;
     }
     if (record === null) {
       if (!(await removeRemains(deps, id))) throw new NoSuchContainerError(ref);
