@@ -35,8 +35,14 @@ export function exists(dir: string, file: string): boolean {
   return fs.existsSync(path.join(dir, file));
 }
 
-/** rmdir that waits briefly for the last processes to be gone (EBUSY) and accepts ENOENT. */
+/**
+ * rmdir that waits briefly for the last processes to be gone (EBUSY) and accepts ENOENT. Groups
+ * made below it go first, deepest first: a privileged container (or a runtime or systemd inside
+ * one) may have made its own, and the kernel refuses to remove a group that has children (EBUSY).
+ * Its processes are gone with its PID 1, so those groups are empty.
+ */
 export function removeGroup(dir: string): void {
+  for (const child of childGroups(dir)) removeGroup(child);
   for (let attempt = 0; ; attempt++) {
     try {
       fs.rmdirSync(dir);
@@ -47,6 +53,18 @@ export function removeGroup(dir: string): void {
       if (code !== 'EBUSY' || attempt >= 50) throw new Error(`cannot remove cgroup ${dir}: ${code}`, { cause: error });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // 20 ms, synchronously
     }
+  }
+}
+
+/** The sub-directories of a group: its child groups (a cgroup filesystem has no other directories). */
+function childGroups(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.join(dir, entry.name));
+  } catch {
+    return []; // ENOENT: already removed
   }
 }
 

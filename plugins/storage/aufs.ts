@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { definePlugin, type StorageContext, type StorageDriver } from '../../hooks/index.js';
-import { isMountPoint, kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
+import { ensureFilesystem, isMountPoint, unmountIfMounted } from './filesystems.js';
 
 function dirs(ctx: StorageContext): { rw: string; merged: string } {
   return { rw: path.join(ctx.dir, 'rw'), merged: path.join(ctx.dir, 'merged') };
@@ -13,7 +13,7 @@ function dirs(ctx: StorageContext): { rw: string; merged: string } {
 export const aufsDriver: StorageDriver = {
   name: 'aufs',
   unsupportedReason: () =>
-    kernelHasFilesystem('aufs') ? null : 'this kernel has no aufs (it is not in /proc/filesystems); use --storage-driver overlay',
+    ensureFilesystem('aufs') ? null : 'this kernel has no aufs (it is not in /proc/filesystems); use --storage-driver overlay',
   async mount(ctx) {
     const { rw, merged } = dirs(ctx);
     // Only root may enter the container's directory (see the overlay driver); its branch is the

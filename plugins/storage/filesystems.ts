@@ -1,4 +1,7 @@
-// Whether the running kernel knows a filesystem type (/proc/filesystems), for drivers' checks.
+// Whether the running kernel knows a filesystem type (/proc/filesystems), for drivers' checks, and
+// loading its module when it does not yet, as Docker does: on a freshly booted stock Debian or
+// Ubuntu, overlay is a module nothing has loaded.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -11,6 +14,28 @@ export function kernelHasFilesystem(type: string, procFilesystems = '/proc/files
   } catch {
     return false;
   }
+}
+
+/** Asks for a kernel module; whether it loaded is for the caller to check again. */
+export type ModuleLoader = (module: string) => void;
+
+/**
+ * `modprobe -q MODULE`. A failure is not itself an error (no modprobe, no such module, a kernel
+ * without modules, the feature built in): the caller's second look gives the clear message.
+ */
+export const modprobe: ModuleLoader = (module) => {
+  spawnSync('modprobe', ['-q', module], { stdio: 'ignore', timeout: 10_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+};
+
+/**
+ * Whether the kernel knows `type`, loading `module` first when /proc/filesystems does not list it.
+ * When it does (the usual case after the first run), no process is spawned.
+ */
+export function ensureFilesystem(type: string, options: { module?: string; load?: ModuleLoader; procFilesystems?: string } = {}): boolean {
+  const file = options.procFilesystems ?? '/proc/filesystems';
+  if (kernelHasFilesystem(type, file)) return true;
+  (options.load ?? modprobe)(options.module ?? type);
+  return kernelHasFilesystem(type, file);
 }
 
 /**

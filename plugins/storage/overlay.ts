@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { definePlugin, type StorageContext, type StorageDriver } from '../../hooks/index.js';
-import { isMountPoint, kernelHasFilesystem, unmountIfMounted } from './filesystems.js';
+import { ensureFilesystem, isMountPoint, unmountIfMounted } from './filesystems.js';
 
 function dirs(ctx: StorageContext): { upper: string; work: string; merged: string } {
   return { upper: path.join(ctx.dir, 'upper'), work: path.join(ctx.dir, 'work'), merged: path.join(ctx.dir, 'merged') };
@@ -23,7 +23,8 @@ function mkdirIfMissing(dir: string, mode: number): boolean {
 
 export const overlayDriver: StorageDriver = {
   name: 'overlay',
-  unsupportedReason: () => (kernelHasFilesystem('overlay') ? null : 'the kernel has no overlay filesystem (try: modprobe overlay)'),
+  // `modprobe overlay` only when /proc/filesystems lacks it: a fresh boot of a stock distribution.
+  unsupportedReason: () => (ensureFilesystem('overlay') ? null : 'the kernel has no overlay filesystem (try: modprobe overlay)'),
   async mount(ctx) {
     const { upper, work, merged } = dirs(ctx);
     // Only root may enter the container's directory (and <root>/storage/overlay, if made now):

@@ -181,7 +181,8 @@ describe('confinement: the syscall probe', { skip: skip || probeSkip }, () => {
       const run = w.run(['run', '--rm', ...flags, ...probe!.volume, 'busybox', probe!.bin, ...PROBES]);
       ok(run, `run ${flags.join(' ')}`);
       assert.deepEqual(stillEperm(run.stdout), [], `run ${flags.join(' ')}: ${run.stdout}`);
-      assert.equal(verdicts(run.stdout).init_module, 'ENOSYS', 'the kernel itself answers once no filter does');
+      // ENOSYS from a kernel without modules (this project's CI machine), ENOEXEC for the empty image from one with them (the lab's).
+      assert.match(verdicts(run.stdout).init_module!, /^(ENOSYS|ENOEXEC)$/, 'the kernel itself answers once no filter does');
       const id = sleeper(w, [...flags, ...probe!.volume]);
       const exec = w.run(['exec', id, probe!.bin, ...PROBES]);
       ok(exec, `exec into ${flags.join(' ')}`);

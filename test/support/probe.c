@@ -108,6 +108,7 @@ static const char *errname(int e) {
   case ENOSPC: return "ENOSPC";
   case EROFS: return "EROFS";
   case ENOSYS: return "ENOSYS";
+  case ENOEXEC: return "ENOEXEC";
   case EOPNOTSUPP: return "EOPNOTSUPP";
   case ESTALE: return "ESTALE";
   case EOVERFLOW: return "EOVERFLOW";
@@ -279,7 +280,8 @@ static void probe_swapon(void) {
   report("swapon", r, errno, 0);
 }
 
-/* ENOSYS for everyone on a kernel without modules, unless a seccomp filter answers first. */
+/* ENOSYS for everyone on a kernel without modules, ENOEXEC (an empty image) on one with them, unless
+   a seccomp filter or a missing CAP_SYS_MODULE answers first. */
 static void probe_init_module(void) {
   long r = syscall(SYS_init_module, NULL, 0, "");
   report("init_module", r, errno, 0);

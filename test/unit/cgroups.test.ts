@@ -13,6 +13,7 @@ import { DEFAULT_SECURITY } from '../../src/security/settings.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 import { CLONE, MS } from '../../hooks/index.js';
+import { removeGroup } from '../../plugins/cgroups/cgroupfs.js';
 
 const HOST = { cpus: [0, 1], mems: [0] };
 
@@ -180,6 +181,19 @@ describe('cgroup v1 writer', () => {
     assert.deepEqual(paths, { pids: path.join(mount, 'mydocker', 'abc') });
     driver.create(paths, {}, [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }]);
     assert.equal(fs.readFileSync(path.join(paths.pids!, 'devices.allow'), 'utf8'), 'c 1:3 rwm');
+  });
+});
+
+describe('removing a group', () => {
+  it('removes the groups made below it first, deepest first (a privileged container may make some)', (t) => {
+    // Empty directories stand in for groups: on a cgroup filesystem rmdir ignores control files.
+    const group = path.join(tempDir(t, 'cgrm-'), 'parent', 'container');
+    fs.mkdirSync(path.join(group, 'inner', 'deeper'), { recursive: true });
+    fs.mkdirSync(path.join(group, 'other'));
+    removeGroup(group);
+    assert.ok(!fs.existsSync(group));
+    assert.ok(fs.existsSync(path.dirname(group)), 'the parent is not its to remove');
+    removeGroup(group); // idempotent
   });
 });
 

@@ -7,7 +7,7 @@ import { MNT } from '../../hooks/index.js';
 import { builtinPlugins } from '../../plugins/index.js';
 import { overlayDriver } from '../../plugins/storage/overlay.js';
 import { aufsDriver } from '../../plugins/storage/aufs.js';
-import { kernelHasFilesystem, unmountIfMounted } from '../../plugins/storage/filesystems.js';
+import { ensureFilesystem, kernelHasFilesystem, unmountIfMounted } from '../../plugins/storage/filesystems.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
 import { containerInfo } from '../../src/runtime/contexts.js';
 import { FakeKernel } from '../support/fake-kernel.js';
@@ -27,6 +27,31 @@ describe('kernelHasFilesystem', () => {
     assert.equal(kernelHasFilesystem('aufs', file), false);
     assert.equal(kernelHasFilesystem('nodev', file), false);
     assert.equal(kernelHasFilesystem('overlay', path.join(path.dirname(file), 'missing')), false);
+  });
+});
+
+describe('ensureFilesystem', () => {
+  it('loads no module when /proc/filesystems lists the type already', (t) => {
+    const file = path.join(tempDir(t), 'filesystems');
+    fs.writeFileSync(file, 'nodev\toverlay\n');
+    const asked: string[] = [];
+    assert.equal(ensureFilesystem('overlay', { procFilesystems: file, load: (m) => asked.push(m) }), true);
+    assert.deepEqual(asked, []);
+  });
+
+  it('loads the module when the type is missing, then looks again', (t) => {
+    const file = path.join(tempDir(t), 'filesystems');
+    fs.writeFileSync(file, 'nodev\tsysfs\n');
+    const load = (module: string): void => fs.appendFileSync(file, `nodev\t${module}\n`); // the kernel registers it
+    assert.equal(ensureFilesystem('overlay', { procFilesystems: file, load }), true);
+  });
+
+  it('says no when loading did not help (a failed modprobe is not itself an error)', (t) => {
+    const file = path.join(tempDir(t), 'filesystems');
+    fs.writeFileSync(file, 'nodev\tsysfs\n');
+    const asked: string[] = [];
+    assert.equal(ensureFilesystem('aufs', { procFilesystems: file, load: (m) => asked.push(m) }), false);
+    assert.deepEqual(asked, ['aufs']);
   });
 });
 
