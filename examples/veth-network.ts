@@ -58,12 +58,13 @@ function vethDriver(networks: Networks): NetworkDriver {
       ipIn(ctx.pid, 'route', 'add', 'default', 'via', gateway, 'dev', 'eth0');
     },
     // Deleting one end deletes the pair with its addresses and routes. When the container's
-    // namespace died first, the kernel has done so already: a missing link is success.
+    // namespace died first, the kernel does so itself, after a while: a link that is gone, or goes
+    // while `ip` deletes it ("No such device"), is success.
     async leave(ctx) {
       try {
         sh('ip', 'link', 'del', hostEnd(ctx.container.id));
       } catch (error) {
-        if (!/Cannot find device/.test((error as Error).message)) throw error;
+        if (!/Cannot find device|No such device/.test((error as Error).message)) throw error;
       }
     },
   };
