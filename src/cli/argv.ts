@@ -33,6 +33,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable; -e K copies K from your environment)', repeatable: true },
   { raw: '--env-file <file>', description: 'Read environment variables from a file (repeatable)', repeatable: true },
   { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
+  { raw: '--entrypoint <command>', description: "Run this program instead of the image's ENTRYPOINT (the image's CMD is then not used)" },
+  { raw: '-l, --label <key=value>', description: 'Set a label on the container (repeatable)', repeatable: true },
   // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },
   { raw: '--storage-driver <driver>', description: 'Storage driver: overlay (default) or aufs' },

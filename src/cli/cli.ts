@@ -70,13 +70,19 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .option('--no-stream', 'Print one reading and exit');
   on(stats, () => import('./commands/stats.js'));
 
-  on(cli.command('inspect [...containers]', 'Show everything known of containers, as JSON'), () => import('./commands/inspect.js'));
+  const inspectCommand = cli
+    .command('inspect [...containers]', 'Show everything known of containers, as JSON')
+    .option('-f, --format <template>', 'Print each container through a Go template, e.g. {{.State.Pid}}', { type: [String] })
+    .example("mydocker inspect -f '{{.NetworkSettings.IPAddress}}' web");
+  on(inspectCommand, () => import('./commands/inspect.js'));
 
   const ps = cli
     .command('ps', 'List containers')
     .option('-a, --all', 'Show all containers (default: running only)')
     .option('-q, --quiet', 'Only IDs')
-    .option('--format <format>', 'table (default) or json: one object per line', { type: [String] });
+    .option('-f, --filter <key=value>', 'Only containers that match: id, name, status, exited, label, ancestor (repeatable)', { type: [String] })
+    .option('--format <format>', 'table (default), json (one object per line), or a Go template: table {{.ID}}\\t{{.Names}}', { type: [String] })
+    .example("mydocker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'");
   on(ps, () => import('./commands/ps.js'));
 
   const imp = cli

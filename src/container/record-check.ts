@@ -46,6 +46,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   autoRemove: boolean,
   storageDriver: string,
   options: recordOf(json),
+  labels: optional(recordOf(string)),
   security: optional(security),
   plugins: listOf(string),
   rootfs: nullable(string),

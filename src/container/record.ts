@@ -20,6 +20,8 @@ export interface ContainerRecord {
   storageDriver: string;
   /** Options that belong to plugins (limits, volumes, network), as the user gave them. */
   options: Record<string, JsonValue>;
+  /** `--label` key=value pairs; absent when none was given. */
+  labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */
   security?: SecuritySettings;
   /** Users' plugin files this container was created with; `rm` loads them to run their teardowns. */

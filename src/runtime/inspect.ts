@@ -35,6 +35,7 @@ export function inspectContainer(
       AutoRemove: record.autoRemove,
       Options: record.options,
       User: securityOf(record).user,
+      Labels: record.labels ?? {},
     },
     HostConfig: hostConfig(record),
     State: {

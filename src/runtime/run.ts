@@ -57,6 +57,10 @@ export interface RunSpec {
   callerEnv?: NodeJS.ProcessEnv;
   /** Confinement flags as given (--privileged, --cap-add, -u, ...); absent: Docker's defaults. */
   security?: SecurityFlags;
+  /** `--entrypoint`: the program run instead of the image's Entrypoint; the image's Cmd is then not used. */
+  entrypoint?: string;
+  /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
+  labels?: Record<string, string>;
 }
 
 export interface RunningContainer {
@@ -103,7 +107,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   // Plugins refuse their own bad options (limits, volumes) now, before anything exists.
   deps.host.hooks.checkOptions.call({ options: spec.options ?? {}, root: deps.root.dir });
   const image = await findImage(deps, spec.image);
-  const command = imageCommand(image, spec.command ?? []);
+  const command = imageCommand(image, spec.command ?? [], spec.entrypoint);
   // The image's User applies unless -u says otherwise.
   const security = await parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
   const id = newContainerId();
@@ -127,6 +131,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     autoRemove: spec.autoRemove ?? false,
     storageDriver: driver.name,
     options: spec.options ?? {},
+    ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
     security,
     plugins: spec.plugins ?? [],
     rootfs: null,
@@ -292,9 +297,10 @@ async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {
   throw new MydockerError(`unable to find image "${ref}"`, { hint: `import one with: mydocker import ROOTFS.tar ${ref}` });
 }
 
-function imageCommand(image: ImageRecord, given: string[]): string[] {
-  const entrypoint = image.config.Entrypoint ?? [];
-  const command = given.length > 0 ? given : (image.config.Cmd ?? []);
+/** Docker's merge: --entrypoint replaces the image's Entrypoint and drops its Cmd; arguments replace Cmd. */
+function imageCommand(image: ImageRecord, given: string[], entrypointFlag: string | undefined): string[] {
+  const entrypoint = entrypointFlag !== undefined ? [entrypointFlag] : (image.config.Entrypoint ?? []);
+  const command = given.length > 0 || entrypointFlag !== undefined ? given : (image.config.Cmd ?? []);
   const argv = [...entrypoint, ...command];
   if (argv.length === 0) throw new MydockerError('no command specified', { hint: 'give one after the image name' });
   return argv;

@@ -9,6 +9,8 @@ export interface ContainerSummary {
   id: string;
   name: string;
   image: string;
+  /** The image's ID ('' when the record cannot be read). */
+  imageId: string;
   command: string[];
   created: string;
   /** 'dead': its record cannot be used (see `problem`); `rm -f` removes it. */
@@ -18,6 +20,7 @@ export interface ContainerSummary {
   finishedAt: string | null;
   /** The `-p` specs as given. */
   publish: string[];
+  labels: Record<string, string>;
   /** Why the record (or the exit file) cannot be used: "<path>: <what is wrong>". */
   problem?: string;
 }
@@ -30,12 +33,14 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       id: r.id,
       name: r.name,
       image: r.image.ref,
+      imageId: r.image.id,
       command: r.command,
       created: r.created,
       status: deriveStatus(r),
       ...end,
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
+      labels: r.labels ?? {},
       ...(error === undefined ? {} : { problem: error }),
     };
   });
@@ -43,6 +48,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
     id: b.id,
     name: b.name ?? '',
     image: '',
+    imageId: '',
     command: [],
     created: '',
     status: 'dead',
@@ -50,6 +56,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
     startedAt: null,
     finishedAt: null,
     publish: [],
+    labels: {},
     problem: b.error.message,
   }));
   return [...listed, ...dead];

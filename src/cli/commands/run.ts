@@ -33,6 +33,8 @@ export default async function run(args: unknown[], options: Record<string, unkno
       autoRemove: options.rm === true,
       detach: options.detach === true,
       storageDriver: lastValue(options.storageDriver),
+      entrypoint: lastValue(options.entrypoint),
+      labels: parseLabels(toArray(options.label)),
       options: pluginOptions(options),
       security: {
         privileged: options.privileged === true,
@@ -55,6 +57,18 @@ export default async function run(args: unknown[], options: Record<string, unkno
     return 0;
   }
   return foreground(runtime.kernel, container, { interactive, signals: held });
+}
+
+/** `--label K=V` (or `--label K`: an empty value, as Docker's), the last one of a key winning. */
+function parseLabels(given: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const label of given) {
+    const eq = label.indexOf('=');
+    const key = eq < 0 ? label : label.slice(0, eq);
+    if (key.trim() === '') throw new MydockerError(`invalid label "${label}"`, { hint: 'use --label KEY=VALUE' });
+    labels[key] = eq < 0 ? '' : label.slice(eq + 1);
+  }
+  return labels;
 }
 
 /** The flags that belong to plugins, as given: each plugin validates its own (checkOptions). */
