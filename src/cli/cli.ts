@@ -64,6 +64,8 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(restart, () => import('./commands/restart.js'));
 
   on(cli.command('prune', 'Remove all stopped containers'), () => import('./commands/prune.js'));
+  on(cli.command('wait [...containers]', 'Block until containers stop, then print their exit codes'), () => import('./commands/wait.js'));
+  on(cli.command('rename <container> <name>', 'Rename a container'), () => import('./commands/rename.js'));
 
   const stats = cli
     .command('stats [...containers]', 'Live CPU, memory and PIDs of running containers (from their cgroups)')

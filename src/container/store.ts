@@ -70,6 +70,36 @@ export class ContainerStore {
     }
   }
 
+  /**
+   * Gives the container another name: the new name is reserved first (refused if taken), then the
+   * record says it, then the old name file goes. A crash in between leaves the old name pointing
+   * at the container too, which `rm` and `system check` find by its ID. The caller holds the lock.
+   */
+  rename(record: ContainerRecord, name: string): void {
+    const problem = nameProblem(name);
+    if (problem) throw new MydockerError(`invalid container name ${quoteName(name)}: ${problem}`, { exitCode: 1 });
+    if (name === record.name) throw new MydockerError(`container ${quoteName(name)} already has that name`, { exitCode: 1, hint: 'give a different name' });
+    const nameFile = path.join(this.root.names, name);
+    if (!reserveName(nameFile, record.id)) {
+      const owner = readNameFile(nameFile);
+      throw new MydockerError(`the container name "${name}" is already in use by container ${owner ? shortId(owner) : 'unknown'}`, {
+        exitCode: 1,
+        hint: 'remove that container or choose another name',
+      });
+    }
+    const old = record.name;
+    try {
+      this.save({ ...record, name });
+    } catch (error) {
+      fs.rmSync(nameFile, { force: true });
+      throw error;
+    }
+    record.name = name;
+    stopPoint('rename:record-saved');
+    const oldFile = path.join(this.root.names, old);
+    if (readOrNull(oldFile) === record.id) fs.rmSync(oldFile, { force: true });
+  }
+
   save(record: ContainerRecord): void {
     writeJsonAtomic(path.join(this.dir(record.id), RECORD_FILE), record);
   }
@@ -197,9 +227,9 @@ export class ContainerStore {
     return fs.existsSync(path.join(this.dir(id), RECORD_FILE));
   }
 
-  /** Removes the record, its directory and its name (only if the name still points to it). */
+  /** Removes the record, its directory and its names (only those that still point to it). */
   delete(record: ContainerRecord): void {
-    this.deleteById(record.id, [record.name]);
+    this.deleteById(record.id);
   }
 
   /**
@@ -220,7 +250,8 @@ export class ContainerStore {
       } else if (code !== 'ENOENT') throw error;
     }
     stopPoint('rm:dir-renamed');
-    const candidates = names.length > 0 ? names : this.names().filter((n) => n.id === id).map((n) => n.name);
+    // Every name that holds the ID: a rename killed half-way leaves two.
+    const candidates = [...new Set([...names, ...this.names().filter((n) => n.id === id).map((n) => n.name)])];
     for (const name of candidates) {
       const nameFile = path.join(this.root.names, name);
       if (readOrNull(nameFile) === id) fs.rmSync(nameFile, { force: true });

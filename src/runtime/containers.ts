@@ -81,6 +81,34 @@ export async function waitReleased(rt: RuntimeInternals, ref: string, timeoutMs:
   await lockContainer(rt.kernel, rt.containers, id, async () => {});
 }
 
+/**
+ * Waits until the container is not running (Docker's default condition, "not-running") and whoever
+ * saw it end has recorded its end; resolves with its exit code (null when none is known).
+ */
+export async function wait(rt: RuntimeInternals, ref: string, pollMs = 50): Promise<number | null> {
+  const id = rt.containers.resolve(ref).id;
+  const { endOf } = await import('../container/exit-file.js');
+  for (;;) {
+    if (!rt.containers.exists(id)) throw new NoSuchContainerError(ref);
+    if (deriveStatus(rt.containers.load(id)) !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  await waitReleased(rt, id, 10_000);
+  // Removed at its end (--rm): its code went with it.
+  if (!rt.containers.exists(id)) return null;
+  return endOf(rt.containers.load(id)).exitCode;
+}
+
+/** Renames a container (`rename OLD NEW`), under its lock. */
+export async function rename(rt: RuntimeInternals, ref: string, name: string): Promise<void> {
+  const id = rt.containers.resolve(ref).id;
+  const { lockContainer } = await import('../container/lock.js');
+  await lockContainer(rt.kernel, rt.containers, id, async () => {
+    if (!rt.containers.exists(id)) throw new NoSuchContainerError(ref);
+    rt.containers.rename(rt.containers.load(id), name);
+  });
+}
+
 export async function remove(rt: RuntimeInternals, ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
   let record: ContainerRecord | null = null;
   let id: string | null;

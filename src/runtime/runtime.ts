@@ -209,6 +209,19 @@ export class Runtime {
     return (await import('./containers.js')).stop(this.internals, ref, options);
   }
 
+  /**
+   * Resolves once the container is not running and its end is recorded, with its exit code (null
+   * when it is not known, e.g. removed at its end by --rm).
+   */
+  async wait(ref: string): Promise<number | null> {
+    return (await import('./containers.js')).wait(this.internals, ref);
+  }
+
+  /** Gives a container a new name; refused if another container has it. */
+  async rename(ref: string, name: string): Promise<void> {
+    return (await import('./containers.js')).rename(this.internals, ref, name);
+  }
+
   /** Sends a signal (default SIGKILL) to a running container's PID 1. */
   async kill(ref: string, signal: NodeJS.Signals | number = 'SIGKILL'): Promise<void> {
     return (await import('./containers.js')).kill(this.internals, ref, signal);

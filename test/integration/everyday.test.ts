@@ -59,3 +59,48 @@ describe('everyday flags and formats', { skip }, () => {
     assert.equal(missing.status, 127, missing.stderr);
   });
 });
+
+describe('wait and rename', { skip }, () => {
+  test('wait blocks until the container stops and prints its exit code; unknown is exit 1', async (t) => {
+    const w = worldFor(t, 'wait', { image: true });
+    const id = w.run(['run', '-d', '--net', 'none', '--name', 'sleeper', 'busybox', 'sh', '-c', 'sleep 1; exit 7']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const waited = w.run(['wait', 'sleeper']);
+    assert.equal(waited.status, 0, waited.stderr);
+    assert.equal(waited.stdout, '7\n');
+    assert.match(w.run(['ps', '-a', '--format', '{{.Status}}']).stdout, /^Exited \(7\)/);
+    // A stopped container answers at once; an unknown one is reported, the known one still printed.
+    const both = w.run(['wait', 'sleeper', 'nosuch']);
+    assert.equal(both.status, 1);
+    assert.equal(both.stdout, '7\n');
+    assert.match(both.stderr, /nosuch/);
+  });
+
+  test('rename moves the name (the old one is free again), refuses a taken one, and rm finds it by the new one', (t) => {
+    const w = worldFor(t, 'rename', { image: true });
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'first', 'busybox', 'true']).status, 0);
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'other', 'busybox', 'true']).status, 0);
+    const taken = w.run(['rename', 'first', 'other']);
+    assert.equal(taken.status, 1);
+    assert.match(taken.stderr, /already in use/);
+    const same = w.run(['rename', 'first', 'first']);
+    assert.equal(same.status, 1);
+    assert.equal(w.run(['rename', 'first', 'second']).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.Name}}', 'second']).stdout, 'second\n');
+    assert.equal(w.run(['inspect', 'first']).status, 1, 'the old name is gone');
+    // The old name is free for a new container.
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'first', 'busybox', 'true']).status, 0);
+    for (const name of ['first', 'second', 'other']) assert.equal(w.run(['rm', name]).status, 0);
+    assert.deepEqual(w.list('names'), []);
+  });
+
+  test('a rename killed after the record is saved leaves two names; rm removes both', (t) => {
+    const w = worldFor(t, 'renamekill', { image: true });
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'before', 'busybox', 'true']).status, 0);
+    const killed = w.run(['rename', 'before', 'after'], { env: { MYDOCKER_TEST_STOP_AT: 'rename:record-saved' } });
+    assert.notEqual(killed.status, 0);
+    assert.deepEqual(w.list('names').sort(), ['after', 'before']);
+    assert.equal(w.run(['rm', 'after']).status, 0);
+    assert.deepEqual(w.list('names'), []);
+  });
+});
