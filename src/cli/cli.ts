@@ -66,6 +66,9 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(cli.command('prune', 'Remove all stopped containers'), () => import('./commands/prune.js'));
   on(cli.command('wait [...containers]', 'Block until containers stop, then print their exit codes'), () => import('./commands/wait.js'));
   on(cli.command('rename <container> <name>', 'Rename a container'), () => import('./commands/rename.js'));
+  const topCommand = cli.command('top <container> [...psOptions]', "Show a running container's processes (the host's ps, default -ef)").usage('top CONTAINER [ps OPTIONS]');
+  on(topCommand, () => import('./commands/top.js'));
+  on(cli.command('port <container> [port]', 'List the published ports of a container, or where one port is published'), () => import('./commands/port.js'));
 
   const stats = cli
     .command('stats [...containers]', 'Live CPU, memory and PIDs of running containers (from their cgroups)')
@@ -158,9 +161,10 @@ async function main(argv: string[]): Promise<number> {
   const cli = build(state);
   const { globals, command, rest } = splitCommand(argv);
   let tokens = argv;
-  if (command === 'run' || command === 'exec') {
-    // Everything after the image (or container) is the command's, untouched.
-    const split = splitRunArgs(rest, [...(command === 'run' ? RUN_FLAGS : EXEC_FLAGS), ...GLOBAL_FLAGS]);
+  if (command === 'run' || command === 'exec' || command === 'top') {
+    // Everything after the image (or container) is the command's (top: ps's options), untouched.
+    const own = command === 'run' ? RUN_FLAGS : command === 'exec' ? EXEC_FLAGS : [];
+    const split = splitRunArgs(rest, [...own, ...GLOBAL_FLAGS]);
     state.command = split.command;
     tokens = [...globals, command, ...split.flags, ...(split.image === undefined ? [] : [split.image])];
   }

@@ -14,7 +14,7 @@ import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
 import type { PluginHost } from './plugin-host.js';
-import type { ContainerStats } from '../../hooks/index.js';
+import type { ContainerStats, PortMapping } from '../../hooks/index.js';
 import { isStateFileError } from '../../hooks/state-file.js';
 
 /** A container's hooks belong to the plugins it was created with: load them again. */
@@ -97,6 +97,35 @@ export async function wait(rt: RuntimeInternals, ref: string, pollMs = 50): Prom
   // Removed at its end (--rm): its code went with it.
   if (!rt.containers.exists(id)) return null;
   return endOf(rt.containers.load(id)).exitCode;
+}
+
+/**
+ * Host PIDs of a running container's processes: every process in its PID namespace (its first
+ * process's, read from /proc), whoever put it there (exec, a plugin). Refused when not running.
+ */
+export async function processes(rt: RuntimeInternals, ref: string, procRoot = '/proc'): Promise<number[]> {
+  const record = rt.containers.resolve(ref);
+  const pid = record.state.pid;
+  if (deriveStatus(record) !== 'running' || pid === null) throw new MydockerError(`container ${record.name} is not running`, { exitCode: 1 });
+  const namespace = fs.readlinkSync(path.join(procRoot, String(pid), 'ns/pid'));
+  const found: number[] = [];
+  for (const entry of fs.readdirSync(procRoot)) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(path.join(procRoot, entry, 'ns/pid')) === namespace) found.push(Number(entry));
+    } catch {
+      // ended meanwhile, or a kernel thread
+    }
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** The ports a running container publishes (none when it is not running), from its `-p` specs. */
+export async function ports(rt: RuntimeInternals, ref: string): Promise<PortMapping[]> {
+  const record = rt.containers.resolve(ref);
+  if (deriveStatus(record) !== 'running' || !Array.isArray(record.options.publish)) return [];
+  const { parsePublish } = await import('../../hooks/ports.js');
+  return record.options.publish.map((spec) => parsePublish(String(spec)));
 }
 
 /** Renames a container (`rename OLD NEW`), under its lock. */

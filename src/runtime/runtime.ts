@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ContainerStats, Kernel, LifecycleHooks, NetworkInfo, Plugin } from '../../hooks/index.js';
+import type { ContainerStats, Kernel, LifecycleHooks, NetworkInfo, Plugin, PortMapping } from '../../hooks/index.js';
 import { ContainerStore, unreadableContainer } from '../container/store.js';
 import { containerSummaries, type ContainerSummary } from './summaries.js';
 import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary, type RemovedImage } from '../image/store.js';
@@ -215,6 +215,16 @@ export class Runtime {
    */
   async wait(ref: string): Promise<number | null> {
     return (await import('./containers.js')).wait(this.internals, ref);
+  }
+
+  /** Host PIDs of a running container's processes (`top`). */
+  async processes(ref: string): Promise<number[]> {
+    return (await import('./containers.js')).processes(this.internals, ref);
+  }
+
+  /** The ports a running container publishes (`port`); none when it is not running. */
+  async ports(ref: string): Promise<PortMapping[]> {
+    return (await import('./containers.js')).ports(this.internals, ref);
   }
 
   /** Gives a container a new name; refused if another container has it. */

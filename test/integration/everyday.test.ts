@@ -104,3 +104,36 @@ describe('wait and rename', { skip }, () => {
     assert.deepEqual(w.list('names'), []);
   });
 });
+
+describe('top and port', { skip }, () => {
+  test('top lists the container\'s processes only, with ps options passed through', (t) => {
+    const w = worldFor(t, 'top', { image: true });
+    const id = w.run(['run', '-d', '--net', 'none', '--name', 'busy', 'busybox', 'sh', '-c', 'sleep 301 & exec sleep 302']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const all = w.run(['top', 'busy']);
+    assert.equal(all.status, 0, all.stderr);
+    const lines = all.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^UID\s+PID\s+PPID/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(7).join(' ')).sort(), ['sleep 301', 'sleep 302']);
+    const custom = w.run(['top', 'busy', '-o', 'pid,args']);
+    assert.equal(custom.status, 0, custom.stderr);
+    const [header, ...rows] = custom.stdout.trim().split('\n');
+    assert.match(header!, /^\s*PID\s+COMMAND$/);
+    assert.deepEqual(rows.map((l) => l.trim().split(/\s+/).slice(1).join(' ')).sort(), ['sleep 301', 'sleep 302']);
+    assert.equal(w.run(['rm', '-f', 'busy']).status, 0);
+    const stopped = w.run(['top', 'busy']);
+    assert.equal(stopped.status, 1);
+  });
+
+  test('port prints each published port, or where one is published; exit 1 for one that is not', (t) => {
+    const w = worldFor(t, 'port', { image: true });
+    const id = w.run(['run', '-d', '--name', 'pub', '-p', '127.0.0.1:18391:80', '-p', '18392:53/udp', 'busybox', 'sleep', '300']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal(w.run(['port', 'pub']).stdout, '80/tcp -> 127.0.0.1:18391\n53/udp -> 0.0.0.0:18392\n');
+    assert.equal(w.run(['port', 'pub', '53/udp']).stdout, '0.0.0.0:18392\n');
+    const missing = w.run(['port', 'pub', '53']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no public port '53\/tcp'/);
+    assert.equal(w.run(['rm', '-f', 'pub']).status, 0);
+  });
+});
