@@ -2,6 +2,7 @@
 // (options.publish, a list of specs) and `--ip` (options.ip). Shared by the plugin's checks, its
 // setup and teardown, and the runtime's `network rm` (which containers use a network). A helper of
 // hooks/ because both sides read these options: the network plugin and the core.
+import { isIP } from 'node:net';
 import type { JsonValue } from './container.js';
 import { PluginFailure } from './errors.js';
 import type { PortMapping } from './network-driver.js';
@@ -60,4 +61,48 @@ export function publishedPorts(options: Readonly<Record<string, JsonValue>>): Po
 export function requestedAddress(options: Readonly<Record<string, JsonValue>>): string | null {
   const value = options.ip;
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** One `--add-host NAME:ADDRESS` entry. */
+export interface AddedHost {
+  address: string;
+  names: string[];
+}
+
+/**
+ * `--add-host NAME:ADDRESS` (options.addHost, a list), as Docker splits it: at the first ':' (so
+ * an IPv6 address needs no brackets). Docker's special `host-gateway` is refused by name.
+ */
+export function addedHosts(options: Readonly<Record<string, JsonValue>>): AddedHost[] {
+  return stringList(options, 'addHost').map((spec) => {
+    const colon = spec.indexOf(':');
+    const name = colon < 0 ? '' : spec.slice(0, colon);
+    const address = colon < 0 ? '' : spec.slice(colon + 1).replace(/^\[(.*)\]$/, '$1');
+    if (name === '' || /\s/.test(name)) throw new NetworkOptionError(`invalid --add-host "${spec}"`, { hint: 'use NAME:ADDRESS, e.g. --add-host db:10.0.0.5' });
+    if (address === 'host-gateway') throw new NetworkOptionError(`--add-host ${spec}: host-gateway is not supported`, { hint: "give the host's address on the container's network" });
+    if (isIP(address) === 0) throw new NetworkOptionError(`invalid --add-host "${spec}": "${address}" is not an IP address`, { hint: 'use NAME:ADDRESS, e.g. --add-host db:10.0.0.5' });
+    return { address, names: [name] };
+  });
+}
+
+/** `--dns`, `--dns-search`, `--dns-option` (options.dns, dnsSearch, dnsOption: lists). */
+export function dnsSettings(options: Readonly<Record<string, JsonValue>>): { servers: string[]; search: string[]; options: string[] } {
+  const servers = stringList(options, 'dns');
+  for (const server of servers) {
+    if (isIP(server) === 0) throw new NetworkOptionError(`invalid --dns "${server}": not an IP address`);
+  }
+  const search = stringList(options, 'dnsSearch');
+  for (const domain of search) {
+    if (domain === '' || /\s/.test(domain) || domain.length > 253) throw new NetworkOptionError(`invalid --dns-search "${domain}"`, { hint: 'a domain name, or "." for none' });
+  }
+  const opts = stringList(options, 'dnsOption');
+  for (const opt of opts) if (opt === '' || /\s/.test(opt)) throw new NetworkOptionError(`invalid --dns-option "${opt}"`, { hint: 'e.g. ndots:2' });
+  return { servers, search, options: opts };
+}
+
+function stringList(options: Readonly<Record<string, JsonValue>>, key: string): string[] {
+  const value = options[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new NetworkOptionError(`invalid option ${key}: expected a list`);
+  return value.map(String);
 }

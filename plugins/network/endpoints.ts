@@ -6,18 +6,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Kernel, NetworkInfo } from '../../hooks/index.js';
 import { writeJsonAtomic } from '../../hooks/atomic-file.js';
-import { object, readStateFileIfExists, recordOf, string, type Check } from '../../hooks/state-file.js';
+import { listOf, object, optional, readStateFileIfExists, recordOf, string, type Check } from '../../hooks/state-file.js';
 import { withFileLock } from '../../hooks/file-lock.js';
-import { hostsFile } from './etc-files.js';
+import { hostsFile, type HostsEntry } from './etc-files.js';
 
 export interface Endpoint {
   name: string;
   hostname: string;
   address: string;
   hostsFile: string;
+  /** The member's own `--add-host` entries, written again with its hosts file. */
+  added?: HostsEntry[];
 }
 
-const endpointsCheck: Check<Record<string, Endpoint>> = recordOf(object({ name: string, hostname: string, address: string, hostsFile: string }));
+const endpointsCheck: Check<Record<string, Endpoint>> = recordOf(
+  object({ name: string, hostname: string, address: string, hostsFile: string, added: optional(listOf(object({ address: string, names: listOf(string) }))) }),
+);
 
 export class EndpointRegistry {
   constructor(
@@ -53,7 +57,7 @@ export class EndpointRegistry {
         const others = Object.entries(all)
           .filter(([other]) => other !== id)
           .map(([, e]) => ({ address: e.address, names: [e.name, e.hostname] }));
-        writeInPlace(member.hostsFile, hostsFile({ hostname: member.hostname, address: member.address }, [{ address: member.address, names: [member.name] }, ...others]));
+        writeInPlace(member.hostsFile, hostsFile({ hostname: member.hostname, address: member.address }, [{ address: member.address, names: [member.name] }, ...others], member.added ?? []));
       }
     });
   }

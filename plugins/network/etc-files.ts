@@ -30,20 +30,35 @@ function hostsLine(entry: HostsEntry): string | null {
 }
 
 /**
- * Docker's layout: the localhost lines, then the container's own address and hostname (when it has
- * an address), then `extra` entries (other containers on the same network: address, then name and
- * hostname), one line each, ending in a newline.
+ * Docker's layout: the localhost lines, then the user's `--add-host` entries (`added`), then the
+ * container's own address and hostname (when it has an address), then `extra` entries (other
+ * containers on the same network: address, then name and hostname), one line each, ending in a
+ * newline.
  */
-export function hostsFile(own: { hostname: string; address: string | null }, extra: readonly HostsEntry[]): string {
-  const entries: HostsEntry[] = [...LOCALHOST_ENTRIES];
+export function hostsFile(own: { hostname: string; address: string | null }, extra: readonly HostsEntry[], added: readonly HostsEntry[] = []): string {
+  const entries: HostsEntry[] = [...LOCALHOST_ENTRIES, ...added];
   if (own.address !== null) entries.push({ address: own.address, names: [own.hostname] });
   entries.push(...extra);
+  return hostsLines(entries);
+}
+
+/** Entries as hosts lines (for --add-host's lines appended to a copy of the host's file). */
+export function hostsLines(entries: readonly HostsEntry[]): string {
   return entries.map(hostsLine).filter((line) => line !== null).join('');
 }
 
 export function hostnameFile(hostname: string): string {
   return `${hostname}\n`;
 }
+
+/** What `--dns`, `--dns-search` and `--dns-option` ask for (each empty when not given). */
+export interface DnsSettings {
+  servers: readonly string[];
+  search: readonly string[];
+  options: readonly string[];
+}
+
+const NO_DNS_SETTINGS: DnsSettings = { servers: [], search: [], options: [] };
 
 // Docker's fallback when the host offers no nameserver a container can reach.
 const DEFAULT_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
@@ -98,7 +113,7 @@ function parseResolvConf(text: string): ResolvConf {
  * options): that is what Docker does on systemd-resolved hosts, and the stub file's options (e.g.
  * `trust-ad`) are meant for the local stub, not for the upstream servers.
  */
-export function containerResolvConf(hostResolvConf: string, fallback: string | null): string {
+export function containerResolvConf(hostResolvConf: string, fallback: string | null, given: DnsSettings = NO_DNS_SETTINGS): string {
   let source = parseResolvConf(hostResolvConf);
   const onlyLoopback = source.nameservers.length > 0 && source.nameservers.every(isLoopback);
   if (onlyLoopback && fallback !== null) {
@@ -106,7 +121,16 @@ export function containerResolvConf(hostResolvConf: string, fallback: string | n
     if (upstream.nameservers.some((address) => !isLoopback(address))) source = upstream;
   }
   const reachable = source.nameservers.filter((address) => !isLoopback(address));
-  const nameservers = reachable.length > 0 ? reachable : DEFAULT_NAMESERVERS;
-  const lines = [...nameservers.map((address) => `nameserver ${address}`), ...source.kept];
+  // --dns replaces the nameservers as given (a loopback one too: the user's choice, as Docker's).
+  const nameservers = given.servers.length > 0 ? given.servers : reachable.length > 0 ? reachable : DEFAULT_NAMESERVERS;
+  // --dns-search replaces search and domain ("." alone: none at all); --dns-option the options.
+  let kept = source.kept;
+  if (given.search.length > 0) {
+    kept = kept.filter((line) => !/^(search|domain) /.test(line));
+    const domains = given.search.filter((d) => d !== '.');
+    if (domains.length > 0) kept = [...kept, `search ${domains.join(' ')}`];
+  }
+  if (given.options.length > 0) kept = [...kept.filter((line) => !line.startsWith('options ')), `options ${given.options.join(' ')}`];
+  const lines = [...nameservers.map((address) => `nameserver ${address}`), ...kept];
   return lines.map((line) => `${line}\n`).join('');
 }

@@ -9,7 +9,7 @@
 // `--net host` keeps the host's namespace (the core does not make one). The drivers are separate
 // plugins: the built-in "bridge" (plugins/network/bridge/), or a user's (docs/plugins.md).
 import { definePlugin } from '../../hooks/index.js';
-import { NetworkOptionError, networkMode, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
+import { NetworkOptionError, addedHosts, dnsSettings, networkMode, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
 
 export const NETWORK_PLUGIN = 'mydocker:network';
 
@@ -22,6 +22,12 @@ export default definePlugin({
       const mode = networkMode(ctx.options);
       const ports = publishedPorts(ctx.options);
       const ip = requestedAddress(ctx.options);
+      addedHosts(ctx.options);
+      const dns = dnsSettings(ctx.options);
+      if (mode.kind === 'host' && dns.servers.length + dns.search.length + dns.options.length > 0) {
+        // Docker's refusal: the host's own resolv.conf is the container's.
+        throw new NetworkOptionError('conflicting options: dns and the network mode', { hint: 'with --net host the host\'s /etc/resolv.conf is used; drop --dns*' });
+      }
       if (mode.kind === 'host' || mode.kind === 'none') {
         if (ports.length > 0) throw new NetworkOptionError(`published ports (-p) cannot be used with --net ${mode.kind}`, { hint: mode.kind === 'host' ? 'the container already uses the host\'s ports' : 'drop -p' });
         if (ip !== null) throw new NetworkOptionError(`--ip cannot be used with --net ${mode.kind}`);

@@ -10,21 +10,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MS, type Networks, type NetworkInfo, type PluginState, type ProcessContext, type RootfsContext, type RootfsReleaseContext, type TeardownContext } from '../../hooks/index.js';
-import { containerResolvConf, hostnameFile, hostsFile } from './etc-files.js';
+import { containerResolvConf, hostnameFile, hostsFile, hostsLines } from './etc-files.js';
 import { makeMountPoint, unmountPinned, withPinnedPath } from '../../hooks/in-root.js';
 import { stopPoint } from '../../hooks/stop-point.js';
-import { NetworkOptionError, networkMode, networkRef, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
+import { NetworkOptionError, addedHosts, dnsSettings, networkMode, networkRef, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
 
 const ETC_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
 export function prepareEtc(ctx: RootfsContext): void {
   const mode = networkMode(ctx.container.options);
   const { hostname, stateDir } = ctx.container;
+  const added = addedHosts(ctx.container.options);
   const content: Record<(typeof ETC_FILES)[number], string> = {
     hostname: hostnameFile(hostname),
-    // On the host's network the host's names are the container's too, as with Docker.
-    hosts: mode.kind === 'host' ? readOr('/etc/hosts', hostsFile({ hostname, address: null }, [])) : hostsFile({ hostname, address: null }, []),
-    'resolv.conf': mode.kind === 'host' ? readOr('/etc/resolv.conf', '') : containerResolvConf(readOr('/etc/resolv.conf', ''), readOrNull('/run/systemd/resolve/resolv.conf')),
+    // On the host's network the host's names are the container's too, as with Docker (plus --add-host's).
+    hosts: mode.kind === 'host' ? readOr('/etc/hosts', hostsFile({ hostname, address: null }, [])) + hostsLines(added) : hostsFile({ hostname, address: null }, [], added),
+    'resolv.conf':
+      mode.kind === 'host' ? readOr('/etc/resolv.conf', '') : containerResolvConf(readOr('/etc/resolv.conf', ''), readOrNull('/run/systemd/resolve/resolv.conf'), dnsSettings(ctx.container.options)),
   };
   const mounts = etcMounts(ctx.state);
   for (const name of ETC_FILES) {
@@ -76,12 +78,13 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
   stopPoint('network:joined');
   const hosts = path.join(ctx.container.stateDir, 'hosts');
   const { name, hostname } = ctx.container;
+  const added = addedHosts(ctx.container.options);
   const { EndpointRegistry, writeInPlace } = await import('./endpoints.js');
   if (network.isDefault) {
     // As on Docker's default bridge: no names of other containers.
-    writeInPlace(hosts, hostsFile({ hostname, address }, [{ address, names: [name] }]));
+    writeInPlace(hosts, hostsFile({ hostname, address }, [{ address, names: [name] }], added));
   } else {
-    await new EndpointRegistry(root, ctx.kernel).join(network, ctx.container.id, { name, hostname, address, hostsFile: hosts });
+    await new EndpointRegistry(root, ctx.kernel).join(network, ctx.container.id, { name, hostname, address, hostsFile: hosts, ...(added.length > 0 ? { added } : {}) });
   }
 }
 

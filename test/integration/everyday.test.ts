@@ -137,3 +137,49 @@ describe('top and port', { skip }, () => {
     assert.equal(w.run(['rm', '-f', 'pub']).status, 0);
   });
 });
+
+describe('--add-host and --dns*', { skip }, () => {
+  test('reach /etc/hosts and /etc/resolv.conf on --net none, the default bridge and a user network (kept when members change)', (t) => {
+    const w = worldFor(t, 'dns', { image: true });
+    const flags = ['--add-host', 'db:10.1.2.3', '--add-host', 'v6:2001:db8::7', '--dns', '9.9.9.9', '--dns-search', 'corp.example', '--dns-option', 'ndots:3'];
+    const none = w.run(['run', '--rm', '--net', 'none', ...flags, 'busybox', 'cat', '/etc/hosts', '/etc/resolv.conf']);
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /^10\.1\.2\.3\tdb$/m);
+    assert.match(none.stdout, /^2001:db8::7\tv6$/m);
+    assert.match(none.stdout, /^nameserver 9\.9\.9\.9\nsearch corp\.example\noptions ndots:3\n$/m);
+    assert.doesNotMatch(none.stdout, /^nameserver (?!9\.9\.9\.9)/m, 'only the given nameserver');
+
+    const bridge = w.run(['run', '--rm', '--add-host', 'db:10.1.2.3', 'busybox', 'sh', '-c', 'cat /etc/hosts; nslookup db 2>/dev/null | grep -c 10.1.2.3 || true']);
+    assert.equal(bridge.status, 0, bridge.stderr);
+    const lines = bridge.stdout.split('\n');
+    const added = lines.indexOf('10.1.2.3\tdb');
+    const own = lines.findIndex((l) => /^172\.|^10\./.test(l) && !l.endsWith('\tdb'));
+    assert.ok(added > 0 && own > added, `--add-host before the container's own line:\n${bridge.stdout}`);
+
+    const made = w.run(['network', 'create', '--subnet', '198.18.97.0/24', 'dnsnet']);
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(w.run(['run', '-d', '--net', 'dnsnet', '--name', 'm1', '--add-host', 'db:10.1.2.3', 'busybox', 'sleep', '300']).status, 0);
+    // A second member joining rewrites m1's hosts file: m1's own --add-host line stays.
+    assert.equal(w.run(['run', '-d', '--net', 'dnsnet', '--name', 'm2', 'busybox', 'sleep', '300']).status, 0);
+    const hosts = w.run(['exec', 'm1', 'cat', '/etc/hosts']).stdout;
+    assert.match(hosts, /^10\.1\.2\.3\tdb$/m);
+    assert.match(hosts, /^198\.18\.97\.\d+\tm2/m);
+    for (const name of ['m1', 'm2']) assert.equal(w.run(['rm', '-f', name]).status, 0);
+    assert.equal(w.run(['network', 'rm', 'dnsnet']).status, 0);
+  });
+
+  test('bad values and --dns with --net host are refused before anything exists', (t) => {
+    const w = worldFor(t, 'dnsbad', { image: true });
+    for (const args of [
+      ['--add-host', 'nocolon'],
+      ['--add-host', 'gw:host-gateway'],
+      ['--dns', 'resolver.example'],
+      ['--net', 'host', '--dns', '1.1.1.1'],
+    ]) {
+      const r = w.run(['run', '--rm', ...args, 'busybox', 'true']);
+      assert.equal(r.status, 125, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.deepEqual(w.containerIds(), []);
+  });
+});

@@ -97,3 +97,17 @@ describe('containerResolvConf', () => {
     assert.equal(containerResolvConf(host, null), 'nameserver 9.9.9.9\ndomain example.org\noptions ndots:2 timeout:1\n');
   });
 });
+
+describe('--add-host and --dns*', () => {
+  it('puts --add-host lines after localhost and before the container\'s own, as Docker', () => {
+    const text = hostsFile({ hostname: 'abc', address: '172.18.0.2' }, [{ address: '172.18.0.2', names: ['web'] }], [{ address: '10.0.0.5', names: ['db'] }]);
+    assert.equal(text, LOCALHOST + '10.0.0.5\tdb\n172.18.0.2\tabc\n172.18.0.2\tweb\n');
+  });
+
+  it('replaces nameservers with --dns, search and domain with --dns-search (. for none), options with --dns-option', () => {
+    const host = 'nameserver 10.0.0.2\nsearch lan\ndomain lan\noptions edns0\n';
+    assert.equal(containerResolvConf(host, null, { servers: ['1.1.1.1', '127.0.0.1'], search: [], options: [] }), 'nameserver 1.1.1.1\nnameserver 127.0.0.1\nsearch lan\ndomain lan\noptions edns0\n');
+    assert.equal(containerResolvConf(host, null, { servers: [], search: ['a.example', 'b.example'], options: ['ndots:2'] }), 'nameserver 10.0.0.2\nsearch a.example b.example\noptions ndots:2\n');
+    assert.equal(containerResolvConf(host, null, { servers: [], search: ['.'], options: [] }), 'nameserver 10.0.0.2\noptions edns0\n');
+  });
+});

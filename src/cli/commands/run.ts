@@ -84,6 +84,10 @@ function pluginOptions(options: Record<string, unknown>): Record<string, JsonVal
   if (network !== undefined) out.network = network;
   const ip = lastValue(options.ip);
   if (ip !== undefined) out.ip = ip;
+  for (const key of ['addHost', 'dns', 'dnsSearch', 'dnsOption'] as const) {
+    const values = toArray(options[key]);
+    if (values.length > 0) out[key] = values;
+  }
   for (const key of LIMIT_FLAGS) {
     const value = lastValue(options[key]);
     if (value !== undefined) out[key] = value;
