@@ -34,6 +34,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--env-file <file>', description: 'Read environment variables from a file (repeatable)', repeatable: true },
   { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
   { raw: '--entrypoint <command>', description: "Run this program instead of the image's ENTRYPOINT (the image's CMD is then not used)" },
+  { raw: '--stop-signal <signal>', description: 'Signal `stop` sends first (default SIGTERM)' },
+  { raw: '--stop-timeout <seconds>', description: 'Seconds `stop` waits before SIGKILL (default 10)' },
   { raw: '-l, --label <key=value>', description: 'Set a label on the container (repeatable)', repeatable: true },
   // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },

@@ -47,6 +47,8 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   storageDriver: string,
   options: recordOf(json),
   labels: optional(recordOf(string)),
+  stopSignal: optional(string),
+  stopTimeout: optional(integer),
   security: optional(security),
   plugins: listOf(string),
   rootfs: nullable(string),

@@ -20,6 +20,9 @@ export interface ContainerRecord {
   storageDriver: string;
   /** Options that belong to plugins (limits, volumes, network), as the user gave them. */
   options: Record<string, JsonValue>;
+  /** `--stop-signal` (default SIGTERM) and `--stop-timeout` in seconds (default 10): what `stop` does. */
+  stopSignal?: string;
+  stopTimeout?: number;
   /** `--label` key=value pairs; absent when none was given. */
   labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */

@@ -172,7 +172,7 @@ export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): P
 export async function stop(rt: RuntimeInternals, ref: string, options: { timeout?: number }): Promise<void> {
   const { stopContainer } = await import('./stop.js');
   const record = rt.containers.resolve(ref);
-  await stopContainer(record, options.timeout ?? 10);
+  await stopContainer(record, options.timeout);
   await waitReleased(rt, record.id, 10_000);
 }
 

@@ -36,6 +36,8 @@ export function inspectContainer(
       Options: record.options,
       User: securityOf(record).user,
       Labels: record.labels ?? {},
+      StopSignal: record.stopSignal ?? 'SIGTERM',
+      ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
     },
     HostConfig: hostConfig(record),
     State: {

@@ -27,6 +27,7 @@ import { storageContext, type ReleaseDeps, type ReleaseStep } from './release.js
 import { endContainer, endLocked } from './end.js';
 import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+import { parseSignal } from '../container/signals.js';
 
 export interface RunSpec {
   image: string;
@@ -59,6 +60,10 @@ export interface RunSpec {
   security?: SecurityFlags;
   /** `--entrypoint`: the program run instead of the image's Entrypoint; the image's Cmd is then not used. */
   entrypoint?: string;
+  /** `--stop-signal`: what `stop` sends first (default SIGTERM); a name or a number. */
+  stopSignal?: string;
+  /** `--stop-timeout`: seconds `stop` waits before SIGKILL (default 10). */
+  stopTimeout?: number;
   /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
   labels?: Record<string, string>;
 }
@@ -104,6 +109,10 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   }
   if (spec.detach) requireShim(deps, spec.tty ?? false);
   const securityFlags = spec.security ?? {};
+  const stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
+  if (spec.stopTimeout !== undefined && (!Number.isInteger(spec.stopTimeout) || spec.stopTimeout < 0)) {
+    throw new MydockerError(`invalid --stop-timeout "${spec.stopTimeout}"`, { hint: 'a whole number of seconds' });
+  }
   // Plugins refuse their own bad options (limits, volumes) now, before anything exists.
   deps.host.hooks.checkOptions.call({ options: spec.options ?? {}, root: deps.root.dir });
   const image = await findImage(deps, spec.image);
@@ -132,6 +141,8 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     storageDriver: driver.name,
     options: spec.options ?? {},
     ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+    ...(stopSignal !== undefined ? { stopSignal } : {}),
+    ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
     plugins: spec.plugins ?? [],
     rootfs: null,

@@ -201,7 +201,8 @@ export class Runtime {
   }
 
   /**
-   * SIGTERM, then SIGKILL after `timeout` seconds (default 10). A stopped container is fine.
+   * The container's stop signal (SIGTERM unless --stop-signal), then SIGKILL after `timeout` seconds
+   * (default: its --stop-timeout, else 10). A stopped container is fine.
    * Resolves once the container has been released too (its network, cgroups and mounts), as
    * Docker's stop does, by whichever process releases it.
    */

@@ -7,13 +7,20 @@ import { isSameProcessAlive } from '../container/proc-stat.js';
 import { MydockerError } from '../errors.js';
 
 const POLL_MS = 20;
+/** Docker's: seconds between the stop signal and SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT = 10;
 
-/** SIGTERM, up to `timeoutSeconds` for it to end, then SIGKILL. Not running: nothing to do. */
-export async function stopContainer(record: ContainerRecord, timeoutSeconds: number): Promise<void> {
+/**
+ * The container's stop signal (SIGTERM unless `--stop-signal`), up to `timeoutSeconds` (default:
+ * its `--stop-timeout`, else 10) for it to end, then SIGKILL. Not running: nothing to do.
+ */
+export async function stopContainer(record: ContainerRecord, timeoutSeconds?: number): Promise<void> {
   if (deriveStatus(record) !== 'running') return;
   const { pid, pidStartTime } = record.state;
   const alive = (): boolean => isSameProcessAlive(pid, pidStartTime);
-  signalPid(pid!, 'SIGTERM');
+  timeoutSeconds ??= record.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+  const signal = record.stopSignal === undefined ? 'SIGTERM' : /^\d+$/.test(record.stopSignal) ? Number(record.stopSignal) : (record.stopSignal as NodeJS.Signals);
+  signalPid(pid!, signal);
   if (await until(() => !alive(), timeoutSeconds * 1000)) return;
   signalPid(pid!, 'SIGKILL');
   if (!(await until(() => !alive(), 10_000))) {

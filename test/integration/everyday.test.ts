@@ -2,7 +2,7 @@
 // ps --filter and --format templates, inspect -f.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { worldFor, integrationSkipReason } from '../support/world.js';
+import { worldFor, integrationSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
 
@@ -181,5 +181,30 @@ describe('--add-host and --dns*', { skip }, () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
     assert.deepEqual(w.containerIds(), []);
+  });
+});
+
+describe('--stop-signal and --stop-timeout', { skip }, () => {
+  test('stop sends the container\'s stop signal, and SIGKILL after its own timeout', async (t) => {
+    const w = worldFor(t, 'stopsig', { image: true });
+    const script = 'trap "echo got-usr1; exit 5" USR1; echo ready; while true; do sleep 0.1; done';
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'usr1', '--stop-signal', 'USR1', 'busybox', 'sh', '-c', script]).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.Config.StopSignal}}', 'usr1']).stdout, 'SIGUSR1\n');
+    // The trap is set once the shell has said so: a signal before it would be ignored by PID 1.
+    await waitFor(() => w.run(['logs', 'usr1']).stdout.includes('ready'), 'the shell to set its trap');
+    assert.equal(w.run(['stop', 'usr1']).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.State.ExitCode}}', 'usr1']).stdout, '5\n');
+    assert.match(w.run(['logs', 'usr1']).stdout, /got-usr1/);
+
+    // PID 1 ignores a SIGTERM it has no handler for: its --stop-timeout of 1 s, then SIGKILL (137).
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'deaf', '--stop-timeout', '1', 'busybox', 'sleep', '300']).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.Config.StopTimeout}}', 'deaf']).stdout, '1\n');
+    assert.equal(w.run(['stop', 'deaf'], { timeoutMs: 8000 }).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.State.ExitCode}}', 'deaf']).stdout, '137\n');
+
+    for (const bad of [['--stop-signal', 'NOPE'], ['--stop-timeout', 'soon']]) {
+      const r = w.run(['run', '--rm', '--net', 'none', ...bad, 'busybox', 'true']);
+      assert.equal(r.status, 125, bad.join(' '));
+    }
   });
 });

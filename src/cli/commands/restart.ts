@@ -6,11 +6,11 @@ import { forEachContainer } from '../each.js';
 
 export default async function restart(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const given = lastValue(options.time);
-  const timeout = given === undefined ? 10 : Number(given);
-  if (!Number.isInteger(timeout) || timeout < 0) throw new MydockerError(`invalid timeout "${given}"`, { hint: 'a whole number of seconds' });
+  const timeout = given === undefined ? undefined : Number(given);
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new MydockerError(`invalid timeout "${given}"`, { hint: 'a whole number of seconds' });
   const runtime = await cliRuntime(options);
   return forEachContainer(toArray(args[0]), 'restart', async (ref) => {
-    await runtime.stop(ref, { timeout });
+    await runtime.stop(ref, timeout === undefined ? {} : { timeout });
     await runtime.waitReleased(ref);
     await runtime.start(ref);
   });

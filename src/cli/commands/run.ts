@@ -35,6 +35,8 @@ export default async function run(args: unknown[], options: Record<string, unkno
       storageDriver: lastValue(options.storageDriver),
       entrypoint: lastValue(options.entrypoint),
       labels: parseLabels(toArray(options.label)),
+      stopSignal: lastValue(options.stopSignal),
+      stopTimeout: wholeSeconds(lastValue(options.stopTimeout)),
       options: pluginOptions(options),
       security: {
         privileged: options.privileged === true,
@@ -57,6 +59,12 @@ export default async function run(args: unknown[], options: Record<string, unkno
     return 0;
   }
   return foreground(runtime.kernel, container, { interactive, signals: held });
+}
+
+function wholeSeconds(given: string | undefined): number | undefined {
+  if (given === undefined) return undefined;
+  if (!/^\d+$/.test(given)) throw new MydockerError(`invalid --stop-timeout "${given}"`, { hint: 'a whole number of seconds' });
+  return Number(given);
 }
 
 /** `--label K=V` (or `--label K`: an empty value, as Docker's), the last one of a key winning. */
