@@ -6,6 +6,8 @@
 export { Runtime, createRuntime, type RuntimeOptions, type ContainerSummary } from './runtime/runtime.js';
 export type { RunSpec, RunningContainer } from './runtime/run.js';
 export type { ImageConfig, ImageRecord, ImageSummary } from './image/store.js';
+export type { LogEntry, LogQuery } from './runtime/logs.js';
+export { parseLogTime } from './container/log-time.js';
 export { MydockerError, CommandError, PluginError, NoSuchContainerError } from './errors.js';
 export { KernelError } from './kernel/kernel-error.js';
 export { relayTerminal, type TerminalStreams } from './process/terminal.js';

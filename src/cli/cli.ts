@@ -139,7 +139,9 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .command('logs <container>', 'Show the output of a detached container')
     .option('-f, --follow', 'Follow the output until the container ends')
     .option('-t, --timestamps', 'Show timestamps')
-    .option('--tail <n>', 'Show only the last N lines', { type: [String] });
+    .option('--tail <n>', 'Show only the last N lines', { type: [String] })
+    .option('--since <time>', 'Only lines from this time on: 2026-01-02T15:04:05Z, a Unix time, or a duration before now (10m)', { type: [String] })
+    .option('--until <time>', 'Only lines before this time (same forms as --since)', { type: [String] });
   on(logs, () => import('./commands/logs.js'));
 
   const system = cli

@@ -11,7 +11,7 @@ import { MydockerError, NoSuchContainerError } from '../errors.js';
 import { NetworkStore } from '../network/store.js';
 import type { RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
-import type { LogEntry } from './logs.js';
+import type { LogEntry, LogQuery } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ContainerStats, PortMapping } from '../../hooks/index.js';
@@ -226,7 +226,7 @@ async function pluginsFor(rt: RuntimeInternals, record: ContainerRecord): Promis
   return rt.host();
 }
 
-export async function logs(rt: RuntimeInternals, ref: string, options: { tail?: number; follow?: boolean }): Promise<AsyncGenerator<LogEntry>> {
+export async function logs(rt: RuntimeInternals, ref: string, options: LogQuery): Promise<AsyncGenerator<LogEntry>> {
   const { readLog } = await import('./logs.js');
   const record = rt.containers.resolve(ref);
   if (!record.detached) {

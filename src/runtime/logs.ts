@@ -2,6 +2,7 @@
 //   {"time":"2026-01-02T03:04:05.123456789Z","stream":"stdout","log":"text\n"}
 // in the order the lines arrived, both streams in one file.
 import * as fs from 'node:fs';
+import { entryTime } from '../container/log-time.js';
 
 export interface LogEntry {
   time: string;
@@ -9,9 +10,15 @@ export interface LogEntry {
   log: string;
 }
 
+/** What a caller of the runtime's `logs` may ask for. */
+export type LogQuery = Pick<LogOptions, 'tail' | 'follow' | 'since' | 'until'>;
+
 export interface LogOptions {
-  /** Only the last N entries that exist when reading starts. */
+  /** Only the last N entries that exist when reading starts (of those within since/until). */
   tail?: number;
+  /** Only entries at or after this time, and (until) before it: nanoseconds since the epoch. */
+  since?: bigint;
+  until?: bigint;
   /** Keep reading new entries until `running()` turns false. */
   follow?: boolean;
   running?: () => boolean;
@@ -46,7 +53,13 @@ export async function* readLog(file: string, options: LogOptions = {}): AsyncGen
     }
   };
 
-  let first = readNew();
+  const { since, until } = options;
+  const inRange = (e: LogEntry): boolean => {
+    if (since === undefined && until === undefined) return true;
+    const t = entryTime(e.time);
+    return t !== null && (since === undefined || t >= since) && (until === undefined || t < until);
+  };
+  let first = readNew().filter(inRange);
   if (options.tail !== undefined) first = options.tail === 0 ? [] : first.slice(-options.tail);
   yield* first;
   if (!options.follow) return;
@@ -54,8 +67,9 @@ export async function* readLog(file: string, options: LogOptions = {}): AsyncGen
   for (;;) {
     const stillRunning = running();
     // Read after checking: whatever was written before the end is still shown.
-    yield* readNew();
-    if (!stillRunning) return;
+    yield* readNew().filter(inRange);
+    // Following ends at --until, as Docker's.
+    if (!stillRunning || (until !== undefined && BigInt(Date.now()) * 1_000_000n >= until)) return;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
   }
 }

@@ -21,7 +21,7 @@ import { MydockerError, fileError } from '../errors.js';
 import type { PluginHost } from './plugin-host.js';
 import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
-import type { LogEntry } from './logs.js';
+import type { LogEntry, LogQuery } from './logs.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
@@ -248,8 +248,11 @@ export class Runtime {
     return (await import('./containers.js')).stats(this.internals, ref);
   }
 
-  /** A detached container's output, oldest first; with `follow`, until the container ends. */
-  async logs(ref: string, options: { tail?: number; follow?: boolean } = {}): Promise<AsyncGenerator<LogEntry>> {
+  /**
+   * A detached container's output, oldest first; with `follow`, until the container ends (or
+   * `until`). `since`/`until` are nanoseconds since the epoch (parseLogTime reads Docker's forms).
+   */
+  async logs(ref: string, options: LogQuery = {}): Promise<AsyncGenerator<LogEntry>> {
     return (await import('./containers.js')).logs(this.internals, ref, options);
   }
 

@@ -208,3 +208,23 @@ describe('--stop-signal and --stop-timeout', { skip }, () => {
     }
   });
 });
+
+describe('logs --since and --until', { skip }, () => {
+  test('select lines by the times the log recorded', async (t) => {
+    const w = worldFor(t, 'logtime', { image: true });
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'talker', 'busybox', 'sh', '-c', 'echo one; sleep 1; echo two; echo three >&2']).status, 0);
+    await waitFor(() => w.run(['ps', '-a', '--filter', 'status=exited', '-q']).stdout.trim() !== '', 'the container to end');
+    const stamped = w.run(['logs', '-t', 'talker']).stdout.trim().split('\n');
+    const twoAt = stamped.find((l) => l.endsWith(' two'))!.split(' ')[0]!;
+    const since = w.run(['logs', '--since', twoAt, 'talker']);
+    assert.equal(since.status, 0, since.stderr);
+    assert.equal(since.stdout, 'two\n');
+    assert.equal(since.stderr, 'three\n');
+    assert.equal(w.run(['logs', '--until', twoAt, 'talker']).stdout, 'one\n');
+    assert.equal(w.run(['logs', '--since', '1h', 'talker']).stdout, 'one\ntwo\n', 'a duration before now');
+    assert.equal(w.run(['logs', '--since', String(Math.floor(Date.now() / 1000) + 3600), 'talker']).stdout, '', 'a Unix time in the future');
+    const bad = w.run(['logs', '--since', 'yesterday', 'talker']);
+    assert.equal(bad.status, 125);
+    assert.match(bad.stderr, /invalid value for --since/);
+  });
+});
