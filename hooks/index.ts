@@ -18,6 +18,7 @@
 //   kernel.ts          the Kernel interface; CLONE, MS, MNT, MFD, SEAL, CONTAINER_NAMESPACES
 //   namespaces.ts      enterNamespaces, withNamespaces: the one way into another process's namespaces and back
 //   errors.ts          PluginFailure (a failure with a hint), KernelFailure, errnoCode
+//   sizes.ts           parseBytes: Docker's size units (100m, 1g)
 export type { JsonValue, PluginState, ContainerInfo, SecuritySettings, DeviceRule, DeviceMapping } from './container.js';
 export type {
   HookContextBase,
@@ -64,3 +65,4 @@ export {
   type EnteredNamespaces,
 } from './namespaces.js';
 export { PluginFailure, errnoCode, type KernelFailure } from './errors.js';
+export { parseBytes } from './sizes.js';

@@ -2,6 +2,9 @@
 // in the `run` process before anything exists (checkOptions). Pure: the host's CPUs and memory
 // nodes are passed in, so tests need no real machine.
 import type { JsonValue } from '../../hooks/index.js';
+import { parseBytes } from '../../hooks/sizes.js';
+
+export { parseBytes };
 
 export interface Limits {
   memory?: number; // bytes
@@ -68,14 +71,6 @@ export function parseLimits(options: Readonly<Record<string, JsonValue>>, host: 
     limits.pidsLimit = value <= 0 ? -1 : value;
   }
   return limits;
-}
-
-/** Docker's units: b, k, m, g (optionally followed by b), case-insensitive; bare numbers are bytes. */
-export function parseBytes(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text);
-  if (!match) throw new Error(`${flag} ${text}: expected a size like 100m, 1g or 512k`);
-  const factor = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match[2]!.toLowerCase()]!;
-  return Math.floor(Number(match[1]) * factor);
 }
 
 /** "0-2,4" -> [0,1,2,4]; refuses malformed lists and ids the host does not have. */

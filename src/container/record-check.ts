@@ -49,6 +49,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   labels: optional(recordOf(string)),
   stopSignal: optional(string),
   stopTimeout: optional(integer),
+  shmSize: optional(integer),
   security: optional(security),
   plugins: listOf(string),
   rootfs: nullable(string),

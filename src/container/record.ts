@@ -23,6 +23,8 @@ export interface ContainerRecord {
   /** `--stop-signal` (default SIGTERM) and `--stop-timeout` in seconds (default 10): what `stop` does. */
   stopSignal?: string;
   stopTimeout?: number;
+  /** `--shm-size` in bytes; absent: Docker's 64 MiB. */
+  shmSize?: number;
   /** `--label` key=value pairs; absent when none was given. */
   labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */

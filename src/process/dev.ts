@@ -25,7 +25,10 @@ const LINKS = [
   ['core', '/proc/kcore'],
 ] as const;
 
-export function populateDev(kernel: Kernel, dev: string): void {
+/** Docker's default size of /dev/shm (`--shm-size`). */
+export const DEFAULT_SHM_BYTES = 64 * 1024 * 1024;
+
+export function populateDev(kernel: Kernel, dev: string, shmBytes = DEFAULT_SHM_BYTES): void {
   kernel.mount('tmpfs', dev, 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
   for (const d of DEVICES) {
     const node = path.join(dev, d.name);
@@ -35,6 +38,6 @@ export function populateDev(kernel: Kernel, dev: string): void {
   for (const [name, target] of LINKS) fs.symlinkSync(target, path.join(dev, name));
   for (const dir of ['pts', 'shm', 'mqueue']) fs.mkdirSync(path.join(dev, dir), { mode: 0o755 });
   kernel.mount('devpts', path.join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
-  kernel.mount('shm', path.join(dev, 'shm'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k');
+  kernel.mount('shm', path.join(dev, 'shm'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, `mode=1777,size=${shmBytes % 1024 === 0 ? `${shmBytes / 1024}k` : shmBytes}`);
   kernel.mount('mqueue', path.join(dev, 'mqueue'), 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
 }

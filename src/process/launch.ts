@@ -61,6 +61,8 @@ export interface LaunchSpec {
   readOnlyRootfs?: boolean;
   tmpfs?: readonly TmpfsMount[];
   devices?: readonly DeviceMapping[];
+  /** Bytes of /dev/shm (`--shm-size`); Docker's 64 MiB when absent. */
+  shmSize?: number;
 }
 
 export interface Launched {
@@ -179,7 +181,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
     kernel.sethostname(spec.hostname);
     for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
-    populateDev(kernel, path.join(spec.rootfs, 'dev'));
+    populateDev(kernel, path.join(spec.rootfs, 'dev'), spec.shmSize);
     const sysReadOnly = spec.privileged ? 0 : MS.RDONLY;
     kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', sysReadOnly | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
 

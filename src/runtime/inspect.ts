@@ -1,6 +1,7 @@
 // `inspect`: everything known of a container as JSON, in Docker's shape where Docker has one. The
 // core writes what its record says; plugins add what they know through the sections they
 // registered (hooks/inspect.ts), merged in here: e.g. State.OOMKilled, NetworkSettings.
+import { DEFAULT_SHM_BYTES } from '../process/dev.js';
 import type { JsonValue } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
@@ -90,5 +91,6 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     ReadonlyRootfs: security.readOnlyRootfs,
     Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
     Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
+    ShmSize: record.shmSize ?? DEFAULT_SHM_BYTES,
   };
 }

@@ -28,6 +28,7 @@ import { endContainer, endLocked } from './end.js';
 import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
 import { parseSignal } from '../container/signals.js';
+import { parseBytes } from '../../hooks/sizes.js';
 
 export interface RunSpec {
   image: string;
@@ -64,6 +65,8 @@ export interface RunSpec {
   stopSignal?: string;
   /** `--stop-timeout`: seconds `stop` waits before SIGKILL (default 10). */
   stopTimeout?: number;
+  /** `--shm-size`: the size of /dev/shm, in Docker's units (64m, 1g). */
+  shmSize?: string;
   /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
   labels?: Record<string, string>;
 }
@@ -109,6 +112,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   }
   if (spec.detach) requireShim(deps, spec.tty ?? false);
   const securityFlags = spec.security ?? {};
+  const shmSize = spec.shmSize === undefined ? undefined : parseShmSize(spec.shmSize);
   const stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
   if (spec.stopTimeout !== undefined && (!Number.isInteger(spec.stopTimeout) || spec.stopTimeout < 0)) {
     throw new MydockerError(`invalid --stop-timeout "${spec.stopTimeout}"`, { hint: 'a whole number of seconds' });
@@ -142,6 +146,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     options: spec.options ?? {},
     ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
     ...(stopSignal !== undefined ? { stopSignal } : {}),
+    ...(shmSize !== undefined ? { shmSize } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
     plugins: spec.plugins ?? [],
@@ -227,6 +232,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         readOnlyRootfs: security.readOnlyRootfs,
         tmpfs: security.tmpfs.map(parseTmpfs),
         devices: security.devices,
+        ...(record.shmSize !== undefined ? { shmSize: record.shmSize } : {}),
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
         ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
       },
@@ -306,6 +312,18 @@ async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {
     return buildBusyboxImage(deps.root, deps.images);
   }
   throw new MydockerError(`unable to find image "${ref}"`, { hint: `import one with: mydocker import ROOTFS.tar ${ref}` });
+}
+
+/** `--shm-size`: Docker's units, more than nothing. */
+function parseShmSize(text: string): number {
+  let bytes: number;
+  try {
+    bytes = parseBytes(text, '--shm-size');
+  } catch (error) {
+    throw new MydockerError((error as Error).message, { hint: 'e.g. --shm-size 256m' });
+  }
+  if (bytes <= 0) throw new MydockerError(`--shm-size ${text}: must be more than 0`, { hint: 'e.g. --shm-size 256m' });
+  return bytes;
 }
 
 /** Docker's merge: --entrypoint replaces the image's Entrypoint and drops its Cmd; arguments replace Cmd. */

@@ -228,3 +228,19 @@ describe('logs --since and --until', { skip }, () => {
     assert.match(bad.stderr, /invalid value for --since/);
   });
 });
+
+describe('--shm-size', { skip }, () => {
+  test('sizes /dev/shm (Docker\'s 64 MiB by default) and is refused when not a size', (t) => {
+    const w = worldFor(t, 'shm', { image: true });
+    const df = (args: string[]): string => {
+      const r = w.run(['run', '--rm', '--net', 'none', ...args, 'busybox', 'df', '-k', '/dev/shm']);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim().split('\n')[1]!.split(/\s+/)[1]!;
+    };
+    assert.equal(df([]), '65536');
+    assert.equal(df(['--shm-size', '256m']), '262144');
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'shm1', '--shm-size', '1g', 'busybox', 'true']).status, 0);
+    assert.equal(w.run(['inspect', '-f', '{{.HostConfig.ShmSize}}', 'shm1']).stdout, `${1024 ** 3}\n`);
+    for (const bad of ['lots', '0']) assert.equal(w.run(['run', '--rm', '--net', 'none', '--shm-size', bad, 'busybox', 'true']).status, 125, bad);
+  });
+});

@@ -36,6 +36,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
       entrypoint: lastValue(options.entrypoint),
       labels: parseLabels(toArray(options.label)),
       stopSignal: lastValue(options.stopSignal),
+      shmSize: lastValue(options.shmSize),
       stopTimeout: wholeSeconds(lastValue(options.stopTimeout)),
       options: pluginOptions(options),
       security: {
