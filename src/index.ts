@@ -7,6 +7,7 @@ export { Runtime, createRuntime, type RuntimeOptions, type ContainerSummary } fr
 export type { RunSpec, RunningContainer } from './runtime/run.js';
 export type { ImageConfig, ImageRecord, ImageSummary } from './image/store.js';
 export type { LogEntry, LogQuery } from './runtime/logs.js';
+export type { Change } from './image/container-diff.js';
 export { parseLogTime } from './container/log-time.js';
 export { MydockerError, CommandError, PluginError, NoSuchContainerError } from './errors.js';
 export { KernelError } from './kernel/kernel-error.js';

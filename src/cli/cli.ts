@@ -68,6 +68,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(cli.command('rename <container> <name>', 'Rename a container'), () => import('./commands/rename.js'));
   const topCommand = cli.command('top <container> [...psOptions]', "Show a running container's processes (the host's ps, default -ef)").usage('top CONTAINER [ps OPTIONS]');
   on(topCommand, () => import('./commands/top.js'));
+  on(cli.command('diff <container>', "List what a container changed in its filesystem: A added, C changed, D deleted"), () => import('./commands/diff.js'));
   on(cli.command('port <container> [port]', 'List the published ports of a container, or where one port is published'), () => import('./commands/port.js'));
 
   const stats = cli

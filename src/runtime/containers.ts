@@ -12,6 +12,7 @@ import { NetworkStore } from '../network/store.js';
 import type { RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
+import type { Change } from '../image/container-diff.js';
 import type { RuntimeInternals } from './internals.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ContainerStats, PortMapping } from '../../hooks/index.js';
@@ -126,6 +127,19 @@ export async function ports(rt: RuntimeInternals, ref: string): Promise<PortMapp
   if (deriveStatus(record) !== 'running' || !Array.isArray(record.options.publish)) return [];
   const { parsePublish } = await import('../../hooks/ports.js');
   return record.options.publish.map((spec) => parsePublish(String(spec)));
+}
+
+/** `diff`: the container's changes to its image's filesystem. */
+export async function diff(rt: RuntimeInternals, ref: string): Promise<Change[]> {
+  const record = rt.containers.resolve(ref);
+  await usePluginsOf(rt, record);
+  const image = rt.images.find(record.image.id);
+  if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+  const deps = await rt.runDeps();
+  const [{ storageContext }, { whiteoutRules }, { containerDiff }] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('../image/container-diff.js')]);
+  const changes = deps.host.storageDriver(record.storageDriver).changes(storageContext(deps, record, []));
+  const layers = image.layers.map((l) => rt.images.layerDir(l)).reverse();
+  return containerDiff(changes.dir, layers, whiteoutRules(changes.whiteouts, rt.kernel));
 }
 
 /** Renames a container (`rename OLD NEW`), under its lock. */

@@ -22,6 +22,7 @@ import type { PluginHost } from './plugin-host.js';
 import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
+import type { Change } from '../image/container-diff.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
@@ -226,6 +227,11 @@ export class Runtime {
   /** The ports a running container publishes (`port`); none when it is not running. */
   async ports(ref: string): Promise<PortMapping[]> {
     return (await import('./containers.js')).ports(this.internals, ref);
+  }
+
+  /** What a container changed in its filesystem (`diff`): added, changed, deleted paths, in order. */
+  async diff(ref: string): Promise<Change[]> {
+    return (await import('./containers.js')).diff(this.internals, ref);
   }
 
   /** Gives a container a new name; refused if another container has it. */

@@ -244,3 +244,15 @@ describe('--shm-size', { skip }, () => {
     for (const bad of ['lots', '0']) assert.equal(w.run(['run', '--rm', '--net', 'none', '--shm-size', bad, 'busybox', 'true']).status, 125, bad);
   });
 });
+
+describe('diff', { skip }, () => {
+  test('lists what the container added, changed and deleted, not the runtime\'s own files', (t) => {
+    const w = worldFor(t, 'diff', { image: true });
+    assert.equal(w.run(['run', '--name', 'quiet', 'busybox', 'true']).status, 0);
+    assert.equal(w.run(['diff', 'quiet']).stdout, '', 'a container that changed nothing (on the default bridge: /etc/hosts and co are bound in)');
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'busy', 'busybox', 'sh', '-c', 'echo x > /newfile; rm /bin/ls; mkdir -p /opt/a; echo 1 > /opt/a/f']).status, 0);
+    const r = w.run(['diff', 'busy']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'C /bin\nD /bin/ls\nA /newfile\nA /opt\nA /opt/a\nA /opt/a/f\n');
+  });
+});
