@@ -7,7 +7,7 @@ import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageE
 import { inspect } from 'node:util';
 import { MydockerError, noSpaceError } from '../errors.js';
 import { resolveRoot } from '../state-root.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** `command` is what follows the image or container of `run`/`exec`, untouched; others ignore it. */
 type Handler = (args: unknown[], options: Record<string, unknown>, command: string[]) => Promise<number>;
@@ -68,6 +68,8 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(cli.command('rename <container> <name>', 'Rename a container'), () => import('./commands/rename.js'));
   const topCommand = cli.command('top <container> [...psOptions]', "Show a running container's processes (the host's ps, default -ef)").usage('top CONTAINER [ps OPTIONS]');
   on(topCommand, () => import('./commands/top.js'));
+  on(cli.command('info', 'Show the runtime and host: containers, images, drivers, cgroup version, kernel').option('--format <template>', 'json, or a Go template: {{.CgroupVersion}}', { type: [String] }), () => import('./commands/info.js'));
+  on(cli.command('version', 'Show the version of mydocker and what it runs on').option('--format <template>', 'json, or a Go template: {{.Server.Version}}', { type: [String] }), () => import('./commands/version.js'));
   on(cli.command('diff <container>', "List what a container changed in its filesystem: A added, C changed, D deleted"), () => import('./commands/diff.js'));
   on(cli.command('port <container> [port]', 'List the published ports of a container, or where one port is published'), () => import('./commands/port.js'));
 

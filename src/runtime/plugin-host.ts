@@ -200,6 +200,11 @@ export class PluginHost {
     return this.plugins.some((p) => p.name === name);
   }
 
+  /** What is loaded, for `info`: the plugins' names and the drivers they registered, in order. */
+  loaded(): { plugins: string[]; storage: string[]; network: string[]; volume: string[] } {
+    return { plugins: this.plugins.map((p) => p.name), storage: [...this.drivers.keys()], network: [...this.networkDrivers.keys()], volume: [...this.volumeDrivers.keys()] };
+  }
+
   storageDriver(name: string): StorageDriver {
     return registered(this.drivers, 'storage', name, '');
   }

@@ -23,6 +23,7 @@ import type { RunDeps, RunSpec, RunningContainer } from './run.js';
 import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
 import type { Change } from '../image/container-diff.js';
+import type { RuntimeInfo } from './info.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
@@ -288,6 +289,12 @@ export class Runtime {
   async systemCheck(options: { fix?: boolean } = {}): Promise<string[]> {
     const [{ systemCheck }, deps] = await Promise.all([import('./system-check.js'), this.runDeps()]);
     return systemCheck(deps, { fix: options.fix ?? false });
+  }
+
+  /** What this runtime and host are (`info`), in Docker's field names. */
+  async info(): Promise<RuntimeInfo> {
+    const [{ runtimeInfo }, host] = await Promise.all([import('./info.js'), this.host()]);
+    return runtimeInfo(this.root.dir, this.listContainers(), this.listImages().length, host);
   }
 
   /** Every container; one whose record cannot be used is listed too, as 'dead', with its problem. */

@@ -2,6 +2,7 @@
 // ps --filter and --format templates, inspect -f.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { worldFor, integrationSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
@@ -254,5 +255,25 @@ describe('diff', { skip }, () => {
     const r = w.run(['diff', 'busy']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'C /bin\nD /bin/ls\nA /newfile\nA /opt\nA /opt/a\nA /opt/a/f\n');
+  });
+});
+
+describe('info and version', { skip }, () => {
+  test('info counts this root\'s containers and images and reads the host\'s cgroup version; version prints this build\'s', (t) => {
+    const w = worldFor(t, 'info', { image: true });
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'done1', 'busybox', 'true']).status, 0);
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'up1', 'busybox', 'sleep', '300']).status, 0);
+    const i = JSON.parse(w.run(['info', '--format', 'json']).stdout);
+    assert.equal(i.Containers, 2);
+    assert.equal(i.ContainersRunning, 1);
+    assert.equal(i.ContainersStopped, 1);
+    assert.equal(i.Images, 1);
+    assert.equal(i.DockerRootDir, w.root);
+    const unified = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/sys/fs/cgroup' && l.includes(' - cgroup2 '));
+    assert.equal(w.run(['info', '--format', '{{.CgroupVersion}}']).stdout, unified ? '2\n' : '1\n');
+    assert.match(w.run(['info']).stdout, /^ Containers: 2\n {2}Running: 1\n/m);
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    assert.equal(w.run(['version', '--format', '{{.Server.Version}}']).stdout, `${pkg.version}\n`);
+    assert.equal(w.run(['rm', '-f', 'up1']).status, 0);
   });
 });
