@@ -32,6 +32,12 @@ export interface Kernel {
   memfdCreate(name: string, flags: number): number;
   /** fcntl(F_ADD_SEALS): forbids, for good, what `seals` names (SEAL.WRITE, ...) on a memfd. */
   addSeals(fd: number, seals: number): void;
+  /**
+   * openat2(2) with RESOLVE_IN_ROOT and RESOLVE_NO_MAGICLINKS: `path` resolved as if `rootFd` were
+   * "/" (absolute links start again at it, ".." stops at it), as the kernel resolves paths for a
+   * process whose root that is; a close-on-exec descriptor (`flags` are open(2)'s, e.g. O_PATH).
+   */
+  openInRoot(rootFd: number, path: string, flags: number): number;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

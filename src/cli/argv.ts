@@ -24,6 +24,11 @@ export const EXEC_FLAGS: FlagSpec[] = [
   { raw: '-u, --user <user>', description: "Run as NAME|UID[:GROUP|GID] of the container's files (default: the container's user)" },
 ];
 
+export const CP_FLAGS: FlagSpec[] = [
+  { raw: '-a, --archive', description: "Into the container: keep the files' owners (default: root's)" },
+  { raw: '-L, --follow-link', description: 'Follow a link named by the source path' },
+];
+
 export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-i, --interactive', description: 'Keep STDIN open and pass it to the container' },
   { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },

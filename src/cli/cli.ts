@@ -3,7 +3,7 @@
 // or exits; everything below it is library code. Started by main.ts, the launcher (from its bundle,
 // dist/src/cli/cli.bundle.cjs, when the build made one).
 import { cac, type CAC, type Command } from 'cac';
-import { EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { CP_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
 import { inspect } from 'node:util';
 import { MydockerError, noSpaceError } from '../errors.js';
 import { resolveRoot } from '../state-root.js';
@@ -70,6 +70,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(topCommand, () => import('./commands/top.js'));
   on(cli.command('info', 'Show the runtime and host: containers, images, drivers, cgroup version, kernel').option('--format <template>', 'json, or a Go template: {{.CgroupVersion}}', { type: [String] }), () => import('./commands/info.js'));
   on(cli.command('version', 'Show the version of mydocker and what it runs on').option('--format <template>', 'json, or a Go template: {{.Server.Version}}', { type: [String] }), () => import('./commands/version.js'));
+  // Its two paths come untouched from the splitting in main() ("-" is no flag): see cp.ts.
+  const cpCommand = cli
+    .command('cp [...paths]', 'Copy files between a container and the host (- is a tar stream)')
+    .usage('cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-  |  cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH')
+    .example('mydocker cp web:/etc/nginx/nginx.conf .');
+  addFlags(cpCommand, CP_FLAGS);
+  on(cpCommand, () => import('./commands/cp.js'));
   on(cli.command('diff <container>', "List what a container changed in its filesystem: A added, C changed, D deleted"), () => import('./commands/diff.js'));
   on(cli.command('port <container> [port]', 'List the published ports of a container, or where one port is published'), () => import('./commands/port.js'));
 
@@ -166,7 +173,12 @@ async function main(argv: string[]): Promise<number> {
   const cli = build(state);
   const { globals, command, rest } = splitCommand(argv);
   let tokens = argv;
-  if (command === 'run' || command === 'exec' || command === 'top') {
+  if (command === 'cp') {
+    // Both paths untouched: "-" (a tar stream) is no flag, and a path may start with "-" after "--".
+    const split = splitRunArgs(rest, [...CP_FLAGS, ...GLOBAL_FLAGS]);
+    state.command = split.image === undefined ? [] : [split.image, ...split.command];
+    tokens = [...globals, command, ...split.flags];
+  } else if (command === 'run' || command === 'exec' || command === 'top') {
     // Everything after the image (or container) is the command's (top: ps's options), untouched.
     const own = command === 'run' ? RUN_FLAGS : command === 'exec' ? EXEC_FLAGS : [];
     const split = splitRunArgs(rest, [...own, ...GLOBAL_FLAGS]);

@@ -19,6 +19,10 @@ const IFF_UP = 0x1;
 const SYS_PIVOT_ROOT: Partial<Record<NodeJS.Architecture, number>> = { x64: 155, arm64: 41, riscv64: 41 };
 // Nor has bpf.
 const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280, riscv64: 280 };
+// openat2 came after the architectures' tables were unified: one number everywhere.
+const SYS_OPENAT2 = 437;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_IN_ROOT = 0x10;
 
 let cached: Kernel | undefined;
 
@@ -150,6 +154,15 @@ function createLibcKernel(): Kernel {
       return fd;
     },
     addSeals: (fd, seals) => check(fcntl(fd, F_ADD_SEALS, 'int', seals), 'fcntl', 'F_ADD_SEALS'),
+    openInRoot: (rootFd, path, flags) => {
+      // struct open_how { u64 flags; u64 mode; u64 resolve; }
+      const how = Buffer.alloc(24);
+      how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+      how.writeBigUInt64LE(BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), 16);
+      const fd = Number(syscall(SYS_OPENAT2, 'int', rootFd, 'str', path, 'void *', how, 'long', how.length));
+      check(fd, 'openat2', path);
+      return fd;
+    },
     setWindowSize: (fd, rows, cols) => {
       const size = Buffer.alloc(8);
       size.writeUInt16LE(rows, 0);

@@ -142,6 +142,48 @@ export async function diff(rt: RuntimeInternals, ref: string): Promise<Change[]>
   return containerDiff(changes.dir, layers, whiteoutRules(changes.whiteouts, rt.kernel));
 }
 
+/** What `cp` copies: between a path in the container and one on the host, either way. */
+export interface CopySpec {
+  direction: 'in' | 'out';
+  containerPath: string;
+  hostPath: string;
+  /** -L: follow a link named by the source path. */
+  followLink?: boolean;
+  /** -a: into the container, keep the host files' owners (else root's). */
+  archive?: boolean;
+  /** Into the container: the destination must be an existing directory. */
+  intoDirectory?: boolean;
+}
+
+/** `cp`: a stopped container's root is mounted for the copy, under its lock (no start meanwhile). */
+export async function copy(rt: RuntimeInternals, ref: string, spec: CopySpec): Promise<void> {
+  const found = rt.containers.resolve(ref);
+  await usePluginsOf(rt, found);
+  const [{ copyIn, copyOut }, { lockContainer }, { storageContext }, deps] = await Promise.all([import('./copy.js'), import('../container/lock.js'), import('./release.js'), rt.runDeps()]);
+  const act = (rootfs: string): void => {
+    if (spec.direction === 'out') copyOut(rt.kernel, rootfs, ref, spec.containerPath, spec.hostPath, spec);
+    else copyIn(rt.kernel, rootfs, spec.hostPath, spec.containerPath, spec);
+  };
+  if (spec.direction === 'in' && found.security?.readOnlyRootfs) {
+    throw new MydockerError(`container ${found.name}'s root filesystem is read-only`, { exitCode: 1, hint: 'copy into one of its volumes, or run it without --read-only' });
+  }
+  if (deriveStatus(found) === 'running' && found.rootfs !== null) return act(found.rootfs);
+  await lockContainer(rt.kernel, rt.containers, found.id, async () => {
+    const record = rt.containers.load(found.id);
+    if (deriveStatus(record) === 'running' && record.rootfs !== null) return act(record.rootfs);
+    const image = rt.images.find(record.image.id);
+    if (!image) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+    const driver = deps.host.storageDriver(record.storageDriver);
+    const ctx = storageContext(deps, record, image.layers.map((l) => rt.images.layerDir(l)).reverse());
+    const rootfs = await driver.mount(ctx);
+    try {
+      act(rootfs);
+    } finally {
+      await driver.unmount(ctx);
+    }
+  });
+}
+
 /** Renames a container (`rename OLD NEW`), under its lock. */
 export async function rename(rt: RuntimeInternals, ref: string, name: string): Promise<void> {
   const id = rt.containers.resolve(ref).id;

@@ -24,6 +24,7 @@ import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
 import type { Change } from '../image/container-diff.js';
 import type { RuntimeInfo } from './info.js';
+import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
@@ -233,6 +234,14 @@ export class Runtime {
   /** What a container changed in its filesystem (`diff`): added, changed, deleted paths, in order. */
   async diff(ref: string): Promise<Change[]> {
     return (await import('./containers.js')).diff(this.internals, ref);
+  }
+
+  /**
+   * `cp`: copies between a path in the container and one on the host (Docker's rules for what
+   * lands where; the container's path resolved inside its root, links never followed out of it).
+   */
+  async copy(ref: string, spec: CopySpec): Promise<void> {
+    return (await import('./containers.js')).copy(this.internals, ref, spec);
   }
 
   /** Gives a container a new name; refused if another container has it. */

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { worldFor, integrationSkipReason, waitFor } from '../support/world.js';
 
 const skip = integrationSkipReason() ?? false;
@@ -275,5 +276,82 @@ describe('info and version', { skip }, () => {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     assert.equal(w.run(['version', '--format', '{{.Server.Version}}']).stdout, `${pkg.version}\n`);
     assert.equal(w.run(['rm', '-f', 'up1']).status, 0);
+  });
+});
+
+describe('cp', { skip }, () => {
+  test('copies both ways with Docker\'s rules, as tar streams too, into a stopped container as well', async (t) => {
+    const w = worldFor(t, 'cp', { image: true });
+    const host = fs.mkdtempSync('/tmp/mydocker-cp-test-');
+    t.after(() => fs.rmSync(host, { recursive: true, force: true }));
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'box', 'busybox', 'sh', '-c', 'mkdir -p /data/sub; echo hello > /data/sub/f; chmod 640 /data/sub/f; echo ready; sleep 300']).status, 0);
+    await waitFor(() => w.run(['logs', 'box']).stdout.includes('ready'), 'the files to be made');
+
+    // Out: a directory into an existing directory goes under its name; a file to a new name.
+    assert.equal(w.run(['cp', 'box:/data', host]).status, 0);
+    assert.equal(fs.readFileSync(`${host}/data/sub/f`, 'utf8'), 'hello\n');
+    assert.equal(fs.statSync(`${host}/data/sub/f`).mode & 0o777, 0o640);
+    assert.equal(w.run(['cp', 'box:/data/sub/f', `${host}/renamed`]).status, 0);
+    assert.equal(fs.readFileSync(`${host}/renamed`, 'utf8'), 'hello\n');
+    const missing = w.run(['cp', 'box:/nope', host]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /could not find the file \/nope in container box/);
+    const noDir = w.run(['cp', 'box:/data/sub/f', `${host}/absent/`]);
+    assert.equal(noDir.status, 1);
+
+    // In: owners become root's unless -a; a directory's contents with "/.".
+    fs.mkdirSync(`${host}/tree/inner`, { recursive: true });
+    fs.writeFileSync(`${host}/tree/inner/g`, 'g\n');
+    fs.chownSync(`${host}/tree/inner/g`, 1234, 1234);
+    assert.equal(w.run(['cp', `${host}/tree`, 'box:/data/']).status, 0);
+    assert.equal(w.run(['exec', 'box', 'stat', '-c', '%u:%g %n', '/data/tree/inner/g']).stdout, '0:0 /data/tree/inner/g\n');
+    assert.equal(w.run(['cp', '-a', `${host}/tree/.`, 'box:/data/sub']).status, 0);
+    assert.equal(w.run(['exec', 'box', 'stat', '-c', '%u:%g %n', '/data/sub/inner/g']).stdout, '1234:1234 /data/sub/inner/g\n');
+
+    // Tar streams: out to stdout, in from stdin (into a directory).
+    const tarOut = w.run(['cp', 'box:/data/sub/f', '-']);
+    assert.equal(tarOut.status, 0);
+    assert.match(tarOut.stdout, /^f\0/, 'a tar whose first entry is f');
+    const garbage = w.run(['cp', '-', 'box:/data'], { input: 'this is no tar archive, not even close to one'.repeat(20) });
+    assert.equal(garbage.status, 125, 'a stream that is no tar is refused');
+    const tarball = execFileSync('tar', ['-C', `${host}/tree`, '-c', 'inner']);
+    const tarIn = w.run(['cp', '-', 'box:/data/streamed'], { input: tarball });
+    assert.equal(tarIn.status, 1, 'into a directory that does not exist');
+    assert.equal(w.run(['exec', 'box', 'mkdir', '/data/streamed']).status, 0);
+    assert.equal(w.run(['cp', '-', 'box:/data/streamed'], { input: tarball }).status, 0);
+    assert.equal(w.run(['exec', 'box', 'cat', '/data/streamed/inner/g']).stdout, 'g\n');
+
+    // A stopped container: its root is mounted for the copy and unmounted after.
+    assert.equal(w.run(['stop', '-t', '0', 'box']).status, 0);
+    assert.equal(w.run(['cp', `${host}/renamed`, 'box:/data/after-stop']).status, 0);
+    assert.equal(w.run(['cp', 'box:/data/after-stop', `${host}/back`]).status, 0);
+    assert.equal(fs.readFileSync(`${host}/back`, 'utf8'), 'hello\n');
+    assert.deepEqual(w.mounts(), []);
+  });
+
+  test('a container\'s links cannot lead a copy onto the host (and a copy that joined paths on the host would have followed them)', async (t) => {
+    const w = worldFor(t, 'cpesc', { image: true });
+    const secretDir = fs.mkdtempSync('/tmp/mydocker-cp-secret-');
+    t.after(() => fs.rmSync(secretDir, { recursive: true, force: true }));
+    fs.writeFileSync(`${secretDir}/secret`, 'host secret\n');
+    const host = fs.mkdtempSync('/tmp/mydocker-cp-out-');
+    t.after(() => fs.rmSync(host, { recursive: true, force: true }));
+    const script = `ln -s / /escape; ln -s ${secretDir} /evil; mkdir -p ${secretDir}; echo container > ${secretDir}/secret; echo ready; sleep 300`;
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'esc', 'busybox', 'sh', '-c', script]).status, 0);
+    await waitFor(() => w.run(['logs', 'esc']).stdout.includes('ready'), 'the links to be made');
+
+    // Without confinement of the paths: the container's root on the host, joined naively, leads out.
+    const rootfs = JSON.parse(w.run(['inspect', 'esc']).stdout)[0].GraphDriver.Data.MergedDir as string;
+    assert.equal(fs.readFileSync(`${rootfs}/evil/secret`, 'utf8'), 'host secret\n', 'a naive host-side join follows the absolute link to the host');
+
+    // cp resolves inside the container's root: the container's own file, and writes stay inside.
+    assert.equal(w.run(['cp', 'esc:/evil/secret', `${host}/got`]).status, 0);
+    assert.equal(fs.readFileSync(`${host}/got`, 'utf8'), 'container\n');
+    fs.writeFileSync(`${host}/planted`, 'planted\n');
+    assert.equal(w.run(['cp', `${host}/planted`, 'esc:/escape/evil/']).status, 0);
+    assert.equal(fs.existsSync(`${secretDir}/planted`), false, 'nothing written to the host');
+    assert.equal(w.run(['exec', 'esc', 'cat', `${secretDir}/planted`]).stdout, 'planted\n');
+    assert.equal(fs.readFileSync(`${secretDir}/secret`, 'utf8'), 'host secret\n');
+    assert.equal(w.run(['rm', '-f', 'esc']).status, 0);
   });
 });

@@ -144,6 +144,11 @@ export class FakeKernel implements Kernel {
   addSeals(fd: number, seals: number): void {
     this.record('addSeals', [fd, seals]);
   }
+  /** The path under the root's real path, opened plainly: fakes have no links to contain. */
+  openInRoot(rootFd: number, file: string, flags: number): number {
+    this.record('openInRoot', [rootFd, file, flags]);
+    return fs.openSync(path.join(fs.readlinkSync(`/proc/self/fd/${rootFd}`), file), flags);
+  }
 
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);
