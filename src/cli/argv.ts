@@ -39,6 +39,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--env-file <file>', description: 'Read environment variables from a file (repeatable)', repeatable: true },
   { raw: '-w, --workdir <dir>', description: 'Working directory inside the container' },
   { raw: '--entrypoint <command>', description: "Run this program instead of the image's ENTRYPOINT (the image's CMD is then not used)" },
+  { raw: '--restart <policy>', description: 'With -d: no (default), on-failure[:MAX-RETRIES], always or unless-stopped' },
   { raw: '--shm-size <bytes>', description: 'Size of /dev/shm, e.g. 256m (default 64m)' },
   { raw: '--stop-signal <signal>', description: 'Signal `stop` sends first (default SIGTERM)' },
   { raw: '--stop-timeout <seconds>', description: 'Seconds `stop` waits before SIGKILL (default 10)' },

@@ -50,6 +50,15 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   stopSignal: optional(string),
   stopTimeout: optional(integer),
   shmSize: optional(integer),
+  restart: optional(
+    object({
+      policy: object({ name: oneOf('no', 'on-failure', 'always', 'unless-stopped'), maxRetries: integer }),
+      count: integer,
+      delayMs: optional(integer),
+      manuallyStopped: optional(boolean),
+      waiting: optional(object({ pid: integer, startTime: nullable(number), since: string })),
+    }),
+  ),
   security: optional(security),
   plugins: listOf(string),
   rootfs: nullable(string),

@@ -2,8 +2,21 @@
 // what each plugin saved, and the facts of its last start. Status is derived when read (see status.ts),
 // never trusted as stored, so it is right after a crash of mydocker or a reboot.
 import type { JsonValue, PluginState, SecuritySettings } from '../../hooks/index.js';
+import type { RestartPolicy } from './restart-policy.js';
 
 export type StoredStatus = 'created' | 'running' | 'exited';
+
+export interface RestartState {
+  policy: RestartPolicy;
+  /** Restarts since a user last started it (Docker's RestartCount). */
+  count: number;
+  /** The last wait before a restart (the back-off doubles it). */
+  delayMs?: number;
+  /** Stopped or killed by a user: not started again until a user starts it. */
+  manuallyStopped?: boolean;
+  /** The shim's cleanup waiting out the back-off to start it again: "Restarting" while it lives. */
+  waiting?: { pid: number; startTime: number | null; since: string };
+}
 
 export interface ContainerRecord {
   id: string;
@@ -23,6 +36,8 @@ export interface ContainerRecord {
   /** `--stop-signal` (default SIGTERM) and `--stop-timeout` in seconds (default 10): what `stop` does. */
   stopSignal?: string;
   stopTimeout?: number;
+  /** `--restart` of a detached container, and how its restarts go; absent: no restarts. */
+  restart?: RestartState;
   /** `--shm-size` in bytes; absent: Docker's 64 MiB. */
   shmSize?: number;
   /** `--label` key=value pairs; absent when none was given. */

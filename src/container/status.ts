@@ -4,6 +4,16 @@ import { isSameProcessAlive } from './proc-stat.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
+/**
+ * Whether a detached container is between an end and its restart policy's next start: its shim's
+ * cleanup waits out the back-off (alive), and no user stopped it meanwhile.
+ */
+export function isRestarting(record: ContainerRecord, procRoot = '/proc'): boolean {
+  const waiting = record.restart?.waiting;
+  if (!waiting || record.restart?.manuallyStopped) return false;
+  return deriveStatus(record, procRoot) !== 'running' && isSameProcessAlive(waiting.pid, waiting.startTime, procRoot);
+}
+
 export function deriveStatus(record: ContainerRecord, procRoot = '/proc'): ContainerStatus {
   const { state } = record;
   if (state.status === 'running') {

@@ -18,6 +18,23 @@ import type { PluginHost } from './plugin-host.js';
 import type { ContainerStats, PortMapping } from '../../hooks/index.js';
 import { isStateFileError } from '../../hooks/state-file.js';
 
+/**
+ * A user's stop or kill: a container with a restart policy is not started again after it (saved,
+ * under its lock, before the signal, so the shim's cleanup that sees the end sees this too).
+ */
+async function markManuallyStopped(rt: RuntimeInternals, record: ContainerRecord): Promise<ContainerRecord> {
+  if (!record.restart) return record;
+  const { lockContainer } = await import('../container/lock.js');
+  return lockContainer(rt.kernel, rt.containers, record.id, async () => {
+    const current = rt.containers.load(record.id);
+    if (current.restart) {
+      current.restart.manuallyStopped = true;
+      rt.containers.save(current);
+    }
+    return current;
+  });
+}
+
 /** A container's hooks belong to the plugins it was created with: load them again. */
 async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
   for (const file of record.plugins) {
@@ -41,7 +58,11 @@ export async function run(rt: RuntimeInternals, spec: RunSpec): Promise<RunningC
   return explainingE2big(runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...rt.userPluginFiles] }));
 }
 
-export async function start(rt: RuntimeInternals, ref: string, options: { attach?: boolean; stdio?: [StdioTarget, StdioTarget, StdioTarget] }): Promise<RunningContainer | null> {
+export async function start(
+  rt: RuntimeInternals,
+  ref: string,
+  options: { attach?: boolean; stdio?: [StdioTarget, StdioTarget, StdioTarget]; /** The restart policy's start, by this waiting process. */ restarting?: boolean },
+): Promise<RunningContainer | null> {
   const found = rt.containers.resolve(ref);
   await usePluginsOf(rt, found);
   const deps = await rt.runDeps();
@@ -57,6 +78,17 @@ export async function start(rt: RuntimeInternals, ref: string, options: { attach
     if (!rt.containers.exists(found.id)) throw new NoSuchContainerError(ref);
     const record = rt.containers.load(found.id);
     if (deriveStatus(record) === 'running') return null;
+    if (record.restart) {
+      if (options.restarting) {
+        // Stopped by a user, or started by one, while this process waited: not ours to start.
+        if (record.restart.manuallyStopped || record.restart.waiting?.pid !== process.pid) return null;
+        record.restart.count++;
+      } else {
+        record.restart = { policy: record.restart.policy, count: 0 };
+      }
+      delete record.restart.waiting;
+      rt.containers.save(record);
+    }
     // Whatever the last run left (its runtime may have died at any step, before it could save what
     // it had made) is released first: every teardown is idempotent and finds its things by the ID.
     await releaseContainer(deps, record, { remove: false });
@@ -227,14 +259,14 @@ export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): P
 
 export async function stop(rt: RuntimeInternals, ref: string, options: { timeout?: number }): Promise<void> {
   const { stopContainer } = await import('./stop.js');
-  const record = rt.containers.resolve(ref);
+  const record = await markManuallyStopped(rt, rt.containers.resolve(ref));
   await stopContainer(record, options.timeout);
   await waitReleased(rt, record.id, 10_000);
 }
 
 export async function kill(rt: RuntimeInternals, ref: string, signal: NodeJS.Signals | number): Promise<void> {
   const { killContainer } = await import('./stop.js');
-  killContainer(rt.containers.resolve(ref), signal);
+  killContainer(await markManuallyStopped(rt, rt.containers.resolve(ref)), signal);
 }
 
 export async function inspect(rt: RuntimeInternals, ref: string): Promise<Record<string, unknown>> {
@@ -297,8 +329,9 @@ export async function logs(rt: RuntimeInternals, ref: string, options: LogQuery)
 export async function cleanup(rt: RuntimeInternals, id: string): Promise<void> {
   if (!rt.containers.exists(id)) return;
   await usePluginsOf(rt, rt.containers.load(id));
-  const { endContainer } = await import('./end.js');
+  const [{ endContainer }, { restartIfDue }] = await Promise.all([import('./end.js'), import('./restart.js')]);
   await endContainer(await rt.runDeps(), id, { by: 'shim' });
+  await restartIfDue(rt, id);
 }
 
 export async function prune(rt: RuntimeInternals): Promise<string[]> {

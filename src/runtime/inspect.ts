@@ -4,7 +4,7 @@
 import { DEFAULT_SHM_BYTES } from '../process/dev.js';
 import type { JsonValue } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
-import { deriveStatus } from '../container/status.js';
+import { deriveStatus, isRestarting } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 import { securityOf } from '../security/settings.js';
 
@@ -42,8 +42,9 @@ export function inspectContainer(
     },
     HostConfig: hostConfig(record),
     State: {
-      Status: status,
+      Status: isRestarting(record) ? 'restarting' : status,
       Running: status === 'running',
+      Restarting: isRestarting(record),
       Pid: status === 'running' ? record.state.pid : 0,
       ExitCode: end.exitCode,
       // Unless a plugin knows better (the cgroups plugin: what it saw when it removed the groups).
@@ -59,6 +60,7 @@ export function inspectContainer(
     },
     // Filled by the plugin that connects containers (the network plugin's section).
     NetworkSettings: {},
+    RestartCount: record.restart?.count ?? 0,
     LogPath: record.detached?.log ?? null,
     StateDir: paths.stateDir,
     Plugins: record.plugins,
@@ -92,5 +94,6 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
     Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
     ShmSize: record.shmSize ?? DEFAULT_SHM_BYTES,
+    RestartPolicy: { Name: record.restart?.policy.name ?? 'no', MaximumRetryCount: record.restart?.policy.maxRetries ?? 0 },
   };
 }

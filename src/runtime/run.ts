@@ -28,6 +28,7 @@ import { endContainer, endLocked } from './end.js';
 import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
 import { parseSignal } from '../container/signals.js';
+import { parseRestartPolicy } from '../container/restart-policy.js';
 import { parseBytes } from '../../hooks/sizes.js';
 
 export interface RunSpec {
@@ -65,6 +66,8 @@ export interface RunSpec {
   stopSignal?: string;
   /** `--stop-timeout`: seconds `stop` waits before SIGKILL (default 10). */
   stopTimeout?: number;
+  /** `--restart` (with `detach`): no, on-failure[:N], always, unless-stopped. */
+  restart?: string;
   /** `--shm-size`: the size of /dev/shm, in Docker's units (64m, 1g). */
   shmSize?: string;
   /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
@@ -113,6 +116,11 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   if (spec.detach) requireShim(deps, spec.tty ?? false);
   const securityFlags = spec.security ?? {};
   const shmSize = spec.shmSize === undefined ? undefined : parseShmSize(spec.shmSize);
+  const restartPolicy = spec.restart === undefined ? undefined : parseRestartPolicy(spec.restart);
+  if (restartPolicy && restartPolicy.name !== 'no') {
+    if (spec.autoRemove) throw new MydockerError('conflicting options: --restart and --rm', { hint: 'a container removed when it ends cannot be restarted; drop one' });
+    if (!spec.detach) throw new MydockerError('--restart needs a detached container', { hint: 'add -d' });
+  }
   const stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
   if (spec.stopTimeout !== undefined && (!Number.isInteger(spec.stopTimeout) || spec.stopTimeout < 0)) {
     throw new MydockerError(`invalid --stop-timeout "${spec.stopTimeout}"`, { hint: 'a whole number of seconds' });
@@ -147,6 +155,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
     ...(stopSignal !== undefined ? { stopSignal } : {}),
     ...(shmSize !== undefined ? { shmSize } : {}),
+    ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
     plugins: spec.plugins ?? [],

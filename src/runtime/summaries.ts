@@ -2,7 +2,7 @@
 // record cannot be used, its ID, its name (from the name files) and what is wrong, as 'dead'.
 import type { ContainerRecord } from '../container/record.js';
 import type { ContainerStore } from '../container/store.js';
-import { deriveStatus, type ContainerStatus } from '../container/status.js';
+import { deriveStatus, isRestarting, type ContainerStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 
 export interface ContainerSummary {
@@ -14,7 +14,7 @@ export interface ContainerSummary {
   command: string[];
   created: string;
   /** 'dead': its record cannot be used (see `problem`); `rm -f` removes it. */
-  status: ContainerStatus | 'dead';
+  status: ContainerStatus | 'restarting' | 'dead';
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -36,7 +36,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       imageId: r.image.id,
       command: r.command,
       created: r.created,
-      status: deriveStatus(r),
+      status: isRestarting(r) ? 'restarting' : deriveStatus(r),
       ...end,
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],

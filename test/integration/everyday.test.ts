@@ -355,3 +355,57 @@ describe('cp', { skip }, () => {
     assert.equal(w.run(['rm', '-f', 'esc']).status, 0);
   });
 });
+
+describe('--restart', { skip }, () => {
+  const restartOf = (w: ReturnType<typeof worldFor>, id: string): { count: number; manuallyStopped?: boolean; waiting?: { pid: number } } | undefined =>
+    (w.record(id) as unknown as { restart?: { count: number; manuallyStopped?: boolean; waiting?: { pid: number } } } | null)?.restart;
+  const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`);
+
+  test('on-failure:2 starts a failing container twice more, then leaves it Exited; the log keeps every run', async (t) => {
+    const w = worldFor(t, 'restartfail', { image: true });
+    const id = w.run(['run', '-d', '--net', 'none', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 3']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    await waitFor(() => {
+      const r = restartOf(w, id);
+      return r?.count === 2 && r.waiting === undefined && /^Exited \(3\)/.test(w.run(['ps', '-a', '--format', '{{.Status}}']).stdout);
+    }, 'two restarts and the end');
+    assert.equal(w.run(['inspect', '-f', '{{.RestartCount}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'flaky']).stdout, '2 on-failure:2\n');
+    assert.equal(w.run(['logs', 'flaky']).stdout, 'run\nrun\nrun\n');
+  });
+
+  test('always restarts after a clean exit, and a user\'s stop ends it for good (start begins the count again)', async (t) => {
+    const w = worldFor(t, 'restartalways', { image: true });
+    const id = w.run(['run', '-d', '--net', 'none', '--name', 'loop', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.3']).stdout.trim();
+    await waitFor(() => (restartOf(w, id)?.count ?? 0) >= 2, 'two restarts');
+    assert.equal(w.run(['stop', '-t', '1', 'loop']).status, 0);
+    // Whatever waiter there was sees the stop and starts nothing.
+    await waitFor(() => {
+      const waiting = restartOf(w, id)?.waiting;
+      return waiting === undefined || !alive(waiting.pid);
+    }, 'the restart waiter to give up');
+    assert.equal(restartOf(w, id)?.manuallyStopped, true);
+    assert.equal(w.run(['inspect', '-f', '{{.State.Running}}', 'loop']).stdout, 'false\n');
+    assert.equal(w.run(['start', 'loop']).status, 0);
+    assert.equal(restartOf(w, id)?.count, 0);
+    assert.equal(w.run(['rm', '-f', 'loop']).status, 0);
+  });
+
+  test('rm -f while it waits to restart removes everything, the waiter included', async (t) => {
+    const w = worldFor(t, 'restartrm', { image: true });
+    const id = w.run(['run', '-d', '--net', 'none', '--name', 'crashy', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 1']).stdout.trim();
+    const waiting = await waitFor(() => (restartOf(w, id)?.count ?? 0) >= 1 && restartOf(w, id)?.waiting, 'a restart, then a wait');
+    assert.equal(w.run(['rm', '-f', 'crashy']).status, 0);
+    assert.deepEqual(w.containerIds(), []);
+    await waitFor(() => !alive(waiting.pid), 'the waiter to be gone');
+    assert.deepEqual(w.containerIds(), [], 'nothing started it again');
+  });
+
+  test('is refused with --rm and without -d, before anything exists', (t) => {
+    const w = worldFor(t, 'restartbad', { image: true });
+    for (const args of [['-d', '--rm', '--restart', 'always'], ['--restart', 'always'], ['-d', '--restart', 'sometimes']]) {
+      const r = w.run(['run', '--net', 'none', ...args, 'busybox', 'true']);
+      assert.equal(r.status, 125, args.join(' '));
+    }
+    assert.deepEqual(w.containerIds(), []);
+  });
+});

@@ -91,6 +91,7 @@ function statusText(c: ContainerSummary): string {
   if (c.status === 'dead') return 'Dead';
   if (c.status === 'running') return `Up ${humanDuration(Date.now() - Date.parse(c.startedAt ?? c.created))}`;
   if (c.status === 'created') return 'Created';
+  if (c.status === 'restarting') return `Restarting (${c.exitCode ?? ''}) ${c.finishedAt ? ago(c.finishedAt) : ''}`.trimEnd();
   const code = c.exitCode === null ? '' : ` (${c.exitCode})`;
   return c.finishedAt ? `Exited${code} ${ago(c.finishedAt)}` : `Exited${code}`;
 }

@@ -37,6 +37,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
       labels: parseLabels(toArray(options.label)),
       stopSignal: lastValue(options.stopSignal),
       shmSize: lastValue(options.shmSize),
+      restart: lastValue(options.restart),
       stopTimeout: wholeSeconds(lastValue(options.stopTimeout)),
       options: pluginOptions(options),
       security: {
