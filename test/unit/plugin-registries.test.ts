@@ -147,7 +147,7 @@ describe('inspect sections (api.registerInspectSection)', () => {
     });
     const info = await runtime.inspect('web');
     const state = info.State as Record<string, unknown>;
-    assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Pid', 'ExitCode', 'OOMKilled', 'StartedAt', 'FinishedAt', 'Error', 'Paused']);
+    assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Restarting', 'Pid', 'ExitCode', 'OOMKilled', 'StartedAt', 'FinishedAt', 'Error', 'Paused']);
     assert.equal(state.OOMKilled, true);
     assert.equal(state.Paused, true);
     assert.deepEqual(info.NetworkSettings, { NetworkMode: 'backend', IPAddress: '172.28.0.2', NetworkID: 'n1', Ports: ['8080:80'] });
