@@ -154,7 +154,7 @@ describe('inspect sections (api.registerInspectSection)', () => {
     assert.deepEqual(info.Quota, { Container: 'web', Running: true });
     assert.equal('Nothing' in info, false);
     const keys = Object.keys(info);
-    assert.deepEqual(keys.slice(keys.indexOf('GraphDriver'), keys.indexOf('GraphDriver') + 3), ['GraphDriver', 'NetworkSettings', 'LogPath']);
+    assert.deepEqual(keys.slice(keys.indexOf('GraphDriver'), keys.indexOf('GraphDriver') + 3), ['GraphDriver', 'NetworkSettings', 'RestartCount']);
   });
 
   it('a stopped container: no address, OOMKilled false without the cgroups plugin\'s word', async (t) => {
