@@ -55,6 +55,13 @@ export class ContainerStore {
     const nameFile = path.join(this.root.names, record.name);
     if (!reserveName(nameFile, record.id)) {
       const owner = readNameFile(nameFile); // a file that holds no ID is reported as such
+      // Never taken over: the name's holder may be a run at work. Without a record it is almost
+      // surely what a run or rm killed half-way left, which rm -f removes by the ID said here.
+      if (owner !== null && !this.exists(owner)) {
+        throw new MydockerError(`the container name "${record.name}" is held by container ${shortId(owner)}, which has no record (a run or rm killed half-way)`, {
+          hint: `mydocker rm -f ${shortId(owner)} removes what is left of it and frees the name`,
+        });
+      }
       throw new MydockerError(`the container name "${record.name}" is already in use by container ${owner ? shortId(owner) : 'unknown'}`, {
         hint: 'remove that container or choose another name',
       });
@@ -134,15 +141,27 @@ export class ContainerStore {
 
   /**
    * The ID a reference means even when the container has no readable record (a run or rm killed
-   * half-way): an exact ID with a directory, a name's file, or a unique prefix of a directory.
+   * half-way): a name's file, or the ID (or a unique prefix of it) of anything the root holds of a
+   * container: a directory, a removal's renamed directory, a name's ID (the only trace of a run
+   * killed right after it reserved the name, which the name conflict tells the user by its ID),
+   * storage.
    */
   idOf(ref: string): string | null {
     if (ref === '' || ref.includes('/') || ref.startsWith('.')) return null;
-    if (ID.test(ref) && (fs.existsSync(this.dir(ref)) || fs.existsSync(path.join(this.root.tmp, `${REMOVING_PREFIX}${ref}`)))) return ref;
     const byName = readOrNull(path.join(this.root.names, ref));
-    if (byName !== null && ID.test(byName)) return byName;
-    const ids = this.ids().filter((id) => id.startsWith(ref));
-    return ids.length === 1 ? ids[0]! : null;
+    if (byName !== null && ID.test(byName) && !ID.test(ref)) return byName;
+    const ids = this.tracedIds().filter((id) => id.startsWith(ref));
+    if (ids.length === 1) return ids[0]!;
+    return byName !== null && ID.test(byName) ? byName : null;
+  }
+
+  /** Every container ID with a trace under the root: directories, removals under way, names, storage. */
+  private tracedIds(): string[] {
+    const ids = new Set(this.ids());
+    for (const entry of listDir(this.root.tmp)) if (entry.startsWith(REMOVING_PREFIX) && ID.test(entry.slice(REMOVING_PREFIX.length))) ids.add(entry.slice(REMOVING_PREFIX.length));
+    for (const { id } of this.names()) if (ID.test(id)) ids.add(id);
+    for (const id of this.leftoverIds()) ids.add(id);
+    return [...ids];
   }
 
   /** Names (file names under names/) and the IDs they hold. */

@@ -17,6 +17,10 @@ const INSTALL_HINT = 'install it with: apt-get install busybox-static';
 export const BUSYBOX_CONFIG: ImageConfig = { Env: [`PATH=${DEFAULT_PATH}`], Cmd: ['sh'] };
 
 export async function buildBusyboxImage(root: StateRoot, images: ImageStore, busybox = HOST_BUSYBOX): Promise<ImageRecord> {
+  return images.atWork(() => build(root, images, busybox));
+}
+
+async function build(root: StateRoot, images: ImageStore, busybox: string): Promise<ImageRecord> {
   if (!fs.existsSync(busybox)) {
     throw new MydockerError(`image "busybox" is not in the store and ${busybox} does not exist`, { hint: INSTALL_HINT });
   }

@@ -13,6 +13,8 @@ import { StateFileError, isStateFileError, readStateFile, readStateFileIfExists 
 import { REPOSITORIES_HINT, imageHint, imageRecordCheck, repositoriesCheck } from './image-check.js';
 import type { StateRoot } from '../state-root.js';
 import type { WhiteoutKernel } from './extract-layer.js';
+import type { LockKernel } from './image-lock.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 export interface ImageConfig {
   Env?: string[];
@@ -50,6 +52,9 @@ export interface ImageSummary {
   problem?: string;
 }
 
+/** Prefix of a layer being extracted in <root>/layers, renamed to its digest once complete. */
+export const LAYER_STAGING_PREFIX = '.import-';
+
 // [registry host[:port]/]path[:tag] — the host has a '.' or a port, or is "localhost".
 const REF_PATTERN = /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
 
@@ -70,11 +75,34 @@ export function normalizeRef(ref: string): string {
 }
 
 export class ImageStore {
-  /** `whiteouts`: the kernel calls that turn Docker's whiteouts into overlayfs's (loaded on use). */
+  /**
+   * `kernel`: the calls that turn Docker's whiteouts into overlayfs's and take the store's lock
+   * (loaded on use). Without it (unit tests) whiteouts cannot be made and nothing is locked.
+   */
   constructor(
     private readonly root: StateRoot,
-    private readonly whiteouts?: () => WhiteoutKernel,
+    private readonly kernel?: () => WhiteoutKernel & LockKernel,
   ) {}
+
+  /**
+   * Runs `body` holding the store's lock shared (image-lock.ts): the staging it makes and the layers
+   * it adds are not taken for a killed command's remains by `system check` meanwhile.
+   */
+  async atWork<T>(body: () => Promise<T>): Promise<T> {
+    const release = await this.holdLock();
+    try {
+      return await body();
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes the store's lock shared, for work that outlives a call (save's stream); returns its release. */
+  async holdLock(): Promise<() => void> {
+    if (!this.kernel) return () => {};
+    const { holdImageLock } = await import('./image-lock.js');
+    return holdImageLock(this.kernel(), this.root.images);
+  }
 
   private get repositoriesFile(): string {
     return path.join(this.root.images, 'repositories.json');
@@ -134,10 +162,27 @@ export class ImageStore {
     return id === null ? null : this.readImage(id, ref);
   }
 
-  /** Every named image; one whose record cannot be read is listed with its problem. */
+  /**
+   * Every image: each name, and as `<none>:<none>` each image without one (Docker's dangling
+   * images: a commit without a name, an image whose names `rmi -f` took, an import killed before
+   * its name was written), so that all can be seen and removed. One whose record cannot be read is
+   * listed with its problem.
+   */
   list(): ImageSummary[] {
     const out: ImageSummary[] = [];
-    for (const [ref, id] of Object.entries(this.repositories())) {
+    const repositories = this.repositories();
+    const named = new Set(Object.values(repositories));
+    for (const id of this.imageIds()) {
+      if (named.has(id)) continue;
+      try {
+        const image = this.readImage(id, id);
+        if (image) out.push({ repository: '<none>', tag: '<none>', id, created: image.created, size: image.size });
+      } catch (error) {
+        if (!isStateFileError(error)) throw error;
+        out.push({ repository: '<none>', tag: '<none>', id, created: '', size: 0, problem: error.message });
+      }
+    }
+    for (const [ref, id] of Object.entries(repositories)) {
       const colon = ref.lastIndexOf(':');
       const names = { repository: ref.slice(0, colon), tag: ref.slice(colon + 1), id };
       try {
@@ -158,8 +203,10 @@ export class ImageStore {
    */
   async importTar(input: Readable, gzip: boolean, ref: string, config: ImageConfig, createdBy = 'import'): Promise<ImageRecord> {
     const fullRef = normalizeRef(ref);
-    const layer = await this.addLayer(input, gzip);
-    return this.withNewLayer(layer, () => this.addImage({ parent: null, layer, config, ref: fullRef, createdBy }));
+    return this.atWork(async () => {
+      const layer = await this.addLayer(input, gzip);
+      return this.withNewLayer(layer, () => this.addImage({ parent: null, layer, config, ref: fullRef, createdBy }));
+    });
   }
 
   /**
@@ -207,8 +254,10 @@ export class ImageStore {
       if (!isStateFileError(error)) throw error;
     }
     if (!existing) writeJsonAtomic(imageFile, record, { durable: true });
+    stopPoint('image:record-written');
     try {
       for (const ref of image.refs) this.tag(normalizeRef(ref), id);
+      stopPoint('image:tagged');
     } catch (error) {
       // Not named, it would be an image nobody sees, holding its layers: gone again.
       if (!existing) fs.rmSync(imageFile, { force: true });
@@ -229,7 +278,7 @@ export class ImageStore {
 
   /** Removes layers no image refers to any more (after a failed load). */
   removeUnusedLayers(digests: string[]): void {
-    const used = this.usedLayers();
+    const used = this.layersInUse();
     if (used === null) return;
     for (const digest of digests) if (!used.has(digest)) fs.rmSync(path.dirname(this.layerDir(digest)), { recursive: true, force: true });
   }
@@ -239,13 +288,16 @@ export class ImageStore {
     const { extractLayer } = await import('./extract-layer.js');
     fs.mkdirSync(this.root.layers, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
-    const staging = fs.mkdtempSync(path.join(this.root.layers, '.import-'));
+    const staging = fs.mkdtempSync(path.join(this.root.layers, LAYER_STAGING_PREFIX));
     try {
-      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.whiteouts, path.join(staging, 'layer.tar'));
+      stopPoint('layer:staging-made');
+      const layer = await extractLayer(input, gzip, path.join(staging, 'diff'), this.kernel, path.join(staging, 'layer.tar'));
+      stopPoint('layer:extracted');
       const finalDir = path.dirname(this.layerDir(layer.digest));
       const added = !fs.existsSync(finalDir);
       if (added) fs.renameSync(staging, finalDir);
       else fs.rmSync(staging, { recursive: true, force: true });
+      stopPoint('layer:in-place');
       return { digest: layer.digest, size: layer.size, added };
     } catch (error) {
       fs.rmSync(staging, { recursive: true, force: true });
@@ -297,7 +349,7 @@ export class ImageStore {
     this.writeRepositories(repos);
     if (options.usedBy.length > 0) return { untagged: names, deleted: null };
     fs.rmSync(this.imageFile(id), { force: true });
-    const stillUsed = this.usedLayers();
+    const stillUsed = this.layersInUse();
     for (const layer of image?.layers ?? []) {
       if (stillUsed !== null && !stillUsed.has(layer)) fs.rmSync(path.dirname(this.layerDir(layer)), { recursive: true, force: true });
     }
@@ -308,7 +360,7 @@ export class ImageStore {
    * The layers of every image, or null when some image's record cannot be read: its layers are not
    * known, so no layer may be taken for unused.
    */
-  private usedLayers(): Set<string> | null {
+  layersInUse(): Set<string> | null {
     const used = new Set<string>();
     for (const id of this.imageIds()) {
       try {

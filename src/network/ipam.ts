@@ -96,8 +96,11 @@ export class BitmapIpam implements Ipam {
 
   release(network: NetworkInfo, owner: string): Promise<void> {
     return withFileLock(this.kernel, this.lockFile(), async () => {
-      if (this.read(network) === null) return; // nothing is held (or the map is lost: nothing to free)
-      const { subnet, bitmap, data } = this.load(network);
+      // Read once (the lock is every run's and rm's of the root): none, nothing is held (or the map
+      // is lost: nothing to free).
+      const onDisk = this.read(network);
+      if (onDisk === null) return;
+      const { subnet, bitmap, data } = this.load(network, false, onDisk);
       let changed = false;
       for (const [address, holder] of Object.entries(data.owners)) {
         if (holder !== owner) continue;
@@ -128,11 +131,10 @@ export class BitmapIpam implements Ipam {
    * never had one (made by an older mydocker), not for one whose map was lost while its
    * containers run (they hold addresses it no longer shows).
    */
-  private load(network: NetworkInfo, isNew = false): { subnet: Subnet; bitmap: Buffer; data: IpamFile } {
+  private load(network: NetworkInfo, isNew = false, data = this.read(network)): { subnet: Subnet; bitmap: Buffer; data: IpamFile } {
     const subnet = parseSubnet(network.subnet);
     if (!subnet) throw new MydockerError(`network ${network.name} has an invalid subnet "${network.subnet}"`);
     const size = subnetSize(subnet);
-    const data = this.read(network);
     if (data !== null) {
       const bitmap = Buffer.from(data.bitmap, 'base64');
       if (data.subnet === network.subnet && bitmap.length === Math.ceil(size / 8)) return { subnet, bitmap, data };

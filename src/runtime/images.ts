@@ -8,6 +8,7 @@ import type { ImageConfig, ImageRecord } from '../image/store.js';
 import type { ProgressListener } from '../image/count-bytes.js';
 import { MydockerError } from '../errors.js';
 import type { RuntimeInternals } from './internals.js';
+import { stopPoint } from '../../hooks/stop-point.js';
 
 export async function importImage(rt: RuntimeInternals, file: string, ref: string, config: ImageConfig, onProgress?: ProgressListener): Promise<ImageRecord> {
   const { isGzipFile } = await import('../image/gzip.js');
@@ -24,6 +25,10 @@ async function fileInput(file: string, onProgress?: ProgressListener): Promise<R
 }
 
 export async function commit(rt: RuntimeInternals, ref: string, imageRef: string | null): Promise<ImageRecord> {
+  return rt.images.atWork(() => commitUnderLock(rt, ref, imageRef));
+}
+
+async function commitUnderLock(rt: RuntimeInternals, ref: string, imageRef: string | null): Promise<ImageRecord> {
   const record = rt.containers.resolve(ref);
   const { normalizeRef } = await import('../image/store.js');
   const target = imageRef === null ? null : normalizeRef(imageRef);
@@ -38,7 +43,9 @@ export async function commit(rt: RuntimeInternals, ref: string, imageRef: string
   fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
   const staging = fs.mkdtempSync(path.join(rt.root.tmp, 'commit-'));
   try {
+    stopPoint('commit:staging-made');
     stageChanges(changes.dir, staging, rt.kernel, changes.whiteouts);
+    stopPoint('commit:changes-staged');
     // sync: tar's asynchronous packer was seen to stall on some trees. No change at all is an
     // empty layer (two zero blocks), which tar.create refuses to write for no paths.
     const entries = fs.readdirSync(staging);
@@ -63,20 +70,27 @@ export async function save(rt: RuntimeInternals, refs: string[]): Promise<NodeJS
     const image = rt.images.find(ref);
     if (!image) throw new MydockerError(`no such image: ${ref}`, { exitCode: 1 });
     const byId = image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, ''));
-    const tags = byId ? rt.images.list().filter((i) => i.id === image.id).map((i) => `${i.repository}:${i.tag}`) : [normalizeRef(ref)];
+    const tags = byId ? rt.images.list().filter((i) => i.id === image.id && i.repository !== '<none>').map((i) => `${i.repository}:${i.tag}`) : [normalizeRef(ref)];
     return { image, tags };
   });
-  const staging = saveStaging(rt.root);
+  // Held until the stream is done: the staging is not a killed command's remains meanwhile.
+  const release = await rt.images.holdLock();
+  let staging: string | null = null;
   try {
+    staging = saveStaging(rt.root);
     const entries = stageSave(rt.images, saved, staging);
     // Packed synchronously into memory-free chunks as read; the staging goes when it is done.
     const stream = tar.create({ cwd: staging, portable: true, sync: true }, entries);
-    const remove = (): void => fs.rmSync(staging, { recursive: true, force: true });
-    stream.on('end', remove);
-    stream.on('error', remove);
+    const done = (): void => {
+      fs.rmSync(staging!, { recursive: true, force: true });
+      release();
+    };
+    stream.on('end', done);
+    stream.on('error', done);
     return stream as unknown as NodeJS.ReadableStream;
   } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    if (staging !== null) fs.rmSync(staging, { recursive: true, force: true });
+    release();
     throw error;
   }
 }
@@ -84,16 +98,18 @@ export async function save(rt: RuntimeInternals, refs: string[]): Promise<NodeJS
 export async function load(rt: RuntimeInternals, input: Readable, gzip: boolean, onProgress?: ProgressListener): Promise<ImageRecord[]> {
   const { loadArchive } = await import('../image/load.js');
   if (onProgress) input = input.pipe((await import('../image/count-bytes.js')).countingStream(null, onProgress));
-  fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
-  const staging = fs.mkdtempSync(path.join(rt.root.tmp, 'load-'));
-  try {
-    return await loadArchive(rt.images, input, gzip, staging);
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+  return rt.images.atWork(async () => {
+    fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
+    const staging = fs.mkdtempSync(path.join(rt.root.tmp, 'load-'));
+    try {
+      return await loadArchive(rt.images, input, gzip, staging);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  });
 }
 
 export async function pull(rt: RuntimeInternals, name: string, onProgress?: ProgressListener): Promise<ImageRecord> {
   const { pullImage } = await import('../image/pull.js');
-  return pullImage(rt.images, name, fetch, onProgress);
+  return rt.images.atWork(() => pullImage(rt.images, name, fetch, onProgress));
 }

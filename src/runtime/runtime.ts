@@ -28,10 +28,12 @@ import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
+import type { CheckReport } from './system-check.js';
 
 export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
 export type { VolumeDetails } from './volumes.js';
+export type { CheckReport } from './system-check.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -292,10 +294,10 @@ export class Runtime {
   }
 
   /**
-   * `system check`: one line per thing of this root that belongs to no container (see
-   * system-check.ts); with `fix`, each is removed too.
+   * `system check`: one line per thing of this root that belongs to nothing (see system-check.ts);
+   * with `fix`, each is removed too, and those that could not be are reported with why.
    */
-  async systemCheck(options: { fix?: boolean } = {}): Promise<string[]> {
+  async systemCheck(options: { fix?: boolean } = {}): Promise<CheckReport> {
     const [{ systemCheck }, deps] = await Promise.all([import('./system-check.js'), this.runDeps()]);
     return systemCheck(deps, { fix: options.fix ?? false });
   }

@@ -1,38 +1,78 @@
-// `system check`: what of this state root belongs to no container — remains of runs and removals
-// killed half-way (a directory without a record, a name holding an ID that is no container, mounts
-// under the root, a renamed directory of an interrupted `rm`), lock files of nothing, addresses the
-// IPAM holds for no container, networks' directories without their record — and, with `fix`, their
-// removal. Only what this root proves its own is touched: things under the root, and what the
-// teardowns find by the IDs found there (cgroups named after the ID under this process's parent, the
-// veth and iptables rules named and tagged after it). A container whose lock is held is at work (a
-// run setting it up, an rm) and left alone.
+// `system check`: what of this state root belongs to nothing — remains of runs and removals killed
+// half-way (a directory without a record, a name holding an ID that is no container, storage and its
+// mounts, a renamed directory of an interrupted `rm`), mounts of containers that are not running,
+// lock files of nothing, addresses the IPAM holds for no container, networks' directories without
+// their record, and what image commands killed half-way left (check-images.ts) — one finding per
+// object, and with `fix` their removal. Only what this root proves its own is touched: things under
+// the root, and what the teardowns find by the IDs found there (cgroups named after the ID under this
+// process's parent, the veth and iptables rules named and tagged after it). A container whose lock is
+// held is at work (a run setting it up, an rm) and left alone; so is the image store while an image
+// command holds its lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REMOVING_PREFIX } from '../container/store.js';
 import { tryContainerLock } from '../container/lock.js';
 import { deriveStatus } from '../container/status.js';
+import { shortId } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { NetworkStore } from '../network/store.js';
+import { describe } from '../errors.js';
 import type { ReleaseDeps } from './release.js';
 import { removeRemains } from './remains.js';
+import { imageFindings } from './check-images.js';
+import { withImageLockIfIdle } from '../image/image-lock.js';
 
+/** One orphaned object: its kind, what it is, where it is, and why it belongs to nothing. */
 export interface Finding {
-  /** One line: what it is, and why it is an orphan. */
+  readonly kind: string;
   readonly what: string;
-  /** Removes it (what `--fix` runs). */
+  readonly where: string;
+  readonly why: string;
+  /** Removes it (what `--fix` runs). Findings of one container share one removal. */
   fix(): Promise<void>;
+}
+
+export interface CheckReport {
+  /** One line per orphan (`findingLine`); with `fix`, those removed. */
+  findings: string[];
+  /** With `fix`: the orphans that could not be removed, and why. */
+  failed: Array<{ finding: string; reason: string }>;
 }
 
 const ID = /^[0-9a-f]{64}$/;
 
-/** Everything orphaned in the root; with `fix`, each is removed as it is found (failures are thrown together). */
-export async function systemCheck(deps: ReleaseDeps, options: { fix: boolean }): Promise<string[]> {
-  const findings: Finding[] = [];
-  for (const id of knownIds(deps)) findings.push(...(await containerFindings(deps, id, options.fix)));
-  findings.push(...nameFindings(deps));
-  findings.push(...(await networkFindings(deps)));
-  if (options.fix) for (const finding of findings) await finding.fix();
-  return findings.map((f) => f.what);
+/** "name victim: /root/names/victim (holds …)": kind, what, where, why. */
+export function findingLine(f: Pick<Finding, 'kind' | 'what' | 'where' | 'why'>): string {
+  return `${f.kind} ${f.what}: ${f.where} (${f.why})`;
+}
+
+/** Everything orphaned in the root; with `fix`, each is removed (a failure is reported, the others still go). */
+export async function systemCheck(deps: ReleaseDeps, options: { fix: boolean }): Promise<CheckReport> {
+  const report: CheckReport = { findings: [], failed: [] };
+  for (const id of knownIds(deps)) await settle(await containerFindings(deps, id, options.fix), options.fix, report);
+  await settle(nameFindings(deps), options.fix, report);
+  await settle(await networkFindings(deps), options.fix, report);
+  // Looked at (and fixed) only while no image command works: its staging and its new layer, whose
+  // record is about to be written, would look like a killed command's remains.
+  await withImageLockIfIdle(deps.kernel, deps.root.images, async () => settle(imageFindings(deps.root), options.fix, report));
+  return report;
+}
+
+/** Reports the findings, and with `fix` removes them one by one; a failure is kept with its finding. */
+export async function settle(findings: Finding[], fix: boolean, report: CheckReport): Promise<void> {
+  for (const finding of findings) {
+    const line = findingLine(finding);
+    if (!fix) {
+      report.findings.push(line);
+      continue;
+    }
+    try {
+      await finding.fix();
+      report.findings.push(line);
+    } catch (error) {
+      report.failed.push({ finding: line, reason: describe(error) });
+    }
+  }
 }
 
 /** Every container ID the root has a trace of: directories, names, locks, removals under way, storage. */
@@ -52,17 +92,16 @@ async function containerFindings(deps: ReleaseDeps, id: string, fix: boolean): P
   const body = async (): Promise<Finding[]> => {
     const record = readRecord(deps, id);
     if (record !== null) return mountFindings(deps, record);
-    const traces = traceList(deps, id);
-    if (traces.length === 0) {
+    const remains = remainsOf(deps, id);
+    if (remains.length === 0) {
       const lock = path.join(deps.root.dir, 'locks', id);
-      return fs.existsSync(lock) ? [{ what: `lock ${lock}: no such container`, fix: async () => void (await tryContainerLock(deps.kernel, deps.root.dir, id, dir, async () => {}, undefined)) }] : [];
+      const unlink = async (): Promise<void> => void (await tryContainerLock(deps.kernel, deps.root.dir, id, dir, async () => {}, undefined));
+      return fs.existsSync(lock) ? [{ kind: 'lock', what: shortId(id), where: lock, why: 'no such container', fix: unlink }] : [];
     }
-    return [
-      {
-        what: `container ${id.slice(0, 12)}: left without a record by a run or rm killed half-way (${traces.join(', ')})`,
-        fix: async () => void (await tryContainerLock(deps.kernel, deps.root.dir, id, dir, () => removeRemains(deps, id), false)),
-      },
-    ];
+    // One removal for all of them: the teardowns find everything by the ID.
+    let removal: Promise<void> | undefined;
+    const remove = (): Promise<void> => (removal ??= (async () => void (await tryContainerLock(deps.kernel, deps.root.dir, id, dir, () => removeRemains(deps, id), false)))());
+    return remains.map((r) => ({ ...r, why: `${r.why}; container ${shortId(id)} has no record: a run or rm killed half-way`, fix: remove }));
   };
   if (fix) return tryContainerLock(deps.kernel, deps.root.dir, id, dir, body, []);
   // Report only: a lock file stays as it was (one made just to look is unlinked again).
@@ -80,20 +119,25 @@ function readRecord(deps: ReleaseDeps, id: string): ContainerRecord | null {
   }
 }
 
-/** What of the container `id` is there, for the report. */
-function traceList(deps: ReleaseDeps, id: string): string[] {
-  const traces: string[] = [];
-  if (fs.existsSync(deps.containers.dir(id))) traces.push(`directory ${deps.containers.dir(id)}`);
+type Remain = Omit<Finding, 'fix'>;
+
+/** What of the container `id` is there, one object each. */
+function remainsOf(deps: ReleaseDeps, id: string): Remain[] {
+  const remains: Remain[] = [];
+  const short = shortId(id);
+  if (fs.existsSync(deps.containers.dir(id))) remains.push({ kind: 'directory', what: short, where: deps.containers.dir(id), why: 'a container directory' });
   const removing = path.join(deps.root.tmp, `${REMOVING_PREFIX}${id}`);
-  if (fs.existsSync(removing)) traces.push(`directory ${removing}`);
-  for (const { name } of deps.containers.names().filter((n) => n.id === id)) traces.push(`name ${name}`);
+  if (fs.existsSync(removing)) remains.push({ kind: 'directory', what: short, where: removing, why: 'a container directory being removed' });
+  for (const { name } of deps.containers.names().filter((n) => n.id === id)) {
+    remains.push({ kind: 'name', what: name, where: path.join(deps.root.names, name), why: `held for ${short}` });
+  }
   for (const driver of deps.host.storageDriverNames()) {
     const storage = path.join(deps.root.storage(driver), id);
     if (!fs.existsSync(storage)) continue;
-    traces.push(`storage ${storage}`);
-    for (const mount of mountsUnder(storage)) traces.push(`mount ${mount}`);
+    remains.push({ kind: 'storage', what: short, where: storage, why: `the ${driver} driver's directory` });
+    for (const mount of mountsUnder(storage)) remains.push({ kind: 'mount', what: short, where: mount, why: 'mounted' });
   }
-  return traces;
+  return remains;
 }
 
 /**
@@ -106,7 +150,10 @@ function mountFindings(deps: ReleaseDeps, record: ContainerRecord): Finding[] {
   return mountsUnder(storage)
     .reverse()
     .map((mount) => ({
-      what: `mount ${mount}: container ${record.name} is not running`,
+      kind: 'mount',
+      what: shortId(record.id),
+      where: mount,
+      why: `container ${record.name} is not running`,
       fix: async () => unmountAll(deps, mount),
     }));
 }
@@ -116,7 +163,13 @@ function nameFindings(deps: ReleaseDeps): Finding[] {
   return deps.containers
     .names()
     .filter((n) => !ID.test(n.id))
-    .map((n) => ({ what: `name ${n.name}: holds no container ID`, fix: async () => fs.rmSync(path.join(deps.root.names, n.name), { force: true }) }));
+    .map((n) => ({
+      kind: 'name',
+      what: n.name,
+      where: path.join(deps.root.names, n.name),
+      why: 'holds no container ID',
+      fix: async () => fs.rmSync(path.join(deps.root.names, n.name), { force: true }),
+    }));
 }
 
 /** Addresses held for IDs that are no container (not at work either), and network directories without their record. */
@@ -126,7 +179,10 @@ async function networkFindings(deps: ReleaseDeps): Promise<Finding[]> {
   for (const entry of list(store.dir)) {
     if (ID.test(entry) && !fs.existsSync(path.join(store.dir, entry, 'network.json'))) {
       findings.push({
-        what: `network directory ${path.join(store.dir, entry)}: no network record`,
+        kind: 'network directory',
+        what: shortId(entry),
+        where: path.join(store.dir, entry),
+        why: 'no network record',
         fix: () => deps.host.networks.withLock(async () => {
           if (!fs.existsSync(path.join(store.dir, entry, 'network.json'))) store.delete(entry);
         }),
@@ -138,7 +194,13 @@ async function networkFindings(deps: ReleaseDeps): Promise<Finding[]> {
       if (fs.existsSync(deps.containers.dir(owner))) continue;
       const idle = await tryContainerLock(deps.kernel, deps.root.dir, owner, deps.containers.dir(owner), async () => true, false);
       if (!idle) continue;
-      findings.push({ what: `address ${address} of network ${network.name}: held by ${owner.slice(0, 12)}, which is no container`, fix: () => deps.host.networks.ipam.release(network, owner) });
+      findings.push({
+        kind: 'address',
+        what: address,
+        where: `network ${network.name}`,
+        why: `held for ${shortId(owner)}, which is no container`,
+        fix: () => deps.host.networks.ipam.release(network, owner),
+      });
     }
   }
   return findings;
@@ -158,7 +220,7 @@ function unmountAll(deps: ReleaseDeps, mount: string): void {
   for (let i = 0; i < 16 && mountsUnder(mount).includes(mount); i++) deps.kernel.umount(mount, 2 /* MNT_DETACH */);
 }
 
-function list(dir: string): string[] {
+export function list(dir: string): string[] {
   try {
     return fs.readdirSync(dir);
   } catch {

@@ -134,6 +134,13 @@ test('a corrupt repositories.json or image record is reported, and loses no othe
   assert.equal(rmi.status, 0, rmi.stderr);
   assert.equal(rmi.stdout, `Untagged: one:latest\nUntagged: two:latest\nUntagged: busybox:latest\nDeleted: ${id}\n`);
   assert.equal(fs.existsSync(config), false);
+  // Its layer was kept (the damaged record did not say which it had); now that every record can be
+  // read, it is known to be no image's: the sweep finds it and removes it.
+  const layers = w.list('layers');
+  assert.equal(layers.length, 1);
+  assert.deepEqual(w.systemCheck(), [`layer sha256:${layers[0]!.slice(0, 12)}: ${path.join(w.root, 'layers', layers[0]!)} (no image has it)`]);
+  w.systemCheck(true);
+  assert.deepEqual(w.list('layers'), []);
 });
 
 test("a container directory deleted while it runs is reported, by name and ID", { skip, timeout: 120_000 }, (t) => {

@@ -84,15 +84,38 @@ describe('a run killed at any step leaves nothing that rm -f does not remove', {
     }
   });
 
+  test('a name left by a killed run: run --name says which ID holds it, and rm -f of that ID frees it', async (t) => {
+    const w = worldFor(t, 'crash-name', { image: true });
+    killedAt(w, 'run:name-reserved', ['run', '-d', ...RUN_ARGS]);
+    const ids = tracedIds(w);
+    assert.equal(ids.length, 1);
+    const short = ids[0]!.slice(0, 12);
+    // Never taken over, and never a dead end: the message names the holder and what frees the name.
+    for (let i = 0; i < 2; i++) {
+      const again = w.run(['run', '--rm', '--name', 'victim', 'busybox', 'true']);
+      assert.equal(again.status, 125);
+      assert.equal(again.stderr, `mydocker: the container name "victim" is held by container ${short}, which has no record (a run or rm killed half-way) (mydocker rm -f ${short} removes what is left of it and frees the name)\n`);
+    }
+    const rm = w.run(['rm', '-f', short]);
+    assert.equal(rm.status, 0, rm.stderr);
+    assert.deepEqual(leftovers(w, ids), []);
+    const named = w.run(['run', '--rm', '--name', 'victim', 'busybox', 'true']);
+    assert.equal(named.status, 0, named.stderr);
+  });
+
   test('system check finds what a killed run left, and --fix removes it', async (t) => {
     const w = worldFor(t, 'crash-check', { image: true });
     killedAt(w, 'run:name-reserved', ['run', '-d', ...RUN_ARGS]);
     const ids = tracedIds(w);
     const findings = w.systemCheck();
+    // One line per object: the name file, the only thing made before the kill.
     assert.equal(findings.length, 1, findings.join('\n'));
-    assert.match(findings[0]!, /left without a record .*name victim/);
+    assert.match(findings[0]!, /^name victim: \/\S+\/names\/victim \(held for [0-9a-f]{12}; container [0-9a-f]{12} has no record: a run or rm killed half-way\)$/);
     assert.equal(w.run(['system', 'check']).status, 1);
-    w.systemCheck(true);
+    const fix = w.run(['system', 'check', '--fix']);
+    assert.equal(fix.status, 0, fix.stderr);
+    assert.deepEqual(fix.stdout.split('\n').filter(Boolean), findings.map((f) => `removed: ${f}`));
+    assert.equal(w.run(['system', 'check']).status, 0);
     assert.deepEqual(leftovers(w, ids), []);
     // The name is free again.
     const again = w.run(['run', '--rm', '--name', 'victim', 'busybox', 'true']);

@@ -5,12 +5,11 @@
 // one is done.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { bridgeName, networkTag } from '../../plugins/network/bridge/rules.js';
 import { integrationSkipReason, shimSkipReason, worldFor, type CliResult, type World } from '../support/world.js';
 import { leftovers, quiet } from '../support/leftovers.js';
+import { pausedAt } from '../support/pause.js';
 
 const skip = integrationSkipReason() ?? shimSkipReason() ?? false;
 const ROUNDS = 6;
@@ -86,31 +85,3 @@ describe('races', { skip }, () => {
     assert.deepEqual(w.list('networks').filter((n) => n.startsWith(networkId)), [], 'its directory is back');
   });
 });
-
-/**
- * A command held at a step (MYDOCKER_TEST_PAUSE_AT): `reached` resolves once it waits there (it has
- * opened the fifo), `release` lets it go on.
- */
-function pausedAt(w: World, step: string): { env: NodeJS.ProcessEnv; reached(): Promise<void>; release(): void } {
-  const fifo = path.join(w.root, `pause-${step.replace(/:/g, '-')}`);
-  spawnSync('mkfifo', [fifo]);
-  let fd = -1;
-  return {
-    env: { MYDOCKER_TEST_PAUSE_AT: `${step}:${fifo}` },
-    async reached() {
-      // O_NONBLOCK: the open succeeds only once the paused command has the fifo open to read.
-      for (let i = 0; i < 600 && fd < 0; i++) {
-        try {
-          fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-      assert.ok(fd >= 0, `the command never reached ${step}`);
-    },
-    release() {
-      if (fd >= 0) fs.closeSync(fd);
-      fd = -1;
-    },
-  };
-}

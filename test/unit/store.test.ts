@@ -132,4 +132,23 @@ describe('ContainerStore', () => {
     fs.writeFileSync(path.join(root.names, 'ghost'), ID_C);
     noSuch(() => store.resolve('ghost'));
   });
+
+  it('a name held by an ID without a record (a run killed after reserving it): refused, naming the ID and what frees it', (t) => {
+    const { root, store } = setup(t);
+    fs.mkdirSync(root.names, { recursive: true });
+    fs.writeFileSync(path.join(root.names, 'ghost'), ID_C);
+    assert.throws(
+      () => store.create(makeRecord({ id: ID_A, name: 'ghost' })),
+      (e: unknown) =>
+        e instanceof MydockerError &&
+        e.exitCode === 125 &&
+        e.message === 'the container name "ghost" is held by container ff2222222222, which has no record (a run or rm killed half-way)' &&
+        e.hint === 'mydocker rm -f ff2222222222 removes what is left of it and frees the name',
+    );
+    assert.equal(fs.readFileSync(path.join(root.names, 'ghost'), 'utf8'), ID_C, 'never taken over');
+    assert.equal(fs.existsSync(store.dir(ID_A)), false);
+    // The ID the message gives leads rm -f to it, whole or as that prefix, as the name does.
+    for (const ref of ['ghost', ID_C, ID_C.slice(0, 12)]) assert.equal(store.idOf(ref), ID_C, ref);
+    assert.equal(store.idOf('ff3'), null);
+  });
 });

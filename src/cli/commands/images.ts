@@ -9,6 +9,10 @@ export default async function images(_args: unknown[], options: Record<string, u
   const rows = images.map((i) => [i.repository, i.tag, shortId(i.id), i.problem ? 'unreadable' : ago(i.created), i.problem ? '' : humanSize(i.size)]);
   process.stdout.write(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
   // Listed all the same (so that it can be removed by name); what is wrong goes to stderr.
-  for (const i of images) if (i.problem) process.stderr.write(`mydocker: ${i.repository}:${i.tag}: ${i.problem} (remove the image with: mydocker rmi ${i.repository}:${i.tag})\n`);
+  for (const i of images) {
+    if (!i.problem) continue;
+    const ref = i.repository === '<none>' ? shortId(i.id) : `${i.repository}:${i.tag}`;
+    process.stderr.write(`mydocker: ${ref}: ${i.problem} (remove the image with: mydocker rmi ${ref})\n`);
+  }
   return 0;
 }

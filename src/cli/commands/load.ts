@@ -18,7 +18,7 @@ export default async function load(_args: unknown[], options: Record<string, unk
   const images = await runtime.load((input === undefined ? process.stdin : fs.createReadStream(input)) as Readable, gzip, shown.update);
   shown.done();
   for (const image of images) {
-    const names = runtime.listImages().filter((i) => i.id === image.id);
+    const names = runtime.listImages().filter((i) => i.id === image.id && i.repository !== '<none>');
     if (names.length === 0) process.stdout.write(`Loaded image ID: ${image.id}\n`);
     for (const n of names) process.stdout.write(`Loaded image: ${n.repository}:${n.tag}\n`);
   }
