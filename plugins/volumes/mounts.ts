@@ -2,7 +2,8 @@
 // nothing for it). prepareVolumes runs in the `run`/`start` process, host side, before the
 // container's namespaces exist: it gets each volume from its driver (the one that has it, else
 // `--volume-driver`'s, else "local"), makes a mount point inside the root, and binds the volume's
-// host path there; the mount is copied into the container's mount namespace when that is created.
+// host path there (a fresh volume first filled with what the image has there: copy-up.ts); the
+// mount is copied into the container's mount namespace when that is created.
 // releaseVolumes runs wherever the container is released (`run`, `rm`, `cleanup`): it unmounts the
 // host's copies, newest first, calls the drivers' `unmount`, and with removeVolumes deletes the
 // container's anonymous volumes. Bind-mounted host data and named volumes are never deleted.
@@ -14,6 +15,7 @@ import { mountFlags } from './mount-flags.js';
 import { mountOrder, parseVolumeSpecs, type VolumeSpec } from './spec.js';
 import { volumesState, type VolumesState } from './state.js';
 import { randomVolumeName } from './store.js';
+import { copyUp } from './copy-up.js';
 
 export interface VolumesDeps {
   /** The registered volume drivers (api.volumes). */
@@ -29,6 +31,8 @@ export async function prepareVolumes(ctx: RootfsContext, deps: VolumesDeps): Pro
     const source = await sourceOf(spec, state, { ...deps, newVolumes, containerId: ctx.container.id });
     const kind: MountPointKind = fs.statSync(source).isDirectory() ? 'directory' : 'file';
     const target = makeMountPoint(ctx.rootfs, spec.target, kind);
+    // A fresh volume where the image has files starts with them, as Docker's (never a bind mount).
+    if (spec.kind !== 'bind' && kind === 'directory') copyUp(target, source);
     // Saved before the mount is attempted: if this or a later one fails, releaseRootfs (which the
     // core runs on failure) unmounts everything made so far, and tolerates this one not being there.
     state.mounts.push(target);

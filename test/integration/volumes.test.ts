@@ -231,3 +231,23 @@ describe('volumes', { skip }, () => {
     assert.deepEqual(w.mounts(), []);
   });
 });
+
+describe('copy-up: a fresh volume starts with the image\'s files', { skip: integrationSkipReason() ?? false }, () => {
+  test('named and anonymous volumes are filled (owners, modes, links), once; a bind mount is not', (t) => {
+    const w = worldFor(t, 'copyup', { image: true });
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'maker', 'busybox', 'sh', '-c', 'mkdir /data && echo hi > /data/f && ln -s f /data/link && chown -R 1000:1001 /data && chmod 750 /data']).status, 0);
+    assert.equal(w.run(['commit', 'maker', 'withdata']).status, 0);
+    const look = 'stat -c "%u:%g %a" /data; cat /data/f; readlink /data/link';
+    const named = w.run(['run', '--rm', '--net', 'none', '-v', 'cu-vol:/data', 'withdata', 'sh', '-c', `${look}; echo more > /data/f`]);
+    assert.equal(named.status, 0, named.stderr);
+    assert.equal(named.stdout, '1000:1001 750\nhi\nf\n');
+    // Not empty any more: used as it is, not filled again.
+    assert.equal(w.run(['run', '--rm', '--net', 'none', '-v', 'cu-vol:/data', 'withdata', 'cat', '/data/f']).stdout, 'more\n');
+    assert.equal(w.run(['run', '--rm', '--net', 'none', '-v', '/data', 'withdata', 'cat', '/data/f']).stdout, 'hi\n');
+    const hostDir = fs.mkdtempSync('/tmp/mydocker-copyup-bind-');
+    t.after(() => fs.rmSync(hostDir, { recursive: true, force: true }));
+    assert.equal(w.run(['run', '--rm', '--net', 'none', '-v', `${hostDir}:/data`, 'withdata', 'ls', '-A', '/data']).stdout, '');
+    assert.deepEqual(fs.readdirSync(hostDir), []);
+    for (const args of [['rm', 'maker'], ['volume', 'rm', 'cu-vol'], ['rmi', 'withdata']]) assert.equal(w.run(args).status, 0, args.join(' '));
+  });
+});
