@@ -68,6 +68,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(cli.command('rename <container> <name>', 'Rename a container'), () => import('./commands/rename.js'));
   const topCommand = cli.command('top <container> [...psOptions]', "Show a running container's processes (the host's ps, default -ef)").usage('top CONTAINER [ps OPTIONS]');
   on(topCommand, () => import('./commands/top.js'));
+  const eventsCommand = cli
+    .command('events', "Show what happens to containers: past events from --since, then new ones (Ctrl-C ends)")
+    .option('--since <time>', 'From this time: 2026-01-02T15:04:05Z, a Unix time, or a duration before now (10m)', { type: [String] })
+    .option('--until <time>', 'Up to this time, then exit', { type: [String] })
+    .option('-f, --filter <key=value>', 'container, event, image, label, type (repeatable)', { type: [String] })
+    .option('--format <template>', 'json, or a Go template: {{.Action}} {{.Actor.Attributes.name}}', { type: [String] });
+  on(eventsCommand, () => import('./commands/events.js'));
   on(cli.command('info', 'Show the runtime and host: containers, images, drivers, cgroup version, kernel').option('--format <template>', 'json, or a Go template: {{.CgroupVersion}}', { type: [String] }), () => import('./commands/info.js'));
   on(cli.command('version', 'Show the version of mydocker and what it runs on').option('--format <template>', 'json, or a Go template: {{.Server.Version}}', { type: [String] }), () => import('./commands/version.js'));
   // Its two paths come untouched from the splitting in main() ("-" is no flag): see cp.ts.

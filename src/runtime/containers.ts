@@ -4,6 +4,7 @@
 // module's own imports are what the facade has loaded already.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { constants as osConstants } from 'node:os';
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import type { StdioTarget } from '../process/launch.js';
@@ -222,7 +223,11 @@ export async function rename(rt: RuntimeInternals, ref: string, name: string): P
   const { lockContainer } = await import('../container/lock.js');
   await lockContainer(rt.kernel, rt.containers, id, async () => {
     if (!rt.containers.exists(id)) throw new NoSuchContainerError(ref);
-    rt.containers.rename(rt.containers.load(id), name);
+    const record = rt.containers.load(id);
+    const oldName = record.name;
+    rt.containers.rename(record, name);
+    const { eventAttributes, recordEvent } = await import('./events.js');
+    recordEvent(rt.root.dir, 'rename', id, eventAttributes(record, { oldName: `/${oldName}` }));
   });
 }
 
@@ -260,13 +265,21 @@ export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): P
 export async function stop(rt: RuntimeInternals, ref: string, options: { timeout?: number }): Promise<void> {
   const { stopContainer } = await import('./stop.js');
   const record = await markManuallyStopped(rt, rt.containers.resolve(ref));
+  const { eventAttributes, recordEvent } = await import('./events.js');
+  // As Docker's: the stop signal is a kill event, then the end's die, then stop.
+  const running = deriveStatus(record) === 'running';
+  if (running) recordEvent(rt.root.dir, 'kill', record.id, eventAttributes(record, { signal: String(osConstants.signals[(record.stopSignal ?? 'SIGTERM') as NodeJS.Signals] ?? record.stopSignal) }));
   await stopContainer(record, options.timeout);
   await waitReleased(rt, record.id, 10_000);
+  if (running) recordEvent(rt.root.dir, 'stop', record.id, eventAttributes(record));
 }
 
 export async function kill(rt: RuntimeInternals, ref: string, signal: NodeJS.Signals | number): Promise<void> {
   const { killContainer } = await import('./stop.js');
-  killContainer(await markManuallyStopped(rt, rt.containers.resolve(ref)), signal);
+  const record = await markManuallyStopped(rt, rt.containers.resolve(ref));
+  killContainer(record, signal);
+  const { eventAttributes, recordEvent } = await import('./events.js');
+  recordEvent(rt.root.dir, 'kill', record.id, eventAttributes(record, { signal: String(typeof signal === 'number' ? signal : (osConstants.signals[signal] ?? signal)) }));
 }
 
 export async function inspect(rt: RuntimeInternals, ref: string): Promise<Record<string, unknown>> {

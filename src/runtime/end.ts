@@ -10,6 +10,7 @@ import { deriveStatus } from '../container/status.js';
 import { MydockerError, describe } from '../errors.js';
 import { releaseContainer, type ReleaseDeps, type ReleaseStep } from './release.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+import { eventAttributes, recordEvent } from './events.js';
 
 export interface EndOptions {
   /** The end to record (status "exited", code, time), saved before the release. Absent: the state is left as it is. */
@@ -46,10 +47,12 @@ export async function endLocked(deps: ReleaseDeps, record: ContainerRecord, opti
       failures.push(error instanceof Error ? error : new Error(String(error)));
     }
   }
+  if (options.exit) recordEvent(deps.root.dir, 'die', record.id, eventAttributes(record, { exitCode: String(options.exit.code ?? -1) }));
   failures.push(...(await releaseContainer(deps, record, { remove: options.remove, removeVolumes: options.removeVolumes, steps: options.steps })));
   if (options.remove && (failures.length === 0 || options.removeDespiteFailures)) {
     stopPoint('rm:released');
     deps.containers.delete(record);
+    recordEvent(deps.root.dir, 'destroy', record.id, eventAttributes(record));
   }
   return failures;
 }

@@ -29,6 +29,7 @@ import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
 import { parseSignal } from '../container/signals.js';
 import { parseRestartPolicy } from '../container/restart-policy.js';
+import { eventAttributes, recordEvent } from './events.js';
 import { parseBytes } from '../../hooks/sizes.js';
 
 export interface RunSpec {
@@ -181,6 +182,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
       deps.containers.create(record);
     }
     stopPoint('run:record-written');
+    recordEvent(deps.root.dir, 'create', record.id, eventAttributes(record));
     return startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true });
   });
 }
@@ -270,6 +272,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
     deps.containers.save(record);
+    recordEvent(deps.root.dir, 'start', record.id, eventAttributes(record));
     stopPoint('setup:network-ready');
     const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps });
     if (detachedPaths) {

@@ -24,6 +24,7 @@ import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
 import type { Change } from '../image/container-diff.js';
 import type { RuntimeInfo } from './info.js';
+import type { EventQuery, RuntimeEvent } from './events.js';
 import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
@@ -300,6 +301,14 @@ export class Runtime {
   async systemCheck(options: { fix?: boolean } = {}): Promise<CheckReport> {
     const [{ systemCheck }, deps] = await Promise.all([import('./system-check.js'), this.runDeps()]);
     return systemCheck(deps, { fix: options.fix ?? false });
+  }
+
+  /**
+   * The containers' events (`events`): recorded ones from `since`, then new ones as they happen,
+   * until `until` (without it, until the caller stops iterating).
+   */
+  async events(query: EventQuery = {}): Promise<AsyncGenerator<RuntimeEvent>> {
+    return (await import('./events.js')).readEvents(this.root.dir, query);
   }
 
   /** What this runtime and host are (`info`), in Docker's field names. */

@@ -409,3 +409,29 @@ describe('--restart', { skip }, () => {
     assert.deepEqual(w.containerIds(), []);
   });
 });
+
+describe('events', { skip }, () => {
+  test('records create, start, die, kill, stop, rename and destroy, read back between times, filtered and templated', (t) => {
+    const w = worldFor(t, 'events', { image: true });
+    const since = String(Date.now() / 1000);
+    assert.equal(w.run(['run', '--rm', '--net', 'none', '--name', 'once', '--label', 'team=a', 'busybox', 'sh', '-c', 'exit 3']).status, 3);
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'long', 'busybox', 'sleep', '300']).status, 0);
+    assert.equal(w.run(['rename', 'long', 'longer']).status, 0);
+    assert.equal(w.run(['stop', '-t', '0', 'longer']).status, 0);
+    const until = String(Date.now() / 1000 + 1);
+    const all = w.run(['events', '--since', since, '--until', until, '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+    assert.equal(all.status, 0, all.stderr);
+    const lines = all.stdout.trim().split('\n');
+    assert.deepEqual(lines.filter((l) => l.endsWith(' once')), ['create once', 'start once', 'die once', 'destroy once']);
+    assert.deepEqual(
+      lines.filter((l) => / long(er)?$/.test(l)),
+      ['create long', 'start long', 'rename longer', 'kill longer', 'die longer', 'stop longer'],
+    );
+    const died = w.run(['events', '--since', since, '--until', until, '--filter', 'event=die', '--filter', 'label=team=a', '--format', '{{json .}}']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(died.length, 1);
+    assert.equal(died[0].Actor.Attributes.exitCode, '3');
+    assert.equal(died[0].status, 'die');
+    assert.match(w.run(['events', '--since', since, '--until', until, '--filter', 'container=once']).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z container create [0-9a-f]{64} \(image=busybox, name=once, team=a\)$/m);
+    assert.equal(w.run(['events', '--filter', 'colour=red']).status, 1);
+  });
+});
