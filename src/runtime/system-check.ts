@@ -1,7 +1,8 @@
 // `system check`: what of this state root belongs to no container — remains of runs and removals
 // killed half-way (a directory without a record, a name holding an ID that is no container, mounts
 // under the root, a renamed directory of an interrupted `rm`), lock files of nothing, addresses the
-// IPAM holds for no container, networks' directories without their record — and, with `fix`, their
+// IPAM holds for no container, networks' directories without their record, build cache entries of
+// no image and staging directories of builds killed half-way — and, with `fix`, their
 // removal. Only what this root proves its own is touched: things under the root, and what the
 // teardowns find by the IDs found there (cgroups named after the ID under this process's parent, the
 // veth and iptables rules named and tagged after it). A container whose lock is held is at work (a
@@ -15,6 +16,8 @@ import type { ContainerRecord } from '../container/record.js';
 import { NetworkStore } from '../network/store.js';
 import type { ReleaseDeps } from './release.js';
 import { removeRemains } from './remains.js';
+import { cacheEntries } from '../build/cache.js';
+import { orphanStagings } from '../build/staging.js';
 
 export interface Finding {
   /** One line: what it is, and why it is an orphan. */
@@ -31,6 +34,8 @@ export async function systemCheck(deps: ReleaseDeps, options: { fix: boolean }):
   for (const id of knownIds(deps)) findings.push(...(await containerFindings(deps, id, options.fix)));
   findings.push(...nameFindings(deps));
   findings.push(...(await networkFindings(deps)));
+  findings.push(...buildCacheFindings(deps));
+  for (const dir of orphanStagings(deps.root.tmp)) findings.push({ what: `build staging ${dir}: its build is no longer running`, fix: async () => fs.rmSync(dir, { recursive: true, force: true }) });
   if (options.fix) for (const finding of findings) await finding.fix();
   return findings.map((f) => f.what);
 }
@@ -164,4 +169,17 @@ function list(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Build cache entries that lead nowhere: their image is gone (rmi removes its entries; a process
+ * killed between the two leaves them), or the entry cannot be read. A build takes either for a miss.
+ */
+function buildCacheFindings(deps: ReleaseDeps): Finding[] {
+  return cacheEntries(deps.root.dir).flatMap(({ file, image }) => {
+    const fix = async (): Promise<void> => fs.rmSync(file, { force: true });
+    if (image === null) return [{ what: `build cache entry ${file}: not a valid entry`, fix }];
+    if (fs.existsSync(path.join(deps.root.images, `${image.slice(7)}.json`))) return [];
+    return [{ what: `build cache entry ${file}: its image ${image.slice(7, 19)} is gone`, fix }];
+  });
 }
