@@ -3,7 +3,7 @@
 //   const rt = await createRuntime({ root: '/tmp/world' });
 //   const c = await rt.run({ image: 'busybox', command: ['echo', 'hi'], stdio: ['ignore', 'inherit', 'inherit'] });
 //   console.log(await c.wait());
-export { Runtime, createRuntime, type RuntimeOptions, type ContainerSummary } from './runtime/runtime.js';
+export { Runtime, createRuntime, type RuntimeOptions, type ContainerSummary, type BuildEvent, type BuildOptions, type BuildResult } from './runtime/runtime.js';
 export type { RunSpec, RunningContainer } from './runtime/run.js';
 export type { ImageConfig, ImageRecord, ImageSummary } from './image/store.js';
 export type { LogEntry, LogQuery } from './runtime/logs.js';

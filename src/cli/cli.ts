@@ -112,7 +112,20 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .usage('import FILE NAME[:TAG]');
   on(imp, () => import('./commands/import.js'));
 
-  on(cli.command('images', 'List images'), () => import('./commands/images.js'));
+  on(cli.command('images', 'List images').option('-a, --all', "Also a build's intermediate images"), () => import('./commands/images.js'));
+  const buildCommand = cli
+    .command('build <context>', 'Build an image from a Dockerfile (each RUN in a container of this runtime)')
+    .usage('build [OPTIONS] CONTEXT')
+    .option('-t, --tag <name>', 'Name the image NAME[:TAG] (repeatable)', { type: [String] })
+    .option('-f, --file <file>', 'The Dockerfile (default: CONTEXT/Dockerfile)', { type: [String] })
+    .option('--build-arg <key=value>', 'Set a build-time variable declared by ARG (repeatable)', { type: [String] })
+    .option('--no-cache', 'Run every step, even those the build cache has')
+    .option('--target <stage>', 'Build up to this stage (FROM ... AS STAGE)', { type: [String] })
+    .option('--network <network>', "RUN's network: bridge (default), none, host, or a network's name", { type: [String] })
+    .option('--progress <mode>', 'plain (default) or tty: the same step lines', { type: [String] })
+    .option('-q, --quiet', 'Print only the image ID')
+    .example('mydocker build -t web:1 .');
+  on(buildCommand, () => import('./commands/build.js'));
   on(cli.command('commit <container> [image]', 'Make an image of a container: its changes as one new layer'), () => import('./commands/commit.js'));
   on(
     cli.command('save [...images]', 'Write images as a tar archive in Docker\'s format (to stdout)').option('-o, --output <file>', 'Write to a file', { type: [String] }),

@@ -1,6 +1,6 @@
 // An image as Docker's image config describes it (what `load` and `pull` receive): the config
 // fields mydocker uses, and a history line per layer.
-import type { ImageConfig, ImageRecord, ImageStore } from './store.js';
+import { canonicalConfig, type HistoryEntry, type ImageConfig, type ImageRecord, type ImageStore } from './store.js';
 
 export interface DockerImageConfig {
   created?: string;
@@ -17,19 +17,33 @@ export function writeDockerImage(
   refs: string[],
   madeBy: string,
 ): Promise<ImageRecord> {
-  const c = config.config ?? {};
-  const imageConfig: ImageConfig = {};
-  for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User'] as const) {
-    if (c[key] !== undefined && c[key] !== null) (imageConfig as Record<string, unknown>)[key] = c[key];
-  }
-  // Docker's history also lists steps that made no layer (ENV, CMD): only the others match layers.
-  const steps = (config.history ?? []).filter((h) => !h.empty_layer);
-  const created = config.created ?? new Date().toISOString();
+  // The fields mydocker knows, in its one order (the same config is the same image ID).
+  const imageConfig = canonicalConfig(config.config ?? {});
   return images.writeImage({
     layers: layers.map((l) => l.digest),
     config: imageConfig,
     size: layers.reduce((sum, l) => sum + l.size, 0),
-    history: layers.map((l, i) => ({ created: steps[i]?.created ?? created, createdBy: steps[i]?.created_by ?? madeBy, size: l.size })),
+    history: historyOf(config, layers, madeBy),
     refs,
   });
+}
+
+/**
+ * Docker's history also lists steps that made no layer (ENV, CMD), marked empty_layer: kept as
+ * such when the others match the layers one for one, else a line per layer.
+ */
+function historyOf(config: DockerImageConfig, layers: Array<{ size: number }>, madeBy: string): HistoryEntry[] {
+  const created = config.created ?? new Date().toISOString();
+  const history = config.history ?? [];
+  const steps = history.filter((h) => !h.empty_layer);
+  if (steps.length === layers.length && history.length > steps.length) {
+    let layer = 0;
+    return history.map((h) => {
+      const entry = { created: h.created ?? created, createdBy: h.created_by ?? madeBy, size: h.empty_layer ? 0 : layers[layer]!.size };
+      if (h.empty_layer) return { ...entry, emptyLayer: true };
+      layer++;
+      return entry;
+    });
+  }
+  return layers.map((l, i) => ({ created: steps[i]?.created ?? created, createdBy: steps[i]?.created_by ?? madeBy, size: l.size }));
 }

@@ -2,7 +2,7 @@
 // image's record (<root>/images/<id hex>.json: config and layers). A file that fails is reported by
 // path with what is wrong and what to do; it is never read as empty (the next tag would then write
 // an empty map over every other name) nor half trusted (a run would crash on it every time).
-import { listOf, matching, nullable, number, object, optional, recordOf, string, type Check } from '../../hooks/state-file.js';
+import { boolean, listOf, matching, nullable, number, object, optional, recordOf, string, type Check } from '../../hooks/state-file.js';
 import type { ImageConfig, ImageRecord } from './store.js';
 
 const IMAGE_ID = matching(/^sha256:[0-9a-f]{64}$/, 'an image ID (sha256:<64 hex digits>)');
@@ -18,6 +18,11 @@ const configCheck = object({
   Entrypoint: strings,
   WorkingDir: optional(nullable(string)),
   User: optional(nullable(string)),
+  Labels: optional(nullable(recordOf(string))),
+  ExposedPorts: optional(nullable(recordOf(object({})))),
+  Volumes: optional(nullable(recordOf(object({})))),
+  StopSignal: optional(nullable(string)),
+  Shell: strings,
 }) as Check<ImageConfig>;
 
 export const imageRecordCheck: Check<ImageRecord> = object({
@@ -26,7 +31,8 @@ export const imageRecordCheck: Check<ImageRecord> = object({
   size: number,
   layers: listOf(DIGEST),
   config: configCheck,
-  history: optional(listOf(object({ created: string, createdBy: string, size: number }))),
+  history: optional(listOf(object({ created: string, createdBy: string, size: number, emptyLayer: optional(boolean) }))),
+  parent: optional(IMAGE_ID),
 });
 
 export const REPOSITORIES_HINT = 'repair the file, or remove it: the images stay, by ID, and can be named again with mydocker tag';

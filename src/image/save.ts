@@ -58,7 +58,7 @@ export function dockerConfig(image: ImageRecord): string {
     created: image.created,
     config: image.config,
     rootfs: { type: 'layers', diff_ids: image.layers },
-    history: (image.history ?? []).map((h) => ({ created: h.created, created_by: h.createdBy })),
+    history: (image.history ?? []).map((h) => ({ created: h.created, created_by: h.createdBy, ...(h.emptyLayer ? { empty_layer: true } : {}) })),
   });
 }
 

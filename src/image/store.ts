@@ -22,6 +22,29 @@ export interface ImageConfig {
   Entrypoint?: string[];
   WorkingDir?: string;
   User?: string;
+  Labels?: Record<string, string>;
+  /** Docker's sets: {"80/tcp": {}}. */
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Volumes?: Record<string, Record<string, never>>;
+  StopSignal?: string;
+  Shell?: string[];
+}
+
+/** The config's keys in the one order every image is written in: the same config is the same ID, however it was made. */
+export const CONFIG_KEYS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal', 'Shell'] as const;
+
+export function canonicalConfig(config: Readonly<Record<string, unknown>>): ImageConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) if (config[key] !== undefined && config[key] !== null) out[key] = config[key];
+  return out as ImageConfig;
+}
+
+export interface HistoryEntry {
+  created: string;
+  createdBy: string;
+  size: number;
+  /** A step that made no layer (ENV, CMD...), as Docker's history marks it. */
+  emptyLayer?: boolean;
 }
 
 export interface ImageRecord {
@@ -32,14 +55,18 @@ export interface ImageRecord {
   /** Layer digests, bottom layer first. */
   layers: string[];
   config: ImageConfig;
-  /** How each layer was made, bottom first (`history`). */
-  history?: Array<{ created: string; createdBy: string; size: number }>;
+  /** How each layer was made, bottom first (`history`); metadata steps of a build too, marked emptyLayer. */
+  history?: HistoryEntry[];
+  /** The image a build step started from (Docker's Parent): `rmi` removes nameless parents with the image. */
+  parent?: string;
 }
 
 export interface RemovedImage {
   untagged: string[];
   /** The image ID, when the image itself was deleted (no tag and no container left on it). */
   deleted: string | null;
+  /** Nameless parents (a build's intermediate images) deleted with it, as Docker's rmi does. */
+  deletedParents: string[];
 }
 
 export interface ImageSummary {
@@ -168,19 +195,25 @@ export class ImageStore {
    * its name was written), so that all can be seen and removed. One whose record cannot be read is
    * listed with its problem.
    */
-  list(): ImageSummary[] {
+  list(options: { all?: boolean } = {}): ImageSummary[] {
     const out: ImageSummary[] = [];
     const repositories = this.repositories();
     const named = new Set(Object.values(repositories));
+    // A nameless image that another image was built on is a build's intermediate: listed with `all`.
+    const parents = new Set<string>();
+    const nameless: Array<{ id: string; image: ImageRecord }> = [];
     for (const id of this.imageIds()) {
-      if (named.has(id)) continue;
       try {
         const image = this.readImage(id, id);
-        if (image) out.push({ repository: '<none>', tag: '<none>', id, created: image.created, size: image.size });
+        if (image?.parent !== undefined) parents.add(image.parent);
+        if (image && !named.has(id)) nameless.push({ id, image });
       } catch (error) {
         if (!isStateFileError(error)) throw error;
-        out.push({ repository: '<none>', tag: '<none>', id, created: '', size: 0, problem: error.message });
+        if (!named.has(id)) out.push({ repository: '<none>', tag: '<none>', id, created: '', size: 0, problem: error.message });
       }
+    }
+    for (const { id, image } of nameless) {
+      if (options.all || !parents.has(id)) out.push({ repository: '<none>', tag: '<none>', id, created: image.created, size: image.size });
     }
     for (const [ref, id] of Object.entries(repositories)) {
       const colon = ref.lastIndexOf(':');
@@ -226,7 +259,7 @@ export class ImageStore {
    * A new image: `parent`'s layers (if any) with `layer` on top, named `ref` (or nameless). Its ID
    * is the digest of its layers and config, so the same content is the same image.
    */
-  async addImage(options: { parent: ImageRecord | null; layer: { digest: string; size: number }; config: ImageConfig; ref: string | null; createdBy: string }): Promise<ImageRecord> {
+  async addImage(options: { parent: ImageRecord | null; layer: { digest: string; size: number }; config: ImageConfig; ref: string | null; createdBy: string; linkParent?: boolean }): Promise<ImageRecord> {
     const { parent, layer } = options;
     const created = new Date().toISOString();
     return this.writeImage({
@@ -235,15 +268,36 @@ export class ImageStore {
       size: (parent?.size ?? 0) + layer.size,
       history: [...(parent?.history ?? []), { created, createdBy: options.createdBy, size: layer.size }],
       refs: options.ref === null ? [] : [options.ref],
+      ...(options.linkParent && parent ? { parent: parent.id } : {}),
+    });
+  }
+
+  /** A build's metadata step (ENV, CMD...): the parent's layers with another config, and a history line without a layer. */
+  async addConfigImage(options: { parent: ImageRecord | null; config: ImageConfig; createdBy: string }): Promise<ImageRecord> {
+    const { parent } = options;
+    return this.writeImage({
+      layers: parent?.layers ?? [],
+      config: options.config,
+      size: parent?.size ?? 0,
+      history: [...(parent?.history ?? []), { created: new Date().toISOString(), createdBy: options.createdBy, size: 0, emptyLayer: true }],
+      refs: [],
+      ...(parent ? { parent: parent.id } : {}),
     });
   }
 
   /** Writes an image record (once: the same layers and config are the same image) and tags it. */
-  async writeImage(image: { layers: string[]; config: ImageConfig; size: number; history: NonNullable<ImageRecord['history']>; refs: string[] }): Promise<ImageRecord> {
+  async writeImage(image: { layers: string[]; config: ImageConfig; size: number; history: HistoryEntry[]; refs: string[]; parent?: string }): Promise<ImageRecord> {
     const { createHash } = await import('node:crypto'); // only image builds hash: not on run's path
-    const body = { layers: image.layers, config: image.config };
+    const body = { layers: image.layers, config: canonicalConfig(image.config as Record<string, unknown>) };
     const id = `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
-    const record: ImageRecord = { id, created: image.history.at(-1)?.created ?? new Date().toISOString(), size: image.size, ...body, history: image.history };
+    const record: ImageRecord = {
+      id,
+      created: image.history.at(-1)?.created ?? new Date().toISOString(),
+      size: image.size,
+      ...body,
+      history: image.history,
+      ...(image.parent !== undefined && image.parent !== id ? { parent: image.parent } : {}),
+    };
     const imageFile = this.imageFile(id);
     fs.mkdirSync(this.root.images, { recursive: true, mode: 0o700 });
     // The same content is the same image: kept, unless its record was damaged (written anew).
@@ -318,7 +372,7 @@ export class ImageStore {
    * has) goes with its last name. `usedBy` are the containers made from it: they make a removal
    * fail, or with `force` keep the image (nameless) while the names go.
    */
-  remove(ref: string, options: { force: boolean; usedBy: string[] }): RemovedImage {
+  remove(ref: string, options: { force: boolean; usedBy: string[]; inUse?: (id: string) => boolean }): RemovedImage {
     const id = this.idOf(ref);
     // A record that cannot be read (or is gone) still goes by its names: the layers are kept then.
     let image: ImageRecord | null = null;
@@ -337,7 +391,7 @@ export class ImageStore {
     if (byName !== null && names.includes(byName) && names.length > 1) {
       delete repos[byName];
       this.writeRepositories(repos);
-      return { untagged: [byName], deleted: null };
+      return { untagged: [byName], deleted: null, deletedParents: [] };
     }
     if (options.usedBy.length > 0 && !options.force) {
       throw new MydockerError(`unable to remove image ${ref}: container ${options.usedBy[0]} is using it`, {
@@ -347,13 +401,50 @@ export class ImageStore {
     }
     for (const name of names) delete repos[name];
     this.writeRepositories(repos);
-    if (options.usedBy.length > 0) return { untagged: names, deleted: null };
+    if (options.usedBy.length > 0) return { untagged: names, deleted: null, deletedParents: [] };
     fs.rmSync(this.imageFile(id), { force: true });
+    const deletedParents = this.removeNamelessParents(image, repos, options.inUse ?? (() => false));
     const stillUsed = this.layersInUse();
     for (const layer of image?.layers ?? []) {
       if (stillUsed !== null && !stillUsed.has(layer)) fs.rmSync(path.dirname(this.layerDir(layer)), { recursive: true, force: true });
     }
-    return { untagged: names, deleted: id };
+    return { untagged: names, deleted: id, deletedParents };
+  }
+
+  /**
+   * A build leaves an image per step, each the parent of the next; the chain below a removed image
+   * goes with it as long as each parent has no name, no other child and no container (Docker's
+   * rmi). Their layers are a prefix of the removed image's, so its own layer sweep covers them.
+   */
+  private removeNamelessParents(image: ImageRecord | null, repos: Record<string, string>, inUse: (id: string) => boolean): string[] {
+    const deleted: string[] = [];
+    const named = new Set(Object.values(repos));
+    let parentId = image?.parent;
+    while (parentId !== undefined && !named.has(parentId) && !inUse(parentId)) {
+      let parent: ImageRecord | null;
+      try {
+        parent = this.readImage(parentId, parentId);
+      } catch {
+        break; // unreadable: its layers and parent are not known; left to rmi by ID
+      }
+      if (!parent || this.hasChildren(parentId)) break;
+      fs.rmSync(this.imageFile(parentId), { force: true });
+      deleted.push(parentId);
+      parentId = parent.parent;
+    }
+    return deleted;
+  }
+
+  private hasChildren(id: string): boolean {
+    for (const other of this.imageIds()) {
+      try {
+        if (readStateFile(this.imageFile(other), imageRecordCheck).parent === id) return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        return true; // an unreadable record may be a child: keep the parent
+      }
+    }
+    return false;
   }
 
   /**

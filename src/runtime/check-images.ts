@@ -10,6 +10,7 @@
 //   repositories.json without the store's lock: a live writer's file is left alone).
 // An image record without a name is not one of them: it is an image (Docker's dangling `<none>`),
 // `images` lists it and `rmi ID` removes it.
+import { isBuildStaging } from '../build/staging.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REMOVING_PREFIX } from '../container/store.js';
@@ -25,7 +26,8 @@ export function imageFindings(root: StateRoot): Finding[] {
   const findings: Finding[] = [];
   const remove = (where: string) => async (): Promise<void> => fs.rmSync(where, { recursive: true, force: true });
   for (const entry of list(root.tmp)) {
-    if (entry.startsWith(REMOVING_PREFIX)) continue;
+    // A removal's own directory, and builds' staging, which system-check.ts judges by their process.
+    if (entry.startsWith(REMOVING_PREFIX) || isBuildStaging(entry)) continue;
     const where = path.join(root.tmp, entry);
     findings.push({ kind: 'staging', what: entry, where, why: 'left by an image command killed half-way', fix: remove(where) });
   }

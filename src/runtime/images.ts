@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ImageConfig, ImageRecord } from '../image/store.js';
 import type { ProgressListener } from '../image/count-bytes.js';
+import type { ContainerRecord } from '../container/record.js';
 import { MydockerError } from '../errors.js';
 import type { RuntimeInternals } from './internals.js';
 import { stopPoint } from '../../hooks/stop-point.js';
@@ -34,10 +35,27 @@ async function commitUnderLock(rt: RuntimeInternals, ref: string, imageRef: stri
   const target = imageRef === null ? null : normalizeRef(imageRef);
   const parent = rt.images.find(record.image.id);
   if (!parent) throw new MydockerError(`the image of container ${record.name} (${record.image.ref}) is gone`);
+  const layer = await commitLayer(rt, record);
+  const config: ImageConfig = {
+    ...parent.config,
+    Env: record.env.filter((e) => !e.startsWith('HOSTNAME=')),
+    Cmd: record.command,
+    Entrypoint: undefined,
+    WorkingDir: record.workdir,
+  };
+  return rt.images.withNewLayer(layer, () => rt.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` }));
+}
+
+/**
+ * The container's own layer (its changes to the image) as a new layer of the store, in Docker's
+ * format: what `commit` and a build's RUN step stack on the image. The caller makes the image, or
+ * removes the layer through withNewLayer when that fails.
+ */
+export async function commitLayer(rt: RuntimeInternals, record: ContainerRecord): Promise<{ digest: string; size: number; added: boolean }> {
   // The container's storage driver may be a plugin's: load the plugins it was created with.
   for (const file of record.plugins) if (fs.existsSync(file)) await rt.use(file);
   const deps = await rt.runDeps();
-  const [{ storageContext }, { stageChanges }, tar] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('tar')]);
+  const [{ storageContext }, { stageChanges }, { packLayer }] = await Promise.all([import('./release.js'), import('../image/stage-changes.js'), import('../image/pack-layer.js')]);
   const driver = deps.host.storageDriver(record.storageDriver);
   const changes = driver.changes(storageContext(deps, record, []));
   fs.mkdirSync(rt.root.tmp, { recursive: true, mode: 0o700 });
@@ -46,19 +64,7 @@ async function commitUnderLock(rt: RuntimeInternals, ref: string, imageRef: stri
     stopPoint('commit:staging-made');
     stageChanges(changes.dir, staging, rt.kernel, changes.whiteouts);
     stopPoint('commit:changes-staged');
-    // sync: tar's asynchronous packer was seen to stall on some trees. No change at all is an
-    // empty layer (two zero blocks), which tar.create refuses to write for no paths.
-    const entries = fs.readdirSync(staging);
-    const stream = entries.length === 0 ? (await import('node:stream')).Readable.from([Buffer.alloc(1024)]) : tar.create({ cwd: staging, portable: false, sync: true }, entries);
-    const layer = await rt.images.addLayer(stream as unknown as Readable, false);
-    const config: ImageConfig = {
-      ...parent.config,
-      Env: record.env.filter((e) => !e.startsWith('HOSTNAME=')),
-      Cmd: record.command,
-      Entrypoint: undefined,
-      WorkingDir: record.workdir,
-    };
-    return await rt.images.withNewLayer(layer, () => rt.images.addImage({ parent, layer, config, ref: target, createdBy: `commit ${record.name}: ${record.command.join(' ')}` }));
+    return await packLayer(rt.images, staging);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import type { InitStep, JsonValue } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
 import { buildEnv } from '../container/env.js';
 import { checkEnvSize } from '../container/env-size.js';
+import { withImageVolumes } from '../container/image-volumes.js';
 import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
@@ -122,13 +123,19 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     if (spec.autoRemove) throw new MydockerError('conflicting options: --restart and --rm', { hint: 'a container removed when it ends cannot be restarted; drop one' });
     if (!spec.detach) throw new MydockerError('--restart needs a detached container', { hint: 'add -d' });
   }
-  const stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
+  let stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
   if (spec.stopTimeout !== undefined && (!Number.isInteger(spec.stopTimeout) || spec.stopTimeout < 0)) {
     throw new MydockerError(`invalid --stop-timeout "${spec.stopTimeout}"`, { hint: 'a whole number of seconds' });
   }
   // Plugins refuse their own bad options (limits, volumes) now, before anything exists.
   deps.host.hooks.checkOptions.call({ options: spec.options ?? {}, root: deps.root.dir });
   const image = await findImage(deps, spec.image);
+  // What Docker's run takes from the image's config besides the command: its STOPSIGNAL (unless
+  // --stop-signal) and its LABELs (under --label's).
+  if (stopSignal === undefined && image.config.StopSignal !== undefined) stopSignal = String(parseSignal(image.config.StopSignal));
+  const labels = { ...(image.config.Labels ?? {}), ...(spec.labels ?? {}) };
+  // Its VOLUMEs: an anonymous volume at each path -v leaves free.
+  const options = withImageVolumes(spec.options ?? {}, image.config.Volumes);
   const command = imageCommand(image, spec.command ?? [], spec.entrypoint);
   // The image's User applies unless -u says otherwise.
   const security = await parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
@@ -152,8 +159,8 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     interactive: spec.interactive ?? false,
     autoRemove: spec.autoRemove ?? false,
     storageDriver: driver.name,
-    options: spec.options ?? {},
-    ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+    options,
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(stopSignal !== undefined ? { stopSignal } : {}),
     ...(shmSize !== undefined ? { shmSize } : {}),
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { ContainerStats, Kernel, LifecycleHooks, NetworkInfo, Plugin, PortMapping } from '../../hooks/index.js';
 import { ContainerStore, unreadableContainer } from '../container/store.js';
 import { containerSummaries, type ContainerSummary } from './summaries.js';
+import { forgetImages } from '../build/cache.js';
 import { ImageStore, type ImageConfig, type ImageRecord, type ImageSummary, type RemovedImage } from '../image/store.js';
 import type { ProgressListener } from '../image/count-bytes.js';
 import { libcKernel } from '../kernel/libc.js';
@@ -30,11 +31,13 @@ import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
 import type { CheckReport } from './system-check.js';
+import type { BuildOptions, BuildResult } from '../build/build.js';
 
 export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
 export type { VolumeDetails } from './volumes.js';
 export type { CheckReport } from './system-check.js';
+export type { BuildEvent, BuildOptions, BuildResult } from '../build/build.js';
 
 export interface RuntimeOptions {
   /** State root; default MYDOCKER_ROOT or /var/lib/mydocker. */
@@ -356,6 +359,17 @@ export class Runtime {
     return (await import('./images.js')).pull(this.internals, name, onProgress);
   }
 
+  /**
+   * `build`: an image from a Dockerfile and its context, each RUN in a container of this runtime,
+   * unchanged steps taken from the build cache (see src/build/build.ts).
+   */
+  async build(options: BuildOptions): Promise<BuildResult> {
+    const { build } = await import('../build/build.js');
+    // The image store's lock, shared, for the whole build: a `system check` meanwhile must not take
+    // its staging or a layer whose image is not written yet for a killed command's remains.
+    return this.images.atWork(() => build(this.internals, options));
+  }
+
   /** `tag SOURCE TARGET`. */
   tagImage(source: string, target: string): ImageRecord {
     return this.images.tagImage(source, target);
@@ -367,11 +381,17 @@ export class Runtime {
     const { records, broken } = this.containers.scan();
     // A container whose record cannot be read may be running on the image: it counts as a user.
     const usedBy = id === null ? [] : [...records.filter((c) => c.image.id === id).map((c) => c.name), ...broken.map(unreadableContainer)];
-    return this.images.remove(ref, { force: options.force ?? false, usedBy });
+    const usedIds = new Set(records.map((c) => c.image.id));
+    // A nameless parent (a build's step) goes too, unless a container runs on it (or may: an unreadable record).
+    const removed = this.images.remove(ref, { force: options.force ?? false, usedBy, inUse: (image) => broken.length > 0 || usedIds.has(image) });
+    // The build cache must not lead to the images deleted.
+    if (removed.deleted !== null) forgetImages(this.root.dir, new Set([removed.deleted, ...removed.deletedParents]));
+    return removed;
   }
 
-  listImages(): ImageSummary[] {
-    return this.images.list();
+  /** Every image (each name; nameless ones as <none>, a build's intermediate ones only with `all`). */
+  listImages(options: { all?: boolean } = {}): ImageSummary[] {
+    return this.images.list(options);
   }
 
   // Networks (networks.ts, and the NetworkStore for the list)

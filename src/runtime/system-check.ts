@@ -7,7 +7,8 @@
 // the root, and what the teardowns find by the IDs found there (cgroups named after the ID under this
 // process's parent, the veth and iptables rules named and tagged after it). A container whose lock is
 // held is at work (a run setting it up, an rm) and left alone; so is the image store while an image
-// command holds its lock.
+// command (a build included) holds its lock. Build cache entries of no image and staging directories
+// of builds killed half-way are found too.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REMOVING_PREFIX } from '../container/store.js';
@@ -21,6 +22,8 @@ import type { ReleaseDeps } from './release.js';
 import { removeRemains } from './remains.js';
 import { imageFindings } from './check-images.js';
 import { withImageLockIfIdle } from '../image/image-lock.js';
+import { cacheEntries } from '../build/cache.js';
+import { orphanStagings } from '../build/staging.js';
 
 /** One orphaned object: its kind, what it is, where it is, and why it belongs to nothing. */
 export interface Finding {
@@ -52,6 +55,7 @@ export async function systemCheck(deps: ReleaseDeps, options: { fix: boolean }):
   for (const id of knownIds(deps)) await settle(await containerFindings(deps, id, options.fix), options.fix, report);
   await settle(nameFindings(deps), options.fix, report);
   await settle(await networkFindings(deps), options.fix, report);
+  await settle(buildFindings(deps), options.fix, report);
   // Looked at (and fixed) only while no image command works: its staging and its new layer, whose
   // record is about to be written, would look like a killed command's remains.
   await withImageLockIfIdle(deps.kernel, deps.root.images, async () => settle(imageFindings(deps.root), options.fix, report));
@@ -226,4 +230,19 @@ export function list(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Build cache entries whose image is gone (or that cannot be read), staging of builds that died. */
+function buildFindings(deps: ReleaseDeps): Finding[] {
+  const findings: Finding[] = cacheEntries(deps.root.dir).flatMap(({ file, image }): Finding[] => {
+    const fix = async (): Promise<void> => fs.rmSync(file, { force: true });
+    const what = path.basename(file);
+    if (image === null) return [{ kind: 'build cache entry', what, where: file, why: 'not a valid entry', fix }];
+    if (fs.existsSync(path.join(deps.root.images, `${image.slice(7)}.json`))) return [];
+    return [{ kind: 'build cache entry', what, where: file, why: `its image ${image.slice(7, 19)} is gone`, fix }];
+  });
+  for (const dir of orphanStagings(deps.root.tmp)) {
+    findings.push({ kind: 'staging', what: path.basename(dir), where: dir, why: 'its build is no longer running', fix: async () => fs.rmSync(dir, { recursive: true, force: true }) });
+  }
+  return findings;
 }

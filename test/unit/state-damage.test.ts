@@ -116,9 +116,9 @@ describe('damaged image files', () => {
     assert.equal(listed.length, 3);
     assert.ok(listed.every((i) => i.problem === `${config}: field created is missing`));
     // One name of three goes; then the others with the record. Its layer is kept: not known.
-    assert.deepEqual(images.remove('two', { force: false, usedBy: [] }), { untagged: ['two:latest'], deleted: null });
-    assert.deepEqual(images.remove('one', { force: false, usedBy: [] }), { untagged: ['one:latest'], deleted: null });
-    assert.deepEqual(images.remove('three', { force: false, usedBy: [] }), { untagged: ['three:latest'], deleted: image.id });
+    assert.deepEqual(images.remove('two', { force: false, usedBy: [] }), { untagged: ['two:latest'], deleted: null, deletedParents: [] });
+    assert.deepEqual(images.remove('one', { force: false, usedBy: [] }), { untagged: ['one:latest'], deleted: null, deletedParents: [] });
+    assert.deepEqual(images.remove('three', { force: false, usedBy: [] }), { untagged: ['three:latest'], deleted: image.id, deletedParents: [] });
     assert.equal(fs.existsSync(config), false);
     assert.deepEqual(images.list(), []);
   });

@@ -13,7 +13,7 @@ export default async function rmi(args: unknown[], options: Record<string, unkno
     try {
       const removed = runtime.removeImage(ref, { force: options.force === true });
       for (const name of removed.untagged) process.stdout.write(`Untagged: ${name}\n`);
-      if (removed.deleted) process.stdout.write(`Deleted: ${removed.deleted}\n`);
+      for (const id of removed.deleted ? [removed.deleted, ...removed.deletedParents] : []) process.stdout.write(`Deleted: ${id}\n`);
     } catch (error) {
       // Each image on its own: one that cannot be removed does not keep the others.
       if (!(error instanceof MydockerError) && !isStateFileError(error)) throw error;
