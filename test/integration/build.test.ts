@@ -218,7 +218,7 @@ describe('build', { skip }, () => {
     assert.equal(r.status, null, 'killed');
     const findings = w.systemCheck();
     assert.equal(findings.length, 1, findings.join('\n'));
-    assert.match(findings[0]!, /^build staging .*\/tmp\/build-\d+-\d+-\w+: its build is no longer running$/);
+    assert.match(findings[0]!, /^staging build-\d+-\d+-\w+: .*\/tmp\/build-\d+-\d+-\w+ \(its build is no longer running\)$/);
     assert.deepEqual(w.systemCheck(true), findings.map((f) => `removed: ${f}`));
     assert.deepEqual(w.list('tmp'), []);
   });
