@@ -10,6 +10,7 @@ export type { LogEntry, LogQuery } from './runtime/logs.js';
 export type { Change } from './image/container-diff.js';
 export type { RuntimeInfo } from './runtime/info.js';
 export type { EventQuery, RuntimeEvent } from './runtime/events.js';
+export type { PruneReport } from './runtime/prune.js';
 export { parseLogTime } from './container/log-time.js';
 export { MydockerError, CommandError, PluginError, NoSuchContainerError } from './errors.js';
 export { KernelError } from './kernel/kernel-error.js';

@@ -175,9 +175,12 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(logs, () => import('./commands/logs.js'));
 
   const system = cli
-    .command('system <action>', 'check: list what of this state root belongs to no container (exit 1 when anything)')
-    .usage('system check [--fix]')
-    .option('--fix', 'check: remove what it finds');
+    .command('system <action>', 'check: what of this state root belongs to no container (exit 1 when anything); prune: remove what nothing uses')
+    .usage('system check [--fix] | system prune [-a] [--volumes] [-f]')
+    .option('--fix', 'check: remove what it finds')
+    .option('-a, --all', 'prune: every image no container has, not only dangling ones')
+    .option('--volumes', 'prune: anonymous volumes no container has too')
+    .option('-f, --force', 'prune: do not ask');
   on(system, () => import('./commands/system.js'));
 
   // Internal: what a detached container's shim runs when the container ends.

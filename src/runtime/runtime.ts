@@ -26,6 +26,7 @@ import type { LogEntry, LogQuery } from './logs.js';
 import type { Change } from '../image/container-diff.js';
 import type { RuntimeInfo } from './info.js';
 import type { EventQuery, RuntimeEvent } from './events.js';
+import type { PruneReport } from './prune.js';
 import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
 import type { NetworkDetails } from './networks.js';
@@ -312,6 +313,14 @@ export class Runtime {
    */
   async events(query: EventQuery = {}): Promise<AsyncGenerator<RuntimeEvent>> {
     return (await import('./events.js')).readEvents(this.root.dir, query);
+  }
+
+  /**
+   * `system prune`: stopped containers, unused user networks, dangling images (with `all`, every
+   * image no container has), with `volumes` unused anonymous volumes; what each removal refuses stays.
+   */
+  async systemPrune(options: { all?: boolean; volumes?: boolean } = {}): Promise<PruneReport> {
+    return (await import('./prune.js')).systemPrune(this, options);
   }
 
   /** What this runtime and host are (`info`), in Docker's field names. */

@@ -435,3 +435,33 @@ describe('events', { skip }, () => {
     assert.equal(w.run(['events', '--filter', 'colour=red']).status, 1);
   });
 });
+
+describe('system prune', { skip }, () => {
+  test('removes stopped containers, unused networks and dangling images (all unused with -a), keeps what is used, asks first', (t) => {
+    const w = worldFor(t, 'prune', { image: true });
+    assert.equal(w.run(['run', '--net', 'none', '--name', 'done1', 'busybox', 'sh', '-c', 'echo x > /x']).status, 0);
+    assert.equal(w.run(['commit', 'done1', 'snapshot:1']).status, 0);
+    assert.equal(w.run(['commit', 'done1']).status, 0, 'a dangling image');
+    assert.equal(w.run(['run', '-d', '--net', 'none', '--name', 'up1', 'busybox', 'sleep', '300']).status, 0);
+    assert.equal(w.run(['network', 'create', '--subnet', '198.18.98.0/24', 'unused-net']).status, 0);
+    const asked = w.run(['system', 'prune'], { input: 'n\n' });
+    assert.equal(asked.status, 0);
+    assert.match(asked.stdout, /^WARNING! This will remove:/);
+    assert.equal(w.run(['ps', '-aq']).stdout.trim().split('\n').length, 2, 'nothing removed on "n"');
+
+    const pruned = w.run(['system', 'prune', '-f']);
+    assert.equal(pruned.status, 0, pruned.stderr);
+    assert.match(pruned.stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.match(pruned.stdout, /Deleted Networks:\nunused-net\n/);
+    assert.match(pruned.stdout, /Deleted Images:\ndeleted: sha256:[0-9a-f]{64}\n/);
+    assert.deepEqual(w.run(['ps', '-a', '--format', '{{.Names}}']).stdout, 'up1\n');
+    assert.match(w.run(['images']).stdout, /snapshot/);
+    assert.doesNotMatch(w.run(['images']).stdout, /<none>/);
+
+    const everything = w.run(['system', 'prune', '-a', '-f']);
+    assert.equal(everything.status, 0, everything.stderr);
+    assert.match(everything.stdout, /untagged: snapshot:1/);
+    assert.match(w.run(['images']).stdout, /busybox/, 'the running container\'s image stays');
+    assert.equal(w.run(['rm', '-f', 'up1']).status, 0);
+  });
+});
