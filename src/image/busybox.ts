@@ -52,7 +52,7 @@ export async function buildBusyboxImage(root: StateRoot, images: ImageStore, bus
   }
 }
 
-function populate(dir: string, busybox: string): void {
+export function populate(dir: string, busybox: string = HOST_BUSYBOX): void {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'tmp', 'var/tmp', 'home', 'proc', 'sys', 'dev']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
   }
