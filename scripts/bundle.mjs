@@ -56,3 +56,44 @@ try {
 } finally {
   fs.rmSync(stateRoot, { recursive: true, force: true });
 }
+
+// mydocker-runc, the OCI runtime executable, the same way: its program (runc/cli.js) and all it
+// loads in dist/src/cli/runc.bundle.cjs, two levels under dist/ like the CLI's bundle; the launcher
+// is runc/main.js. Its code cache is made by the calls every container makes (state, delete).
+const runcBundle = path.join(cliDir, 'runc.bundle.cjs');
+await build({
+  entryPoints: [path.join(cliDir, 'runc/cli.js')],
+  outfile: runcBundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['koffi', 'netlink', 'netlink/*', 'tsx', 'tsx/*'],
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__bundle_url' },
+  banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+fs.rmSync(runcBundle.replace(/\.cjs$/, '.cache'), { force: true });
+const runcRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-runc-build-'));
+try {
+  for (const args of [['--version'], ['--root', runcRoot, 'state', 'none'], ['--root', runcRoot, 'delete', '--force', 'none'], ['--root', runcRoot, 'list']]) {
+    const r = spawnSync(process.execPath, [path.join(cliDir, 'runc/main.js'), ...args], {
+      env: { ...process.env, MYDOCKER_WRITE_CODE_CACHE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status !== 0 && !(args.includes('state') && r.status === 1)) {
+      process.stderr.write(r.stderr);
+      console.error(`bundle: the bundled mydocker-runc failed on \`mydocker-runc ${args.join(' ')}\``);
+      process.exit(1);
+    }
+  }
+} finally {
+  fs.rmSync(runcRoot, { recursive: true, force: true });
+}
+
+// The OCI runtime executable is called by path (containerd's shim, `ctr run --runc-binary`), not
+// through npm's bin links: it must be executable in dist/ itself.
+fs.chmodSync(path.join(cliDir, 'runc/main.js'), 0o755);

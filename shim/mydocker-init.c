@@ -14,16 +14,24 @@
  *         launch message), the mounts only a process inside the new PID namespace can make (its
  *         /proc), before pivot_root; the init answers "done\n", or the line of what failed, and
  *         closes fd 4. An `exec`'d process has no such fd: its fd 4 may be anything the caller had.
+ *   fd 6  with the argument --go-held (OCI `create`, after --ready): a write end of its own go pipe,
+ *         held so that the pipe outlives the runtime process that made it (`create` exits; `start`,
+ *         another process, opens /proc/<pid>/fd/3 for writing and sends the message). Closed as
+ *         soon as the message is read.
+ *   fd 7… with --preserve-fds=N (OCI `create --preserve-fds N`): the caller's fds 3…3+N-1, which
+ *         the program gets back at 3…3+N-1 (moved down just before the exec); nothing else above 2.
  *
  * The message: "MDI1", a u32 body length, then fields of (u8 tag, u32 length, bytes); integers are
  * little-endian. Tags are in enum field below; ARG and ENV repeat. What it does with it, in order
  * (runc's order: seccomp goes in before the capabilities are dropped unless no_new_privs is set,
  * because without no_new_privs installing a filter needs CAP_SYS_ADMIN):
+ *   -. the resource limits (setrlimit), as the message is read
  *   0. the setup steps plugins asked for (unshare, mkdir, mount), in their order
  *   1. the terminal: opened as session leader, it becomes the controlling terminal; on 0, 1, 2
  *   2. chdir to the working directory (inside the container's root)
  *   3. a new session keyring, so no key of the caller's session is reachable
- *   4. every descriptor above 2 is marked close-on-exec (none of the caller's reaches the program)
+ *   4. every descriptor above 2 is marked close-on-exec (none of the caller's reaches the program),
+ *      then the preserved ones (--preserve-fds=N) are moved down to 3… without the mark
  *   5. seccomp (without no_new_privs)
  *   6. the capability bounding set; groups, gid, uid; then effective/permitted/inheritable, ambient
  *   7. no_new_privs, and seccomp (with it)
@@ -40,6 +48,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,6 +101,7 @@ enum field {
   F_UNSHARE = 10, /* u32 flags */
   F_MKDIR = 11,   /* u32 mode, then the path */
   F_MOUNT = 12,   /* u64 flags, then source, target, fstype, data: four NUL-terminated strings */
+  F_RLIMIT = 13,  /* u32 resource, u64 soft, u64 hard: setrlimit before the user's program */
 };
 
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
@@ -259,8 +269,10 @@ static void set_capabilities(const unsigned char *caps) {
   };
   if (syscall(SYS_capset, &header, data) < 0) die("cannot set capabilities");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) die("cannot clear ambient capabilities");
+  /* Best effort, as runc: a capability outside the inheritable set cannot be ambient (EPERM), and
+     OCI configs commonly ask for some anyway (runc's own `spec` does). */
   for (int cap = 0; cap < 64; cap++)
-    if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) die("cannot raise an ambient capability");
+    if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM) die("cannot raise an ambient capability");
 }
 
 static void set_user(const unsigned char *user, uint32_t len) {
@@ -276,9 +288,28 @@ static void set_user(const unsigned char *user, uint32_t len) {
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) die("cannot reset keepcaps");
 }
 
+static void set_rlimit(const unsigned char *value, uint32_t len) {
+  if (len != 20) fail("bad launch message", "rlimit field");
+  struct rlimit limit = {.rlim_cur = (rlim_t)u64(value + 4), .rlim_max = (rlim_t)u64(value + 12)};
+  if (setrlimit((int)u32(value), &limit) < 0) die("cannot set a resource limit");
+}
+
+#define PRESERVED_BASE 7
+
+/* The preserved descriptors, from PRESERVED_BASE down to 3 in ascending order (a target is always
+   below its source, and a source overwritten later was moved already); dup2 clears close-on-exec. */
+static void move_preserved(int count) {
+  for (int i = 0; i < count; i++)
+    if (dup2(PRESERVED_BASE + i, 3 + i) < 0) die("cannot pass a preserved descriptor");
+}
+
 int main(int argc, char **argv_in) {
   /* Until the exec nobody in the container may open /proc/<this pid>/... (runc does the same). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  int go_held = argc > 2 && strcmp(argv_in[2], "--go-held") == 0;
+  int preserved = 0;
+  for (int i = 1; i < argc; i++)
+    if (strncmp(argv_in[i], "--preserve-fds=", 15) == 0) preserved = atoi(argv_in[i] + 15);
   if (argc > 1 && strcmp(argv_in[1], "--ready") == 0) {
     say_ready();
     prelude();
@@ -288,6 +319,7 @@ int main(int argc, char **argv_in) {
   unsigned char *body = read_message("MDI1", &size);
   if (!body) _exit(125); /* the runtime gave up: no go */
   close(3);
+  if (go_held) close(6);
 
   size_t nargs = 0, nenv = 0;
   for (uint32_t at = 0; at + 5 <= size;) {
@@ -331,6 +363,7 @@ int main(int argc, char **argv_in) {
       case F_UNSHARE:
       case F_MKDIR:
       case F_MOUNT: break; /* done in order, below */
+      case F_RLIMIT: set_rlimit(value, len); break;
       default: fail("bad launch message", "unknown field");
     }
     at += 5 + len;
@@ -354,6 +387,7 @@ int main(int argc, char **argv_in) {
   }
   if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL) < 0 && errno != ENOSYS) die("cannot create a session keyring");
   mark_fds_cloexec();
+  if (preserved > 0) move_preserved(preserved);
   if (seccomp && !nnp) install_seccomp(seccomp, seccomp_len);
   if (caps) drop_bounding(caps);
   if (user) {

@@ -11,7 +11,7 @@
 //   an inspect section: State.OOMKilled, what releaseCgroups saw (hooks/inspect.ts)
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
-import type { Plugin } from '../../hooks/index.js';
+import type { ContainerInfo, DeviceRule, Plugin } from '../../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import type { BpfKernel } from './device-bpf.js';
 import { detectLayout, type CgroupLayout } from './layout.js';
@@ -62,16 +62,16 @@ const cgroupsPlugin: Plugin = {
     api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
       const limits = parseLimits(ctx.container.options, hostResources());
       const { driver, layout } = hostCgroups(ctx.kernel);
-      const paths = driver.paths(parent, ctx.container.id);
+      const paths = containerPaths(driver, parent, ctx.container);
       // Saved, and written to disk, before anything is created: a failure half-way, or this process
       // killed half-way, is undone from this by releaseCgroups.
       Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
       ctx.saveState?.();
       stopPoint('cgroups:intent-saved');
-      driver.create(paths, limits, deviceRules(ctx.container.security), () => stopPoint('cgroups:one-created'));
+      driver.create(paths, limits, givenDeviceRules(ctx.container.options) ?? deviceRules(ctx.container.security), () => stopPoint('cgroups:one-created'));
       driver.addProcess(paths, ctx.pid);
       // Now that it is in its groups, the first process can root a cgroup namespace there.
-      ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
+      if (ctx.container.options.cgroupView !== false) ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
     });
     // Before the exec plugin joins the container's mount namespace (stage -10): the host's
     // /sys/fs/cgroup is out of reach in there, so the cgroup.procs files are opened now and the
@@ -88,7 +88,7 @@ const cgroupsPlugin: Plugin = {
       const { driver } = hostCgroups();
       // Nothing saved (a record lost, or from before saving came first): the groups the ID names
       // under this process's parent, if there are any.
-      const paths = (ctx.state.paths as CgroupPaths | undefined) ?? existing(driver.paths(parent, ctx.container.id));
+      const paths = (ctx.state.paths as CgroupPaths | undefined) ?? existing(containerPaths(driver, parent, ctx.container));
       if (!paths) return;
       if (driver.oomKilled(paths)) ctx.state.oomKilled = true;
       driver.remove(paths);
@@ -103,6 +103,24 @@ const cgroupsPlugin: Plugin = {
     api.registerInspectSection('State', ({ state }) => ({ OOMKilled: state.oomKilled === true }));
   },
 };
+
+/**
+ * <parent>/<id>, or for an OCI container (mydocker-runc) its config's `cgroupsPath` option: absolute
+ * from each hierarchy's root, or relative to mydocker's parent.
+ */
+export function containerPaths(driver: CgroupDriver, parent: string, container: ContainerInfo): CgroupPaths {
+  const given = container.options.cgroupsPath;
+  if (typeof given !== 'string' || given === '') return driver.paths(parent, container.id);
+  const full = given.startsWith('/') ? given : `${parent}/${given}`;
+  const dir = full.replace(/\/+$/, '');
+  return driver.paths(dir.slice(0, dir.lastIndexOf('/')), dir.slice(dir.lastIndexOf('/') + 1));
+}
+
+/** An OCI container's own device rules (its config's linux.resources.devices), when it has them. */
+function givenDeviceRules(options: ContainerInfo['options']): DeviceRule[] | undefined {
+  const rules = options.deviceRules;
+  return Array.isArray(rules) ? (rules as unknown as DeviceRule[]) : undefined;
+}
 
 /** The paths that exist, or undefined when none does. */
 function existing(paths: CgroupPaths): CgroupPaths | undefined {

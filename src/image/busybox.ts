@@ -56,7 +56,7 @@ async function build(root: StateRoot, images: ImageStore, busybox: string): Prom
   }
 }
 
-function populate(dir: string, busybox: string): void {
+export function populate(dir: string, busybox: string = HOST_BUSYBOX): void {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'tmp', 'var/tmp', 'home', 'proc', 'sys', 'dev']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
   }

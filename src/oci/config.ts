@@ -129,6 +129,17 @@ export function parseConfig(text: string, bundle: string): OciConfig {
   };
 }
 
+/** An OCI process document alone (`mydocker-runc exec --process FILE`): config.json's `process`. */
+export function parseProcessFile(text: string, file: string): OciProcess {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text) as Json;
+  } catch (error) {
+    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+  return parseProcess(doc, new At(file, ''));
+}
+
 function parseProcess(value: Json, at: At): OciProcess {
   const p = object(value, at);
   refuseSet(p.apparmorProfile, at.child('apparmorProfile'), 'AppArmor is not applied');
@@ -245,6 +256,18 @@ function parseLinux(linux: JsonObject, at: At): OciConfig['linux'] {
     readonlyPaths: strings(linux.readonlyPaths, at.child('readonlyPaths')),
     rootfsPropagation: propagation,
   };
+}
+
+/** A LinuxResources document alone (`mydocker-runc update --resources FILE`). */
+export function parseResourcesFile(text: string, file: string): OciResources {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text) as Json;
+  } catch (error) {
+    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+  const at = new At(file, '');
+  return parseResources(object(doc, at), at);
 }
 
 function parseResources(r: JsonObject, at: At): OciResources {

@@ -45,13 +45,13 @@ function kindOf(target: string): 'file' | 'directory' | null {
   }
 }
 
-function mask(kernel: Kernel, target: string): void {
+export function mask(kernel: Kernel, target: string): void {
   const kind = kindOf(target);
   if (kind === 'directory') kernel.mount('tmpfs', target, 'tmpfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, 'size=0,mode=555');
   else if (kind === 'file') kernel.mount('/dev/null', target, null, MS.BIND, null);
 }
 
-function readOnly(kernel: Kernel, target: string): void {
+export function readOnly(kernel: Kernel, target: string): void {
   if (kindOf(target) === null) return;
   kernel.mount(target, target, null, MS.BIND | MS.REC, null);
   kernel.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);

@@ -7,6 +7,10 @@
 //             takes a prelude on GO_FD, the mounts only a process inside the new PID namespace can
 //             make (its /proc), answers "done\n" (or the line of what failed) and closes READY_FD
 //   INIT_FD   its own binary, which it is exec'd through; close-on-exec like everything above 2
+//   GO_HELD_FD given --go-held (OCI `create`): a write end of its own go pipe, so that the pipe
+//             outlives the `create` process; `start` reopens the pipe through /proc/<pid>/fd/GO_FD.
+//             The init closes it once the message is read. With --preserve-fds=N, fds 7… are the
+//             caller's 3…3+N-1, which the program gets back at 3… (moved down before the exec).
 // The first process (PID 1) has all three; an `exec`'d process has no READY_FD.
 import type { InitStep } from '../../hooks/index.js';
 
@@ -19,6 +23,12 @@ export const PRELUDE_DONE = 'done';
 export const INIT_ARGV0 = 'mydocker-init';
 /** The first process's argument: say "ready" on READY_FD. */
 export const INIT_READY_FLAG = '--ready';
+/** The OCI first process's second argument: it holds GO_HELD_FD until the message comes. */
+export const INIT_GO_HELD_FLAG = '--go-held';
+export const GO_HELD_FD = 6;
+/** `--preserve-fds=N`: fds PRESERVED_FDS_BASE… are moved down to 3… just before the exec. */
+export const INIT_PRESERVE_FLAG = '--preserve-fds=';
+export const PRESERVED_FDS_BASE = 7;
 
 // The launch message the runtime writes to mydocker-init's fd 3 when a container process may start:
 // everything the init does to itself before exec'ing the user's program. The format is the one
@@ -43,6 +53,8 @@ export interface InitConfig {
   newKeyring?: boolean;
   /** What plugins asked of the process itself, done first and in this order. */
   steps?: readonly InitStep[];
+  /** setrlimit(2) calls (resource numbers of <sys/resource.h>), before the user's program. */
+  rlimits?: ReadonlyArray<{ resource: number; soft: number; hard: number }>;
 }
 
 export interface CapabilitySets {
@@ -66,6 +78,7 @@ const enum Field {
   Unshare = 10,
   Mkdir = 11,
   Mount = 12,
+  Rlimit = 13,
 }
 
 export function encodeInitConfig(config: InitConfig): Buffer {
@@ -93,6 +106,13 @@ export function encodeInitConfig(config: InitConfig): Buffer {
   if (config.seccomp) fields.add(Field.Seccomp, config.seccomp);
   if (config.newKeyring) fields.add(Field.Keyring, Buffer.alloc(0));
   for (const step of config.steps ?? []) fields.step(step);
+  for (const { resource, soft, hard } of config.rlimits ?? []) {
+    const limit = Buffer.alloc(20);
+    limit.writeUInt32LE(resource, 0);
+    limit.writeBigUInt64LE(BigInt(soft), 4);
+    limit.writeBigUInt64LE(BigInt(hard), 12);
+    fields.add(Field.Rlimit, limit);
+  }
   return fields.frame('MDI1');
 }
 

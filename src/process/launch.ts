@@ -12,6 +12,9 @@
 // Detached (-d), the shim makes the namespaces and the first process; the window then starts by
 // joining them with setns() instead of unshare() (enterNamespaces, hooks/namespaces.ts), and goes
 // on the same way from the mounts. Either way the return goes through returnToOwnNamespaces.
+// An OCI bundle (spec.bundle, src/oci/) changes three things and keeps the rest: the namespaces to
+// create or join are its own, its mounts replace mydocker's /dev, /sys, /proc and confining mounts,
+// and the first process holds its own go pipe so that `start`, a later process, can send "go".
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +31,8 @@ import {
 } from '../../hooks/namespaces.js';
 import { MydockerError } from '../errors.js';
 import { checkCommand, readContainerFile, writeAll } from './inside.js';
-import { INIT_ARGV0, INIT_PATH, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude } from './first-process.js';
+import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude } from './first-process.js';
+import type { InitStep } from '../../hooks/index.js';
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
@@ -63,6 +67,28 @@ export interface LaunchSpec {
   devices?: readonly DeviceMapping[];
   /** Bytes of /dev/shm (`--shm-size`); Docker's 64 MiB when absent. */
   shmSize?: number;
+  /** An OCI bundle's own namespaces and mounts (see BundleLaunch). */
+  bundle?: BundleLaunch;
+}
+
+/** What an OCI bundle's config.json decides instead of mydocker's defaults (src/oci/launch-plan.ts). */
+export interface BundleLaunch {
+  /** CLONE_NEW* flags to unshare; a type neither unshared nor joined stays the host's. */
+  unshare: number;
+  /** Namespaces to join first (a pod's), by path; opened before anything moves. */
+  join: ReadonlyArray<{ readonly path: string; readonly nstype: number }>;
+  /** null: the hostname is left as it is (no UTS namespace of its own). */
+  hostname: string | null;
+  /** Before the first process exists: the config's mounts and device nodes, host paths under the rootfs. */
+  mountBeforeSpawn(kernel: Kernel, rootfs: string): void;
+  /** What the first process mounts itself before pivot_root (proc: it shows its mounter's PID namespace), host paths. */
+  prelude(rootfs: string): ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>;
+  /** After pivot_root, paths as the container sees them: sysctls, masked and read-only paths, a read-only root. */
+  afterPivot(kernel: Kernel): void;
+  /** The first process keeps a write end of its go pipe (GO_HELD_FD): the pipe outlives this process. */
+  holdGo: boolean;
+  /** This process's fds 3…3+N-1, which the program gets at the same numbers (`--preserve-fds N`). */
+  preserveFds: number;
 }
 
 export interface Launched {
@@ -150,6 +176,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     const env = {};
     // With --privileged the host's device nodes are copied in; read now, while /dev is the host's.
     const devices = [...(spec.privileged ? deps.hostDevices() : []), ...(spec.devices ?? [])];
+    const bundle = spec.bundle;
 
     if (spec.detached) {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.
@@ -171,19 +198,28 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         throw error instanceof NamespaceReturnError ? strandedError(error) : error;
       }
       inside = true;
+    } else if (bundle) {
+      joinByPath(kernel, bundle.join, () => (inside = true));
+      inside = true;
+      kernel.unshare(bundle.unshare);
     } else {
       kernel.unshare(spec.hostNetwork ? UNSHARE_FLAGS & ~CLONE.NEWNET : UNSHARE_FLAGS);
       inside = true;
     }
     // A new network namespace has only lo, and down: up, so the container has at least loopback.
-    if (!spec.hostNetwork) kernel.interfaceUp('lo');
+    if (bundle ? (bundle.unshare & CLONE.NEWNET) !== 0 : !spec.hostNetwork) kernel.interfaceUp('lo');
     kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
     kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
-    kernel.sethostname(spec.hostname);
-    for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
-    populateDev(kernel, path.join(spec.rootfs, 'dev'), spec.shmSize);
-    const sysReadOnly = spec.privileged ? 0 : MS.RDONLY;
-    kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', sysReadOnly | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+    const hostname = bundle ? bundle.hostname : spec.hostname;
+    if (hostname !== null) kernel.sethostname(hostname);
+    if (bundle) {
+      bundle.mountBeforeSpawn(kernel, spec.rootfs);
+    } else {
+      for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
+      populateDev(kernel, path.join(spec.rootfs, 'dev'), spec.shmSize);
+      const sysReadOnly = spec.privileged ? 0 : MS.RDONLY;
+      kernel.mount('sysfs', path.join(spec.rootfs, 'sys'), 'sysfs', sysReadOnly | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+    }
 
     let ttyPath: string | null = null;
     if (spec.tty && spec.detached) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
@@ -193,11 +229,17 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       const n = kernel.unlockPty(ptyMaster);
       ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       ttyPath = `/dev/pts/${n}`;
+      // An OCI container's terminal is also its /dev/console, as runc makes it (the spec asks for it).
+      if (bundle) bindConsole(kernel, spec.rootfs, path.join(spec.rootfs, 'dev/pts', String(n)));
     }
 
     if (!spec.detached) {
-      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite, deps.initFd];
-      child = deps.spawn(INIT_PATH, [INIT_READY_FLAG], {
+      // Holding its go pipe, the init also gets our write end as GO_HELD_FD (6), then the
+      // descriptors to preserve from PRESERVED_FDS_BASE (7) on, which it moves down to 3 before the exec.
+      const preserved = bundle?.holdGo && bundle.preserveFds > 0 ? Array.from({ length: bundle.preserveFds }, (_, i) => 3 + i) : [];
+      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite, deps.initFd, ...(bundle?.holdGo ? [goWrite, ...preserved] : [])];
+      const initArgs = [INIT_READY_FLAG, ...(bundle?.holdGo ? [INIT_GO_HELD_FLAG] : []), ...(preserved.length > 0 ? [`${INIT_PRESERVE_FLAG}${preserved.length}`] : [])];
+      child = deps.spawn(INIT_PATH, initArgs, {
         argv0: INIT_ARGV0,
         stdio: stdio as SpawnOptions['stdio'],
         env,
@@ -215,7 +257,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       firstPid = waitForReady(readyRead);
     }
 
-    mountProc(goWrite, readyRead, path.join(spec.rootfs, 'proc'));
+    if (bundle) runPrelude(goWrite, readyRead, bundle.prelude(spec.rootfs));
+    else mountProc(goWrite, readyRead, path.join(spec.rootfs, 'proc'));
 
     kernel.chdir(spec.rootfs);
     kernel.pivotRoot('.', '.');
@@ -227,12 +270,16 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     ensureWorkdir(spec.workdir);
     checkCommand(spec.command, spec.env);
     const user = resolveUser(spec.user ?? '', readContainerFile);
-    confineMounts(kernel, {
-      privileged: spec.privileged ?? false,
-      readOnlyRootfs: spec.readOnlyRootfs ?? false,
-      tmpfs: spec.tmpfs ?? [],
-      devices,
-    });
+    if (bundle) {
+      bundle.afterPivot(kernel);
+    } else {
+      confineMounts(kernel, {
+        privileged: spec.privileged ?? false,
+        readOnlyRootfs: spec.readOnlyRootfs ?? false,
+        tmpfs: spec.tmpfs ?? [],
+        devices,
+      });
+    }
 
     const goFd = goWrite;
     let open = true;
@@ -286,6 +333,17 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   }
 }
 
+/** Binds the pty's slave onto <rootfs>/dev/console (an empty file made for it, if the /dev has none). */
+function bindConsole(kernel: Kernel, rootfs: string, slave: string): void {
+  const consolePath = path.join(rootfs, 'dev/console');
+  try {
+    fs.closeSync(fs.openSync(consolePath, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, 0o600));
+  } catch (error) {
+    throw new MydockerError(`cannot make /dev/console in the container: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  kernel.mount(slave, consolePath, null, MS.BIND, null);
+}
+
 /** Reads "ready <host pid>\n" from the first process; returns the pid. */
 function waitForReady(fd: number): number {
   const line = readLine(fd);
@@ -300,11 +358,39 @@ function waitForReady(fd: number): number {
  * that mounts it: the init is PID 1 of the new one), and waits for its answer on READY_FD.
  */
 function mountProc(goFd: number, readyFd: number, target: string): void {
-  writeAll(goFd, encodePrelude([{ op: 'mount', source: 'proc', target, fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null }]));
+  runPrelude(goFd, readyFd, [{ op: 'mount', source: 'proc', target, fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null }]);
+}
+
+function runPrelude(goFd: number, readyFd: number, steps: ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>): void {
+  writeAll(goFd, encodePrelude(steps));
   const answer = readLine(readyFd);
   if (answer === PRELUDE_DONE) return;
   if (answer === null) throw new MydockerError('the container\'s first process died while mounting /proc');
   throw new MydockerError(`mounting /proc in the container failed: ${answer.replace(/^mydocker: /, '')}`);
+}
+
+/**
+ * setns() into each namespace named by path (a pod's, /proc/<pid>/ns/net), all opened first: once
+ * in another mount namespace the paths may mean something else. `entered` is called before the
+ * first setns, so that a failure half-way returns the thread home.
+ */
+function joinByPath(kernel: Kernel, join: BundleLaunch['join'], entered: () => void): void {
+  const fds: Array<{ fd: number; nstype: number }> = [];
+  try {
+    for (const ns of join) {
+      try {
+        fds.push({ fd: fs.openSync(ns.path, 'r'), nstype: ns.nstype });
+      } catch (error) {
+        throw new MydockerError(`cannot open the namespace ${ns.path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      }
+    }
+    if (fds.length === 0) return;
+    entered();
+    if (fds.some((ns) => ns.nstype === CLONE.NEWNS)) kernel.unshare(CLONE.FS);
+    for (const { fd, nstype } of fds) kernel.setns(fd, nstype);
+  } finally {
+    for (const { fd } of fds) fs.closeSync(fd);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { deriveStatus } from '../container/status.js';
 import { overrideEnv } from '../container/env.js';
 import type { StdioTarget } from '../process/launch.js';
 import { checkCommand, readContainerFile, writeAll } from '../process/inside.js';
-import { INIT_ARGV0, INIT_PATH, encodeInitConfig } from '../process/first-process.js';
+import { INIT_ARGV0, INIT_PATH, encodeInitConfig, type InitConfig } from '../process/first-process.js';
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { resolveUser } from '../security/user.js';
@@ -35,6 +35,11 @@ export interface ExecSpec {
   /** Without tty: the process's fds 0, 1, 2 (default: /dev/null, inherit, inherit). */
   stdio?: [StdioTarget, StdioTarget, StdioTarget];
   callerEnv?: NodeJS.ProcessEnv;
+  /**
+   * The whole launch message but the terminal, as an OCI process (`mydocker-runc exec`) gives it:
+   * its env, cwd, numeric user and capabilities replace the container's and -e/-w/-u.
+   */
+  launch?: Omit<InitConfig, 'tty'>;
 }
 
 export interface ExecProcess {
@@ -64,12 +69,12 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
   }
   if (spec.command.length === 0) throw new MydockerError('exec needs a command', { hint: "see 'mydocker exec --help'" });
   const pid = record.state.pid!;
-  const env = overrideEnv(record.env, spec.env ?? [], spec.callerEnv ?? process.env);
-  const workdir = spec.workdir ?? record.workdir;
+  const env = spec.launch ? [...spec.launch.env] : overrideEnv(record.env, spec.env ?? [], spec.callerEnv ?? process.env);
+  const workdir = spec.launch?.cwd ?? spec.workdir ?? record.workdir;
   if (!workdir.startsWith('/')) throw new MydockerError(`working directory "${workdir}" is not absolute`);
   const security = securityOf(record);
   // Host files (the seccomp cache) are read now: inside the window paths resolve in the container.
-  const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
+  const confinement = spec.launch ? null : await processConfinement(security, { seccompCache: deps.seccompCache });
 
   const leaves: Array<() => void> = [];
   const spawned: Array<(pid: number) => void> = [];
@@ -82,7 +87,7 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
     // Inside: paths below resolve in the container's root.
     if (!isDirectory(workdir)) throw new CommandError(`cannot enter working directory ${workdir}: no such directory`, 126);
     checkCommand(spec.command, env);
-    const user = resolveUser(spec.user ?? security.user, readContainerFile);
+    const user = spec.launch ? null : resolveUser(spec.user ?? security.user, readContainerFile);
     let stdio: unknown[] = [...(spec.stdio ?? ['ignore', 'inherit', 'inherit'])];
     let ttyPath: string | null = null;
     if (spec.tty) {
@@ -106,7 +111,8 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
         child.kill('SIGKILL'); // outside its container's limits it must not run
         throw error;
       }
-      writeAll(go[1], encodeInitConfig(initConfig(confinement, user, { argv: spec.command, env, cwd: workdir, tty: ttyPath })));
+      const message = spec.launch ? { ...spec.launch, tty: ttyPath } : initConfig(confinement!, user!, { argv: spec.command, env, cwd: workdir, tty: ttyPath });
+      writeAll(go[1], encodeInitConfig(message));
     }
   } catch (error) {
     if (ptyMaster !== null) fs.closeSync(ptyMaster);

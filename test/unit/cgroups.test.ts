@@ -14,6 +14,7 @@ import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 import { CLONE, MS } from '../../hooks/index.js';
 import { removeGroup } from '../../plugins/cgroups/cgroupfs.js';
+import { containerPaths } from '../../plugins/cgroups/index.js';
 
 const HOST = { cpus: [0, 1], mems: [0] };
 
@@ -293,5 +294,16 @@ describe('the container\'s view of its own groups', () => {
       { op: 'unshare', flags: CLONE.NEWCGROUP },
       { op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: RO, data: null },
     ]);
+  });
+});
+
+describe("an OCI container's groups (mydocker-runc)", () => {
+  const driver = new CgroupV1({ memory: '/cg/memory', pids: '/cg/pids' });
+  const container = (options: Record<string, string>) => ({ id: 'abc', options }) as unknown as Parameters<typeof containerPaths>[2];
+
+  it('at its cgroupsPath: absolute from each hierarchy\'s root, or relative to mydocker\'s parent; else <parent>/<id>', () => {
+    assert.deepEqual(containerPaths(driver, 'mydocker', container({ cgroupsPath: '/default/web' })), { memory: '/cg/memory/default/web', pids: '/cg/pids/default/web' });
+    assert.deepEqual(containerPaths(driver, 'mydocker', container({ cgroupsPath: 'pods/web/' })), { memory: '/cg/memory/mydocker/pods/web', pids: '/cg/pids/mydocker/pods/web' });
+    assert.deepEqual(containerPaths(driver, 'mydocker', container({})), { memory: '/cg/memory/mydocker/abc', pids: '/cg/pids/mydocker/abc' });
   });
 });

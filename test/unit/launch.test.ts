@@ -284,6 +284,50 @@ describe('launch', () => {
     assert.deepEqual(fs.readFileSync(h.child.goReader!), Buffer.concat([prelude, Buffer.from('MDI1')]));
   });
 
+  it('an OCI bundle: joins namespaces by path, unshares only its own, makes its own mounts and prelude, and the first process holds its go pipe and the fds to preserve', (t) => {
+    const netns = path.join(tempDir(t, 'mydocker-netns-'), 'net');
+    fs.writeFileSync(netns, '');
+    const procStep = (rootfs: string) => ({ op: 'mount' as const, source: 'proc', target: path.join(rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID, data: null });
+    const h = harness(t, {
+      spec: {
+        bundle: {
+          unshare: CLONE.NEWNS | CLONE.NEWPID,
+          join: [{ path: netns, nstype: CLONE.NEWNET }],
+          hostname: null,
+          holdGo: true,
+          preserveFds: 2,
+          mountBeforeSpawn: (kernel, rootfs) => kernel.mount('tmpfs', path.join(rootfs, 'dev'), 'tmpfs', MS.NOSUID, 'mode=755'),
+          prelude: (rootfs) => [procStep(rootfs)],
+          afterPivot: (kernel) => kernel.mount(null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null),
+        },
+      },
+    });
+    const launched = launch(h.spec, h.deps);
+    const calls = windowCalls(h.kernel).map((c) => (c.call === 'setns' ? { call: 'setns', args: [c.args[1]] } : c));
+    assert.deepEqual(calls, [
+      { call: 'setns', args: [CLONE.NEWNET] },
+      // No lo brought up (the network namespace is another's), no hostname (no UTS namespace of its own).
+      { call: 'unshare', args: [CLONE.NEWNS | CLONE.NEWPID] },
+      { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] },
+      { call: 'mount', args: [h.rootfs, h.rootfs, null, MS.BIND | MS.REC, null] },
+      { call: 'mount', args: ['tmpfs', path.join(h.rootfs, 'dev'), 'tmpfs', MS.NOSUID, 'mode=755'] },
+      { call: 'chdir', args: [h.rootfs] },
+      { call: 'pivotRoot', args: ['.', '.'] },
+      { call: 'umount', args: ['.', MNT.DETACH] },
+      { call: 'chdir', args: ['/'] },
+      { call: 'mount', args: [null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null] },
+      ...h.host.fds.map(({ nstype }) => ({ call: 'setns', args: [nstype] })),
+      { call: 'fchdir', args: [h.host.cwdFd] },
+    ]);
+    const { args, options } = h.spawns[0]!;
+    assert.deepEqual(args, [INIT_READY_FLAG, '--go-held', '--preserve-fds=2']);
+    assert.equal(typeof (options.stdio as unknown[])[6], 'number', 'its own write end of the go pipe, as fd 6');
+    assert.deepEqual((options.stdio as unknown[]).slice(7), [3, 4], 'our fds 3 and 4, to preserve, as its 7 and 8');
+    assert.equal(h.goSizeAtPivot.bytes, encodePrelude([procStep(h.rootfs)]).length, 'the bundle\'s prelude was sent before pivot_root');
+    launched.abandon();
+    assertReturnedToHost(h);
+  });
+
   it('spawns mydocker-init from its sealed copy as the first process, with nothing of our environment', (t) => {
     const h = harness(t, { spec: { command: [process.execPath, 'a b', '$HOME', ''], stdio: [7, 'inherit', 'pipe'] } });
     launch(h.spec, h.deps);

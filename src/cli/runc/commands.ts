@@ -1,0 +1,142 @@
+// What each `mydocker-runc` command does with its parsed command line: a thin layer over src/oci/.
+// Returns the exit code; output goes through `out` (stdout); errors are thrown for main.ts to report.
+import { MydockerError } from '../../errors.js';
+import type { RuncCommandLine } from './args.js';
+
+export const DEFAULT_ROOT = '/run/mydocker-runc';
+export const VERSION = 'mydocker-runc 0.1.0 (runc command line; OCI runtime-spec 1.2.0)';
+
+export async function runCommand(line: RuncCommandLine, out: (text: string) => void, warn: (message: string) => void = () => {}): Promise<number> {
+  if (line.global.version === true) {
+    out(`${VERSION}\n`);
+    return 0;
+  }
+  if (line.command === null) {
+    out(`usage: mydocker-runc [--root DIR] [--log FILE] [--log-format json|text] COMMAND ...\ncommands: create, start, state, kill, delete, run, exec, ps, list, pause, resume, update, features, spec\n`);
+    return line.global.help === true ? 0 : 1;
+  }
+  if (line.global['systemd-cgroup'] === true) {
+    throw new MydockerError('--systemd-cgroup is not supported: mydocker-runc drives cgroupfs only (set SystemdCgroup = false in containerd\'s runc options)');
+  }
+  if (line.command === 'features') {
+    const { features } = await import('../../oci/features.js');
+    out(`${JSON.stringify(features(), null, 2)}\n`);
+    return 0;
+  }
+  if (line.command === 'spec') {
+    const [fs, path, { defaultSpec }] = await Promise.all([import('node:fs'), import('node:path'), import('../../oci/default-spec.js')]);
+    if (line.flags.rootless === true) throw new MydockerError('spec --rootless is not supported: mydocker-runc has no user namespaces yet');
+    const file = path.join(typeof line.flags.bundle === 'string' ? line.flags.bundle : '.', 'config.json');
+    try {
+      fs.writeFileSync(file, `${JSON.stringify(defaultSpec(), null, 2)}\n`, { flag: 'wx', mode: 0o666 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MydockerError(`File ${file} exists. Remove it first`);
+      throw error;
+    }
+    return 0;
+  }
+  const root = typeof line.global.root === 'string' ? line.global.root : DEFAULT_ROOT;
+  const { ociDeps, withLaunch } = await import('../../oci/deps.js');
+  const deps = ociDeps(root);
+  const id = line.args[0]!;
+  const flag = (name: string): string | null => (typeof line.flags[name] === 'string' ? (line.flags[name] as string) : null);
+  switch (line.command) {
+    case 'create':
+    case 'run': {
+      const preserve = flag('preserve-fds') ?? '0';
+      if (!/^\d+$/.test(preserve)) throw new MydockerError(`--preserve-fds "${preserve}" is not a number`);
+      const options = { id, bundle: flag('bundle') ?? process.cwd(), pidFile: flag('pid-file'), consoleSocket: flag('console-socket'), preserveFds: Number(preserve) };
+      if (line.command === 'run') {
+        if (line.flags.detach === true) throw new MydockerError('run --detach is not supported by mydocker-runc (use create and start)');
+        const { runContainer } = await import('../../oci/run.js');
+        return runContainer(await withLaunch(deps), options, warn);
+      }
+      const { createContainer } = await import('../../oci/create.js');
+      const { child } = await createContainer(await withLaunch(deps), options);
+      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
+      child.unref();
+      return 0;
+    }
+    case 'start': {
+      const { startContainer } = await import('../../oci/start.js');
+      for (const message of await startContainer(deps.store, id)) warn(message);
+      return 0;
+    }
+    case 'state': {
+      const { stateOf } = await import('../../oci/list.js');
+      out(`${JSON.stringify(stateOf(deps.store.get(id)), null, 2)}\n`);
+      return 0;
+    }
+    case 'list': {
+      const { listContainers, formatList } = await import('../../oci/list.js');
+      const format = flag('format') ?? 'table';
+      if (format !== 'table' && format !== 'json') throw new MydockerError(`invalid format "${format}" (table or json)`);
+      out(formatList(listContainers(deps.store), format, line.flags.quiet === true));
+      return 0;
+    }
+    case 'ps': {
+      const { processesOf, psTable } = await import('../../oci/list.js');
+      const format = flag('format') ?? 'table';
+      const pids = processesOf(deps.store.get(id));
+      if (format === 'json') out(`${JSON.stringify(pids)}\n`);
+      else if (format === 'table') out(psTable(pids, line.args.slice(1)));
+      else throw new MydockerError(`invalid format "${format}" (table or json)`);
+      return 0;
+    }
+    case 'pause':
+    case 'resume': {
+      const { pauseContainer, resumeContainer } = await import('../../oci/freezer.js');
+      (line.command === 'pause' ? pauseContainer : resumeContainer)(deps.store, id);
+      return 0;
+    }
+    case 'update': {
+      const source = flag('resources');
+      if (source === null) throw new MydockerError('update needs --resources FILE (or - for stdin): mydocker-runc takes no other update flag');
+      const fs = await import('node:fs');
+      const { updateContainer } = await import('../../oci/update.js');
+      updateContainer(deps.store, id, fs.readFileSync(source === '-' ? 0 : source, 'utf8'), source === '-' ? 'stdin' : source);
+      return 0;
+    }
+    case 'kill': {
+      const { killContainer, parseSignal } = await import('../../oci/signal.js');
+      killContainer(deps.store, id, parseSignal(line.args[1]), line.flags.all === true);
+      return 0;
+    }
+    case 'delete': {
+      const { deleteContainer } = await import('../../oci/delete.js');
+      for (const message of await deleteContainer(deps, id, line.flags.force === true)) warn(message);
+      return 0;
+    }
+    case 'exec': {
+      for (const name of ['additional-gids', 'cap', 'process-label', 'apparmor', 'cgroup']) {
+        if (line.flags[name] !== undefined) throw new MydockerError(`exec --${name} is not supported by mydocker-runc yet`);
+      }
+      if (line.flags['no-new-privs'] === true) throw new MydockerError('exec --no-new-privs is not supported by mydocker-runc yet (set noNewPrivileges in a --process file)');
+      if ((flag('preserve-fds') ?? '0') !== '0') throw new MydockerError('--preserve-fds is not supported by mydocker-runc yet');
+      const { execProcess } = await import('../../oci/exec.js');
+      const env = Array.isArray(line.flags.env) ? line.flags.env : [];
+      const code = await execProcess(await withLaunch(deps), {
+        id,
+        processFile: flag('process'),
+        args: line.args.slice(1),
+        env,
+        cwd: flag('cwd'),
+        tty: line.flags.tty === true,
+        detach: line.flags.detach === true,
+        pidFile: flag('pid-file'),
+        consoleSocket: flag('console-socket'),
+        user: flag('user'),
+      });
+      if (line.flags.detach === true) await exitWithoutChildren();
+      return code;
+    }
+    default:
+      throw new MydockerError(`${line.command} is not supported by mydocker-runc yet`);
+  }
+}
+
+/** A detached process is our child: let it go (it is reparented to our caller once we exit). */
+async function exitWithoutChildren(): Promise<void> {
+  // execInContainer's child handle keeps the event loop alive; nothing else of ours is left to do.
+  setImmediate(() => process.exit(process.exitCode ?? 0));
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `mydocker-runc` executable. containerd calls it three to five times per container, so its
+// start-up is on every container's path: the build bundles the program (cli.ts) and all it loads
+// into one file, dist/src/cli/runc.bundle.cjs (scripts/bundle.mjs; two levels under dist/ like the
+// modules it holds, so that paths made from import.meta.url, mydocker-init's among them, still
+// hold), with a V8 code cache beside it, and this launcher runs it as the main CLI's does
+// (src/cli/main.ts). Without a bundle (tsc alone) the program runs from its modules.
+import { fileURLToPath } from 'node:url';
+import { runBundle } from '../bundle-runner.js';
+
+const bundle = fileURLToPath(new URL('../runc.bundle.cjs', import.meta.url));
+if (!runBundle(bundle, (specifier) => import(specifier))) await import('./cli.js');

@@ -1,0 +1,217 @@
+// From a checked config.json (config.ts) to what mydocker's launch takes: the namespaces to create
+// and to join, the mounts in their order (proc set apart: the first process mounts it, since proc
+// shows its mounter's PID namespace), the device nodes, the paths to mask, the launch message's
+// process fields, and the options the cgroups plugin reads for this container. Pure: run by
+// `create` before anything exists, so that whatever it refuses is refused with nothing made.
+import { CLONE, MS, type DeviceRule, type JsonValue } from '../../hooks/index.js';
+import { MydockerError } from '../errors.js';
+import { capabilityMask } from '../security/capabilities.js';
+import type { InitConfig } from '../process/first-process.js';
+import type { NamespaceType, OciConfig, OciDevice, OciProcess, OciResources } from './config.js';
+
+export const NAMESPACE_FLAGS: Readonly<Record<NamespaceType, number>> = {
+  pid: CLONE.NEWPID,
+  network: CLONE.NEWNET,
+  mount: CLONE.NEWNS,
+  ipc: CLONE.NEWIPC,
+  uts: CLONE.NEWUTS,
+  cgroup: CLONE.NEWCGROUP,
+};
+
+/** The order to join namespaces by path: the mount namespace last (after it, host paths may mean other things). */
+const JOIN_ORDER: readonly NamespaceType[] = ['ipc', 'uts', 'network', 'pid', 'cgroup', 'mount'];
+
+export interface PlannedMount {
+  destination: string;
+  type: string | null;
+  source: string | null;
+  flags: number;
+  data: string | null;
+  propagation: number[];
+  /** Bind mounts: onto a file when the source is one (decided in the window, from the source). */
+  bind: boolean;
+}
+
+export interface DeviceNode {
+  path: string;
+  type: 'c' | 'b' | 'p' | 'u';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface LaunchPlan {
+  /** CLONE_NEW* flags the window unshares (cgroup excluded: the first process makes it, once in its groups). */
+  unshare: number;
+  join: Array<{ path: string; nstype: number }>;
+  hostname: string | null;
+  /** Every mount but proc, in the config's order. */
+  mounts: PlannedMount[];
+  /** The proc mounts, made by the first process. */
+  procMounts: PlannedMount[];
+  devices: DeviceNode[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  readonlyRoot: boolean;
+  sysctl: Record<string, string>;
+  /** A cgroup namespace of its own, made by the first process after it joined its groups. */
+  cgroupNamespace: boolean;
+  /** The launch message, but for the steps the setup hooks add and the terminal's path. */
+  process: Omit<InitConfig, 'steps' | 'tty'>;
+  tty: boolean;
+  oomScoreAdj: number | null;
+  /** What the cgroups plugin reads of this container (see plugins/cgroups). */
+  cgroupOptions: Record<string, JsonValue>;
+}
+
+/** The devices every container gets (runtime-spec "Default Devices"); /dev/ptmx is a link to pts/ptmx. */
+export const DEFAULT_DEVICES: readonly DeviceNode[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const RLIMITS: Readonly<Record<string, number>> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+export function launchPlan(config: OciConfig): LaunchPlan {
+  const listed = new Map(config.linux.namespaces.map((ns) => [ns.type, ns.path]));
+  if (!listed.has('mount')) {
+    throw new MydockerError('config.json: linux.namespaces has no mount namespace: mydocker-runc gives every container a root of its own', { hint: 'add {"type": "mount"} to linux.namespaces' });
+  }
+  let unshare = 0;
+  const join: LaunchPlan['join'] = [];
+  for (const type of JOIN_ORDER) {
+    if (!listed.has(type)) continue;
+    const nsPath = listed.get(type) ?? null;
+    if (nsPath !== null) join.push({ path: nsPath, nstype: NAMESPACE_FLAGS[type] });
+    else if (type !== 'cgroup') unshare |= NAMESPACE_FLAGS[type];
+  }
+  if (listed.get('cgroup')) throw new MydockerError('config.json: joining a cgroup namespace by path is not supported by mydocker', { hint: 'list {"type": "cgroup"} without a path, or leave it out' });
+  // runc's rule: a hostname needs a UTS namespace of the container's own, or it would rename the host.
+  const ownUts = listed.has('uts') && listed.get('uts') === null;
+  if (config.hostname !== null && config.hostname !== '' && !ownUts) {
+    throw new MydockerError('config.json: hostname is set but the container has no UTS namespace of its own (it would rename the host)', { hint: 'add {"type": "uts"} to linux.namespaces' });
+  }
+  // The hooks that run inside the container's namespaces are not run yet: refused, never skipped.
+  for (const kind of ['createContainer', 'startContainer'] as const) {
+    if (config.hooks[kind].length > 0) throw new MydockerError(`config.json: hooks.${kind} is not supported by mydocker-runc yet (only prestart, createRuntime, poststart and poststop are run)`, { hint: 'remove them from config.json, or use runc for this container' });
+  }
+  if (config.process.user.umask !== null) throw new MydockerError('config.json: process.user.umask is not supported by mydocker', { hint: 'remove it from config.json' });
+  if (config.linux.rootfsPropagation !== null && !['private', 'rprivate', 'slave', 'rslave'].includes(config.linux.rootfsPropagation)) {
+    throw new MydockerError(`config.json: linux.rootfsPropagation "${config.linux.rootfsPropagation}" is not supported by mydocker (the root is always private)`);
+  }
+
+  for (const key of Object.keys(config.linux.sysctl)) checkSysctl(key, listed);
+
+  const mounts: PlannedMount[] = [];
+  const procMounts: PlannedMount[] = [];
+  for (const m of config.mounts) {
+    const bind = m.type === 'bind' || (m.options.flags & MS.BIND) !== 0;
+    if (!bind && m.type === null) throw new MydockerError(`config.json: the mount on ${m.destination} has no type`, { hint: 'give it a type ("tmpfs", "proc", "bind", ...)' });
+    if (m.type === 'cgroup' || m.type === 'cgroup2') continue; // the cgroups plugin mounts the container's view (cgroupOptions.cgroupView)
+    const planned: PlannedMount = { destination: m.destination, type: bind ? null : m.type, source: m.source, flags: m.options.flags, data: m.options.data, propagation: m.options.propagation, bind };
+    if (bind && m.source === null) throw new MydockerError(`config.json: the bind mount on ${m.destination} has no source`);
+    (m.type === 'proc' ? procMounts : mounts).push(planned);
+  }
+  const cgroupView = config.mounts.some((m) => m.type === 'cgroup' || m.type === 'cgroup2');
+
+  const byPath = new Map<string, DeviceNode>(DEFAULT_DEVICES.map((d) => [d.path, d]));
+  for (const d of config.linux.devices) byPath.set(d.path, deviceNode(d));
+
+  return {
+    unshare,
+    join,
+    hostname: ownUts ? (config.hostname ?? null) : null,
+    mounts,
+    procMounts,
+    devices: [...byPath.values()],
+    maskedPaths: config.linux.maskedPaths,
+    readonlyPaths: config.linux.readonlyPaths,
+    readonlyRoot: config.root.readonly,
+    sysctl: config.linux.sysctl,
+    cgroupNamespace: listed.has('cgroup'),
+    process: processInit(config.process),
+    tty: config.process.terminal,
+    oomScoreAdj: config.process.oomScoreAdj,
+    cgroupOptions: cgroupOptions(config, cgroupView),
+  };
+}
+
+/** An OCI process as mydocker-init's launch message has it (but the terminal's path and the setup steps). */
+export function processInit(p: OciProcess): Omit<InitConfig, 'steps' | 'tty'> {
+  const caps = p.capabilities;
+  const mask = (names: readonly string[]): bigint => capabilityMask(names.map((n) => n.slice('CAP_'.length)));
+  return {
+    argv: p.args,
+    env: p.env,
+    cwd: p.cwd,
+    user: { uid: p.user.uid, gid: p.user.gid, additionalGids: p.user.additionalGids },
+    capabilities: { bounding: mask(caps.bounding), effective: mask(caps.effective), permitted: mask(caps.permitted), inheritable: mask(caps.inheritable), ambient: mask(caps.ambient) },
+    noNewPrivileges: p.noNewPrivileges,
+    rlimits: p.rlimits.map((r) => ({ resource: RLIMITS[r.type]!, soft: r.soft, hard: r.hard })),
+    newKeyring: true,
+  };
+}
+
+/**
+ * The cgroups plugin's options for an OCI container: its limits in mydocker's own option keys (the
+ * ones `run -m ... --cpus ...` sets), plus `cgroupsPath` (where its groups are, instead of
+ * <parent>/<id>), `deviceRules` (the config's list, instead of Docker's) and `cgroupView` (whether
+ * it sees its groups at /sys/fs/cgroup: the config has a cgroup mount).
+ */
+export function cgroupOptions(config: OciConfig, cgroupView: boolean): Record<string, JsonValue> {
+  const options: Record<string, JsonValue> = { cgroupView };
+  const cgroupsPath = config.linux.cgroupsPath;
+  if (cgroupsPath !== null && cgroupsPath !== '') {
+    if (cgroupsPath.includes(':')) throw new MydockerError(`config.json: linux.cgroupsPath "${cgroupsPath}" is a systemd slice, and mydocker-runc drives cgroupfs only`, { hint: 'give a path such as /default/ID, without --systemd-cgroup' });
+    if (cgroupsPath.split('/').includes('..')) throw new MydockerError(`config.json: linux.cgroupsPath "${cgroupsPath}" must not contain ".."`);
+    options.cgroupsPath = cgroupsPath;
+  }
+  return { ...options, ...limitOptions(config.linux.resources) };
+}
+
+/** linux.resources as the cgroups plugin's limit options (the keys `run -m --cpus ...` set) and device rules. */
+export function limitOptions(r: OciResources): Record<string, JsonValue> {
+  const options: Record<string, JsonValue> = {};
+  if (r.memory.limit !== null && r.memory.limit > 0) options.memory = String(r.memory.limit);
+  if (r.memory.swap !== null && r.memory.swap !== 0 && options.memory !== undefined) options.memorySwap = String(r.memory.swap);
+  if (r.memory.reservation !== null && r.memory.reservation > 0) throw new MydockerError('config.json: linux.resources.memory.reservation is not supported by mydocker');
+  if (r.cpu.quota !== null && r.cpu.quota > 0) options.cpus = String(r.cpu.quota / (r.cpu.period ?? 100000));
+  // runc writes any shares; mydocker's floor is Docker's (2), which is what CRI's sandboxes ask for.
+  if (r.cpu.shares !== null && r.cpu.shares > 0) options.cpuShares = String(Math.max(2, r.cpu.shares));
+  if (r.cpu.cpus !== null) options.cpusetCpus = r.cpu.cpus;
+  if (r.cpu.mems !== null) options.cpusetMems = r.cpu.mems;
+  if (r.pids.limit !== null && r.pids.limit !== 0) options.pidsLimit = String(r.pids.limit);
+  if (r.devices.length > 0) options.deviceRules = r.devices.map((d) => deviceRule(d) as unknown as JsonValue);
+  return options;
+}
+
+function deviceRule(d: { allow: boolean; type: 'a' | 'c' | 'b'; major: number | null; minor: number | null; access: string }): DeviceRule {
+  // -1 is the spec's "any", as null is.
+  return { allow: d.allow, type: d.type, major: d.major === null || d.major < 0 ? null : d.major, minor: d.minor === null || d.minor < 0 ? null : d.minor, access: d.access };
+}
+
+function deviceNode(d: OciDevice): DeviceNode {
+  return { path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode ?? 0o666, uid: d.uid ?? 0, gid: d.gid ?? 0 };
+}
+
+/**
+ * runc's rule: only the sysctls of a namespace the container has of its own, else the write would
+ * change the host (IPC: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; network: net.*).
+ */
+export function checkSysctl(key: string, listed: ReadonlyMap<NamespaceType, string | null>): void {
+  const own = (type: NamespaceType): boolean => listed.has(type) && listed.get(type) === null;
+  const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'].includes(key) || key.startsWith('fs.mqueue.');
+  if (ipc && own('ipc')) return;
+  if (key.startsWith('net.') && own('network')) return;
+  const why = ipc ? 'the container has no IPC namespace of its own' : key.startsWith('net.') ? 'the container has no network namespace of its own' : 'it is not namespaced: it would change the host';
+  throw new MydockerError(`config.json: linux.sysctl "${key}" cannot be set (${why})`);
+}

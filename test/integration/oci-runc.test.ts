@@ -1,0 +1,519 @@
+// `mydocker-runc`, the OCI runtime executable, called the way containerd's runc shim calls it (see
+// /work/shared/notes/oci-runtime.md): every rule of that contract that breaks containerd when wrong.
+// Root, real containers; each test removes its containers (delete --force) and its cgroups.
+import { after, describe, it, type TestContext } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { integrationSkipReason, waitFor } from '../support/world.js';
+import { RUNC, ctrConfig, lastLoggedError, makeBundle, mountsBelow, runc, runcCreate, writeConfig } from '../support/oci-bundle.js';
+import { World } from '../support/world.js';
+
+const skip = integrationSkipReason();
+
+interface Oci {
+  world: World;
+  root: string;
+  bundle(name: string, args: string[], edit?: (config: Record<string, any>) => void): { dir: string; id: string; cgroupsPath: string };
+  state(dir: string, id: string): { status: string; pid: number };
+}
+
+/** A world, an OCI root inside it, and bundles whose containers are deleted (--force) after the test. */
+function ociWorld(t: TestContext, label: string): Oci {
+  // The containers go before the world (its cgroup parent, its directory).
+  const world = new World(label);
+  const root = path.join(world.root, 'oci-state');
+  const made: Array<{ dir: string; id: string }> = [];
+  t.after(() => {
+    try {
+      for (const { dir, id } of made) {
+        try {
+          runc(root, dir, ['delete', '--force', id]);
+        } catch {
+          // what it should have removed is killed below
+        }
+      }
+    } finally {
+      // A container process names no path of the world in its command line (mydocker-init, or the
+      // program): found by its cgroup, below the world's own parent.
+      for (const group of world.cgroups()) {
+        try {
+          for (const pid of fs.readFileSync(path.join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      world.cleanup();
+    }
+  });
+  return {
+    world,
+    root,
+    bundle(name, args, edit) {
+      const dir = path.join(world.root, 'bundles', name);
+      const id = `${label}-${name}`;
+      const cgroupsPath = `/${world.cgroupParent}/${id}`;
+      const config = ctrConfig(args, cgroupsPath);
+      edit?.(config);
+      makeBundle(dir, config);
+      made.push({ dir, id });
+      return { dir, id, cgroupsPath };
+    },
+    state(dir, id) {
+      const result = runc(root, dir, ['state', id]);
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout) as { status: string; pid: number };
+    },
+  };
+}
+
+/** The host directory of a process's group in the memory hierarchy (v1) or the unified one. */
+function cgroupOf(pid: number): string {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  const line = lines.find((l) => /^\d+:memory:/.test(l)) ?? lines.find((l) => l.startsWith('0::'))!;
+  return line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+}
+
+function memoryGroupDir(cgroupsPath: string): string {
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const v1 = mountinfo.find((l) => / - cgroup /.test(l) && /[ ,]memory(,|$)/.test(l.split(' - ')[1]!.split(' ')[2]!));
+  const mount = (v1 ?? mountinfo.find((l) => / - cgroup2 /.test(l))!).split(' ')[4]!;
+  return path.join(mount, cgroupsPath);
+}
+
+describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false }, () => {
+  after(() => {
+    // Nothing of ours in the default root: every test gives --root.
+    assert.equal(fs.existsSync('/run/mydocker-runc/oci-life-main'), false);
+  });
+
+  it('create leaves the first process waiting, parented by no mydocker process, in its cgroupsPath; start releases it; its stdio are the pipes create had; delete leaves nothing', async (t) => {
+    const oci = ociWorld(t, 'oci-life');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sh', '-c', 'read line; echo "got $line"; echo oops >&2; hostname; exec ls /proc/self/fd']);
+
+    // containerd's shim leaks its listening socket into create as fd 3 (not close-on-exec).
+    const leakPath = path.join(oci.world.root, 'leak.sock');
+    const server = net.createServer().listen(leakPath);
+    await new Promise((resolve) => server.once('listening', resolve));
+    t.after(() => server.close());
+    const leakFd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+
+    const create = spawn(process.execPath, [RUNC, '--root', oci.root, '--log', path.join(dir, 'log.json'), '--log-format', 'json', 'create', '--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe', leakFd],
+    });
+    // Written now: Node closes its end of a child's stdin when the child (create) exits.
+    create.stdin!.end('ping\n');
+    let stdout = '';
+    let stderr = '';
+    create.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    create.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const outputClosed = new Promise((resolve) => create.stdout!.once('close', resolve));
+    const code = await new Promise<number | null>((resolve) => create.once('exit', (c) => resolve(c)));
+    assert.equal(code, 0, `create failed: ${stderr} ${lastLoggedError(dir)}`);
+
+    // The pid file: decimal digits, no newline, there when create has exited.
+    const pidText = fs.readFileSync(path.join(dir, 'init.pid'), 'utf8');
+    assert.match(pidText, /^\d+$/);
+    const pid = Number(pidText);
+    // Reparented: create is gone, and no mydocker process took its place.
+    const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    assert.notEqual(ppid, create.pid);
+    const parentCmdline = fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    assert.doesNotMatch(parentCmdline, /mydocker/, `the first process's parent is ${parentCmdline}`);
+    assert.equal(cgroupOf(pid), cgroupsPath, 'the first process is in linux.cgroupsPath (the shim reads it there)');
+    assert.deepEqual(oci.state(dir, id), { ...oci.state(dir, id), status: 'created', pid });
+
+    const start = runc(oci.root, dir, ['start', id]);
+    assert.equal(start.status, 0, start.stderr);
+    await outputClosed;
+    // Only 0-2 reach the program (3 is ls's own directory): not the leaked socket.
+    assert.equal(stdout, 'got ping\noci-test\n0\n1\n2\n3\n');
+    assert.equal(stderr, 'oops\n');
+    await waitFor(() => oci.state(dir, id).status === 'stopped', 'the container to stop');
+
+    const kill = runc(oci.root, dir, ['kill', id, '15']);
+    assert.equal(kill.status, 1);
+    assert.equal(lastLoggedError(dir), 'container not running');
+    assert.equal(runc(oci.root, dir, ['kill', '--all', id, '9']).status, 0, 'kill --all of a stopped container is fine');
+
+    const del = runc(oci.root, dir, ['delete', id]);
+    assert.equal(del.status, 0, del.stderr);
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false, 'its state directory');
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false, 'its cgroup');
+    assert.deepEqual(mountsBelow(dir), []);
+    const again = runc(oci.root, dir, ['delete', id]);
+    assert.equal(again.status, 1);
+    assert.match(lastLoggedError(dir)!, /does not exist/);
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0, 'delete --force of an unknown container');
+  });
+
+  it('--preserve-fds N: the caller\'s fds 3…3+N-1 reach the program at the same numbers, and nothing else', async (t) => {
+    const oci = ociWorld(t, 'oci-fds');
+    const { dir, id } = oci.bundle('main', ['sh', '-c', 'echo to-three >&3; echo to-four >&4; exec ls /proc/self/fd']);
+    const three = fs.openSync(path.join(dir, 'three.txt'), 'w');
+    const four = fs.openSync(path.join(dir, 'four.txt'), 'w');
+    const out = fs.openSync(path.join(dir, 'out.txt'), 'w');
+    const create = spawnSync(process.execPath, [RUNC, '--root', oci.root, '--log', path.join(dir, 'log.json'), '--log-format', 'json', 'create', '--bundle', dir, '--preserve-fds', '2', id], {
+      cwd: dir,
+      stdio: ['ignore', out, out, three, four],
+      timeout: 60_000,
+    });
+    for (const fd of [three, four, out]) fs.closeSync(fd);
+    assert.equal(create.status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    await waitFor(() => oci.state(dir, id).status === 'stopped', 'the container to stop');
+    assert.equal(fs.readFileSync(path.join(dir, 'three.txt'), 'utf8'), 'to-three\n');
+    assert.equal(fs.readFileSync(path.join(dir, 'four.txt'), 'utf8'), 'to-four\n');
+    assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8'), '0\n1\n2\n3\n4\n5\n', '0-2, the two preserved, and ls\'s own directory');
+    assert.equal(runc(oci.root, dir, ['delete', id]).status, 0);
+  });
+
+  it('run: create and start attached, with the exit code of the container; nothing left', (t) => {
+    const oci = ociWorld(t, 'oci-run');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sh', '-c', 'echo "pid $$ in $(cat /proc/self/cgroup | grep -c :)"; exit 3']);
+    const result = runc(oci.root, dir, ['run', '--bundle', dir, id]);
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stdout, /^pid 1 in \d+\n$/, 'the program is PID 1 of its own PID namespace');
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false);
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('a running container: state running, kill by name, delete refused without --force, delete --force removes it all', async (t) => {
+    const oci = ociWorld(t, 'oci-kill');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    assert.equal(oci.state(dir, id).status, 'running');
+    const start = runc(oci.root, dir, ['start', id]);
+    assert.equal(start.status, 1, 'start of a running container');
+    const refused = runc(oci.root, dir, ['delete', id]);
+    assert.equal(refused.status, 1);
+    assert.match(lastLoggedError(dir)!, /not stopped: running/);
+    assert.equal(runc(oci.root, dir, ['kill', id, 'SIGKILL']).status, 0);
+    await waitFor(() => oci.state(dir, id).status === 'stopped', 'the container to stop');
+    assert.equal(runc(oci.root, dir, ['delete', id]).status, 0);
+
+    // Again, removed while running.
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0);
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    const pid = oci.state(dir, id).pid;
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
+    await waitFor(() => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the program to be gone');
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false);
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('a created container never started is deleted with its waiting process', (t) => {
+    const oci = ociWorld(t, 'oci-never');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['true']);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]).status, 0, lastLoggedError(dir) ?? '');
+    const pid = Number(fs.readFileSync(path.join(dir, 'init.pid'), 'utf8'));
+    assert.equal(runc(oci.root, dir, ['delete', id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), false);
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('errors: one line in the json log and on stderr, exit 1, nothing left behind', (t) => {
+    const oci = ociWorld(t, 'oci-err');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['/no/such/program']);
+    const missing = runcCreate(oci.root, dir, ['--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]);
+    assert.equal(missing.status, 1);
+    assert.match(lastLoggedError(dir)!, /exec: "\/no\/such\/program": no such file or directory/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false);
+    assert.equal(fs.existsSync(path.join(dir, 'init.pid')), false);
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+
+    writeConfig(dir, { ...ctrConfig(['true'], cgroupsPath), linux: { ...ctrConfig(['true'], cgroupsPath).linux, uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] } });
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 1);
+    assert.match(lastLoggedError(dir)!, /linux\.uidMappings is not supported by mydocker/);
+
+    assert.equal(runc(oci.root, dir, ['--systemd-cgroup', 'create', '--bundle', dir, id]).status, 1);
+    assert.match(lastLoggedError(dir)!, /--systemd-cgroup is not supported/);
+    assert.equal(runc(oci.root, dir, ['start', 'nothing-here']).status, 1);
+    assert.match(lastLoggedError(dir)!, /container "nothing-here" does not exist/);
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false);
+  });
+
+  it('--console-socket: the pty master from the container\'s devpts arrives as one SCM_RIGHTS message, and the program has it as its terminal', { skip: spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0 ? false : 'python3 >= 3.9 is needed to receive the descriptor' }, async (t) => {
+    const oci = ociWorld(t, 'oci-tty');
+    const { dir, id } = oci.bundle('main', ['sh', '-c', 'tty; echo term=$TERM; echo on-console > /dev/console'], (c) => {
+      c.process.terminal = true;
+      c.process.env.push('TERM=xterm');
+    });
+    const socketPath = path.join(oci.world.root, 'console.sock');
+    // The peer accepts only after create has returned (as containerd's shim does), then prints the
+    // name sent with the descriptor, and what the terminal shows once the container runs.
+    const receiver = spawn('python3', ['-c', RECEIVER, socketPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => receiver.kill());
+    let received = '';
+    receiver.stdout!.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await waitFor(() => fs.existsSync(socketPath), 'the console socket');
+    const create = runcCreate(oci.root, dir, ['--bundle', dir, '--console-socket', socketPath, '--pid-file', path.join(dir, 'init.pid'), id]);
+    assert.equal(create.status, 0, lastLoggedError(dir) ?? create.stderr);
+    receiver.stdin!.write('accept\n');
+    await waitFor(() => received.includes('name='), 'the descriptor');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    await new Promise((resolve) => receiver.once('exit', resolve));
+    assert.match(received, /^name=\/dev\/ptmx fds=1\n/);
+    assert.match(received, /\/dev\/pts\/0\r?\n/);
+    assert.match(received, /term=xterm/);
+    assert.match(received, /on-console/, '/dev/console is the terminal too');
+  });
+
+  it('exec: attached with its exit code, in the container\'s cgroup; --detach --process --pid-file leaves it with no mydocker parent; ps --format json prints only the pids', async (t) => {
+    const oci = ociWorld(t, 'oci-exec');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    const attached = runc(oci.root, dir, ['exec', '--env', 'GREETING=hi', id, 'sh', '-c', 'echo "$GREETING from $(hostname)"; exit 5']);
+    assert.equal(attached.status, 5, attached.stderr);
+    assert.equal(attached.stdout, 'hi from oci-test\n');
+
+    const processFile = path.join(oci.world.root, 'process.json');
+    fs.writeFileSync(processFile, JSON.stringify({ args: ['sleep', '500'], env: ['PATH=/bin'], cwd: '/tmp', user: { uid: 0, gid: 0 }, terminal: false }));
+    const out = fs.openSync(path.join(dir, 'exec.out'), 'w');
+    const detached = spawnSync(process.execPath, [RUNC, '--root', oci.root, '--log', path.join(dir, 'log.json'), '--log-format', 'json', 'exec', '--process', processFile, '--detach', '--pid-file', path.join(dir, 'e1.pid'), id], { cwd: dir, stdio: ['ignore', out, out], timeout: 60_000 });
+    fs.closeSync(out);
+    assert.equal(detached.status, 0, lastLoggedError(dir) ?? '');
+    const execPid = fs.readFileSync(path.join(dir, 'e1.pid'), 'utf8');
+    assert.match(execPid, /^\d+$/);
+    const ppid = Number(fs.readFileSync(`/proc/${execPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    assert.doesNotMatch(fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8'), /mydocker/);
+    assert.equal(cgroupOf(Number(execPid)), cgroupsPath);
+    assert.equal(fs.readlinkSync(`/proc/${execPid}/cwd`), '/tmp', 'its cwd, as the container sees it');
+
+    const ps = runc(oci.root, dir, ['ps', '--format', 'json', id]);
+    assert.equal(ps.status, 0);
+    assert.equal(ps.stderr, '');
+    assert.deepEqual(JSON.parse(ps.stdout), [oci.state(dir, id).pid, Number(execPid)]);
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
+    await waitFor(() => !fs.existsSync(`/proc/${execPid}`) || fs.readFileSync(`/proc/${execPid}/stat`, 'utf8').includes(') Z'), 'the exec\'d process to be gone');
+  });
+
+  it('exec -t: the exec\'d process\'s pty master goes to the console socket; a console socket that cannot be reached fails the exec and leaves no process', { skip: spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0 ? false : 'python3 >= 3.9 is needed to receive the descriptor' }, async (t) => {
+    const oci = ociWorld(t, 'oci-exect');
+    const { dir, id } = oci.bundle('main', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    const processFile = path.join(oci.world.root, 'process.json');
+    fs.writeFileSync(processFile, JSON.stringify({ args: ['sh', '-c', 'tty; echo exec-tty'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: true }));
+
+    const missing = runc(oci.root, dir, ['exec', '--process', processFile, '--detach', '--console-socket', path.join(oci.world.root, 'nobody.sock'), id]);
+    assert.equal(missing.status, 1);
+    assert.match(lastLoggedError(dir)!, /connect\(.*nobody\.sock\) failed: ENOENT/);
+    // A process the caller will never hear of (its pid file could not be written) does not run on.
+    const longFile = path.join(oci.world.root, 'long.json');
+    fs.writeFileSync(longFile, JSON.stringify({ args: ['sleep', '1000'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: false }));
+    const noPidFile = runc(oci.root, dir, ['exec', '--process', longFile, '--detach', '--pid-file', path.join(oci.world.root, 'no/such/dir/e.pid'), id]);
+    assert.equal(noPidFile.status, 1);
+    await waitFor(() => JSON.parse(runc(oci.root, dir, ['ps', '--format', 'json', id]).stdout).length === 1, 'only the first process to be left');
+    assert.deepEqual(JSON.parse(runc(oci.root, dir, ['ps', '--format', 'json', id]).stdout), [oci.state(dir, id).pid]);
+
+    const socketPath = path.join(oci.world.root, 'console.sock');
+    const receiver = spawn('python3', ['-c', RECEIVER, socketPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => receiver.kill());
+    let received = '';
+    receiver.stdout!.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await waitFor(() => fs.existsSync(socketPath), 'the console socket');
+    const exec = runc(oci.root, dir, ['exec', '--process', processFile, '--detach', '--console-socket', socketPath, '--pid-file', path.join(dir, 'e.pid'), id]);
+    assert.equal(exec.status, 0, lastLoggedError(dir) ?? exec.stderr);
+    receiver.stdin!.write('accept\n');
+    await new Promise((resolve) => receiver.once('exit', resolve));
+    assert.match(received, /^name=\/dev\/ptmx fds=1\n/);
+    assert.match(received, /\/dev\/pts\/\d+\r?\nexec-tty/);
+  });
+
+  it('pause and resume (the freezer), update of the limits, list; delete --force of a paused container removes its freezer group too', async (t) => {
+    const oci = ociWorld(t, 'oci-pause');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    const pid = oci.state(dir, id).pid;
+    assert.equal(runc(oci.root, dir, ['pause', id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(oci.state(dir, id).status, 'paused');
+    assert.match(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!, /^D /, 'frozen');
+    assert.equal(runc(oci.root, dir, ['resume', id]).status, 0);
+    assert.equal(oci.state(dir, id).status, 'running');
+    assert.equal(runc(oci.root, dir, ['resume', id]).status, 1, 'resume of a running container');
+
+    const update = runc(oci.root, dir, ['update', '--resources', '-', id], { input: JSON.stringify({ memory: { limit: 64 * 1024 * 1024 } }) });
+    assert.equal(update.status, 0, lastLoggedError(dir) ?? '');
+    const limitFile = ['memory.limit_in_bytes', 'memory.max'].map((f) => path.join(memoryGroupDir(cgroupsPath), f)).find((f) => fs.existsSync(f))!;
+    assert.equal(fs.readFileSync(limitFile, 'utf8').trim(), String(64 * 1024 * 1024));
+
+    const list = runc(oci.root, dir, ['list', '--format', 'json']);
+    assert.deepEqual(JSON.parse(list.stdout).map((s: { id: string; status: string }) => [s.id, s.status]), [[id, 'running']]);
+    assert.equal(runc(oci.root, dir, ['list', '-q']).stdout, `${id}\n`);
+
+    assert.equal(runc(oci.root, dir, ['pause', id]).status, 0);
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0, lastLoggedError(dir) ?? '');
+    const freezer = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup /.test(l) && l.split(' - ')[1]!.split(' ')[2]!.split(',').includes('freezer'));
+    if (freezer !== undefined) assert.equal(fs.existsSync(path.join(freezer.split(' ')[4]!, cgroupsPath)), false, 'the freezer group pause made');
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('OCI hooks: createRuntime, poststart and poststop run on the host at their moments with the state on stdin; a failing createRuntime fails the create and leaves nothing', async (t) => {
+    const oci = ociWorld(t, 'oci-hooks');
+    const hook = (file: string) => ({ path: '/bin/sh', args: ['sh', '-c', `/bin/cat > ${file}`] });
+    let dirOf = '';
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sleep', '1000'], (c) => {
+      dirOf = path.join(oci.world.root, 'bundles', 'main');
+      c.hooks = { createRuntime: [hook(path.join(dirOf, 'created.json'))], poststart: [hook(path.join(dirOf, 'started.json'))], poststop: [hook(path.join(dirOf, 'stopped.json'))] };
+    });
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id]).status, 0, lastLoggedError(dir) ?? '');
+    const pid = Number(fs.readFileSync(path.join(dir, 'init.pid'), 'utf8'));
+    const created = JSON.parse(fs.readFileSync(path.join(dir, 'created.json'), 'utf8'));
+    assert.deepEqual([created.id, created.status, created.pid, created.bundle], [id, 'creating', pid, dir]);
+    assert.equal(fs.existsSync(path.join(dir, 'started.json')), false);
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'started.json'), 'utf8')).status, 'running');
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'stopped.json'), 'utf8')).status, 'stopped');
+
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    config.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'echo refused by the hook >&2; exit 2'] }] };
+    writeConfig(dir, config);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 1);
+    assert.match(lastLoggedError(dir)!, /createRuntime hook \/bin\/sh failed \(exit status 2\): refused by the hook/);
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false);
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('the config applied: user and groups, rlimits, no_new_privs, capabilities, seccomp, read-only root, bind mounts with options, masked and read-only paths, sysctls', (t) => {
+    const oci = ociWorld(t, 'oci-probe');
+    const shared = path.join(oci.world.root, 'shared');
+    fs.mkdirSync(shared);
+    fs.writeFileSync(path.join(shared, 'note'), 'from the host\n');
+    const script = [
+      'grep -E "^(Uid|Gid|Groups|CapEff|NoNewPrivs|Seccomp):" /proc/self/status',
+      'echo "nofile $(ulimit -n)"',
+      'mkdir /run/x 2>/dev/null; echo "mkdir $?"',
+      'touch /probe 2>/dev/null; echo "root-write $?"',
+      'cat /data/note; echo x 2>/dev/null > /data/new; echo "bind-write $?"',
+      'echo "keys [$(cat /proc/keys)]"',
+      'echo 1 2>/dev/null > /proc/sys/net/ipv4/ip_forward; echo "proc-sys-write $?"',
+      'echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"',
+    ].join('; ');
+    const { dir, id } = oci.bundle('main', ['sh', '-c', script], (c) => {
+      c.process.user = { uid: 0, gid: 0, additionalGids: [5, 10] };
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 400 }];
+      c.process.capabilities = { bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_CHOWN', 'CAP_KILL'], permitted: ['CAP_CHOWN', 'CAP_KILL'] };
+      c.root.readonly = true;
+      c.mounts.push({ destination: '/data', type: 'bind', source: shared, options: ['rbind', 'ro', 'nosuid'] });
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+    });
+    const hostForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const result = runc(oci.root, dir, ['run', '--bundle', dir, id]);
+    assert.equal(result.status, 0, lastLoggedError(dir) ?? result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        'Uid:\t0\t0\t0\t0',
+        'Gid:\t0\t0\t0\t0',
+        'Groups:\t5 10 ',
+        'CapEff:\t0000000000000021',
+        'NoNewPrivs:\t1',
+        'Seccomp:\t2',
+        'nofile 300',
+        'mkdir 1',
+        'root-write 1',
+        'from the host',
+        'bind-write 1',
+        'keys []',
+        'proc-sys-write 1',
+        'forward 1',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the sysctl was the container\'s own network namespace\'s');
+    assert.equal(fs.existsSync(path.join(shared, 'new')), false);
+  });
+
+  it('namespaces given by path are joined: a second container in the first one\'s network and IPC namespaces (a pod)', async (t) => {
+    const oci = ociWorld(t, 'oci-pod');
+    const sandbox = oci.bundle('pause', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, sandbox.dir, ['--bundle', sandbox.dir, sandbox.id]).status, 0, lastLoggedError(sandbox.dir) ?? '');
+    assert.equal(runc(oci.root, sandbox.dir, ['start', sandbox.id]).status, 0);
+    const pausePid = oci.state(sandbox.dir, sandbox.id).pid;
+    const member = oci.bundle('app', ['sh', '-c', 'for ns in net ipc pid; do readlink /proc/self/ns/$ns; done'], (c) => {
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'ipc', path: `/proc/${pausePid}/ns/ipc` }, { type: 'uts' }, { type: 'mount' }, { type: 'network', path: `/proc/${pausePid}/ns/net` }];
+    });
+    const result = runc(oci.root, member.dir, ['run', '--bundle', member.dir, member.id]);
+    assert.equal(result.status, 0, lastLoggedError(member.dir) ?? result.stderr);
+    const [net, ipc, pid] = result.stdout.trim().split('\n');
+    assert.equal(net, fs.readlinkSync(`/proc/${pausePid}/ns/net`));
+    assert.equal(ipc, fs.readlinkSync(`/proc/${pausePid}/ns/ipc`));
+    assert.notEqual(pid, fs.readlinkSync(`/proc/${pausePid}/ns/pid`), 'its own PID namespace');
+    assert.equal(runc(oci.root, sandbox.dir, ['delete', '--force', sandbox.id]).status, 0);
+  });
+
+  it('create killed at each step: delete --force removes whatever it had begun (its waiting process, its groups, its directory)', (t) => {
+    const oci = ociWorld(t, 'oci-crash');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['true']);
+    for (const step of ['oci:state-written', 'oci:launched', 'cgroups:intent-saved', 'cgroups:one-created', 'oci:pid-file-written']) {
+      const killed = spawnSync(process.execPath, [RUNC, '--root', oci.root, 'create', '--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id], {
+        cwd: dir,
+        stdio: 'ignore',
+        env: { ...process.env, MYDOCKER_TEST_STOP_AT: step },
+        timeout: 60_000,
+      });
+      assert.equal(killed.signal, 'SIGKILL', `create reached ${step}`);
+      const saved = JSON.parse(fs.readFileSync(path.join(oci.root, id, 'state.json'), 'utf8')) as { pid: number | null };
+      const del = runc(oci.root, dir, ['delete', '--force', id]);
+      assert.equal(del.status, 0, `${step}: ${lastLoggedError(dir)}`);
+      assert.equal(fs.existsSync(path.join(oci.root, id)), false, `${step}: its directory`);
+      assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false, `${step}: its cgroup`);
+      if (saved.pid !== null) assert.ok(!fs.existsSync(`/proc/${saved.pid}`) || fs.readFileSync(`/proc/${saved.pid}/stat`, 'utf8').includes(') Z'), `${step}: its waiting process`);
+      fs.rmSync(path.join(dir, 'init.pid'), { force: true });
+    }
+  });
+
+  it('a plugin listed in the state root\'s config.json sees the containers the OCI commands make', (t) => {
+    const oci = ociWorld(t, 'oci-plug');
+    const seen = path.join(oci.world.root, 'seen.txt');
+    const plugin = path.join(oci.world.root, 'watch.mjs');
+    fs.writeFileSync(plugin, `import * as fs from 'node:fs';
+export default { name: 'test:watch', apply(api) {
+  api.hooks.applyCgroups.tap('test:watch', (ctx) => fs.appendFileSync(${JSON.stringify(seen)}, 'setup ' + ctx.container.id + ' ' + ctx.pid + '\\n'));
+  api.hooks.releaseCgroups.tap('test:watch', (ctx) => fs.appendFileSync(${JSON.stringify(seen)}, 'release ' + ctx.container.id + '\\n'));
+} };
+`);
+    const stateRoot = path.join(oci.world.root, 'mydocker-root');
+    fs.mkdirSync(stateRoot);
+    fs.writeFileSync(path.join(stateRoot, 'config.json'), JSON.stringify({ plugins: [plugin] }));
+    const { dir, id } = oci.bundle('main', ['true']);
+    const env = { ...process.env, MYDOCKER_ROOT: stateRoot };
+    const call = (args: string[]) => spawnSync(process.execPath, [RUNC, '--root', oci.root, ...args], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(call(['run', '--bundle', dir, id]).status, 0);
+    const lines = fs.readFileSync(seen, 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, new RegExp(`^setup ${id} \\d+$`));
+    assert.equal(lines[1], `release ${id}`);
+  });
+});
+
+/** Python: accept one connection when told to on stdin, receive one descriptor, relay what it shows. */
+const RECEIVER = `
+import os, socket, sys
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1]); server.listen(1)
+sys.stdin.readline()
+conn, _ = server.accept()
+msg, fds, flags, addr = socket.recv_fds(conn, 64, 4)
+print("name=%s fds=%d" % (msg.decode(), len(fds)), flush=True)
+out = b""
+while True:
+    try:
+        chunk = os.read(fds[0], 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+print(out.decode(), flush=True)
+`;
