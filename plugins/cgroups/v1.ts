@@ -12,8 +12,13 @@ import { exists, readControl, readKeyed, removeGroup, removeParentIfEmpty, write
 import { CPU_PERIOD_US, type Limits } from './limits.js';
 import { formatV1Rule } from './device-rules.js';
 
-/** The controllers a container gets a group in (those the host has). */
-const USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
+/**
+ * The controllers a container gets a group in (those the host has): the ones its limits use first,
+ * then every other one, as runc does, so that `/proc/<pid>/cgroup` names the container's group in
+ * each hierarchy (containerd's shim reads its metrics there: blkio, hugetlb...) and a `pause`
+ * finds its freezer group.
+ */
+const USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices', 'blkio', 'freezer', 'net_cls', 'net_prio', 'perf_event', 'hugetlb', 'rdma', 'misc'] as const;
 
 export class CgroupV1 implements CgroupDriver {
   constructor(private readonly controllers: Readonly<Record<string, string>>) {}
