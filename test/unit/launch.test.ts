@@ -284,6 +284,34 @@ describe('launch', () => {
     assert.deepEqual(fs.readFileSync(h.child.goReader!), Buffer.concat([prelude, Buffer.from('MDI1')]));
   });
 
+  it('has the first process join its cgroups in its prelude, before it mounts /proc and before pivot_root', (t) => {
+    const joins = ['/sys/fs/cgroup/memory/mydocker/abc/tasks', '/sys/fs/cgroup/pids/mydocker/abc/tasks'];
+    const h = harness(t, { spec: { cgroupJoins: joins } });
+    const launched = launch(h.spec, h.deps);
+    const prelude = encodePrelude([
+      ...joins.map((file) => ({ op: 'join-cgroup', file }) as const),
+      { op: 'mount', source: 'proc', target: path.join(h.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null },
+    ]);
+    assert.equal(h.goSizeAtPivot.bytes, prelude.length, 'the prelude was sent, whole, before pivot_root');
+    launched.abandon();
+    const sent = fs.readFileSync(h.child.goReader!);
+    assert.deepEqual(sent, prelude);
+    // As mydocker-init reads it: tag 13, the file, NUL-terminated, in the order given, first.
+    assert.equal(sent[8], 13);
+    assert.equal(sent.subarray(13, 13 + sent.readUInt32LE(9)).toString(), `${joins[0]}\0`);
+  });
+
+  it('reports a cgroup the first process could not join with its own line, and kills it', (t) => {
+    const h = harness(t, { spec: { cgroupJoins: ['/cg/memory/x/tasks'] }, prelude: 'mydocker: cannot join the cgroup of /cg/memory/x/tasks: No space left on device\n' });
+    assert.throws(
+      () => launch(h.spec, h.deps),
+      (e: unknown) => e instanceof MydockerError && e.message === 'joining the container\'s cgroups failed: cannot join the cgroup of /cg/memory/x/tasks: No space left on device',
+    );
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('pivotRoot').length, 0);
+    assertReturnedToHost(h);
+  });
+
   it('spawns mydocker-init from its sealed copy as the first process, with nothing of our environment', (t) => {
     const h = harness(t, { spec: { command: [process.execPath, 'a b', '$HOME', ''], stdio: [7, 'inherit', 'pipe'] } });
     launch(h.spec, h.deps);
@@ -457,7 +485,7 @@ describe('launch', () => {
 
   it('reports a first process that died while it mounted /proc', (t) => {
     const h = harness(t, { prelude: '' });
-    assert.throws(() => launch(h.spec, h.deps), /died while mounting \/proc/);
+    assert.throws(() => launch(h.spec, h.deps), /died while joining its cgroups and mounting \/proc/);
     assert.deepEqual(h.child.kills, ['SIGKILL']);
     assertReturnedToHost(h);
   });
