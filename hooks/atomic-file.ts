@@ -5,7 +5,10 @@
 // rename and its directory after it, for the files whose loss loses data (image records and names,
 // the address maps, container names); container records are not fsync'd: after a host crash their
 // status is derived from the process table anyway, and an fsync per write would cost every `run`
-// several milliseconds of disk flushes. A helper of hooks/, for plugins and the core alike.
+// several milliseconds of disk flushes. `untorn` fsyncs the file alone: after a host crash it is
+// whole (the old content or the new, never an empty or half-written one), but the rename itself
+// may be lost (the address maps: see src/network/ipam.ts). A helper of hooks/, for plugins and the
+// core alike.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -23,6 +26,11 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** fsync the file before the rename and its directory after it. */
   durable?: boolean;
+  /**
+   * fsync the file before the rename only: a host crash leaves it whole, old or new, never torn;
+   * the rename may be lost with it (the previous version then stays). Implied by `durable`.
+   */
+  untorn?: boolean;
   io?: FileIo;
 }
 
@@ -42,13 +50,13 @@ export function writeAll(fd: number, data: string | Uint8Array, io: Pick<FileIo,
 }
 
 export function writeFileAtomic(file: string, content: string, options: AtomicWriteOptions | number = {}): void {
-  const { mode = 0o644, durable = false, io = fs } = typeof options === 'number' ? { mode: options } : options;
+  const { mode = 0o644, durable = false, untorn = false, io = fs } = typeof options === 'number' ? { mode: options } : options;
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const fd = io.openSync(tmp, 'w', mode);
   try {
     try {
       writeAll(fd, content, io);
-      if (durable) io.fsyncSync(fd);
+      if (durable || untorn) io.fsyncSync(fd);
     } finally {
       io.closeSync(fd);
     }

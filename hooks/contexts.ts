@@ -37,6 +37,21 @@ export interface RootfsReleaseContext extends HookContextBase {
   readonly errors: Error[];
 }
 
+/** createCgroups: the root filesystem is ready; the container's first process does not exist yet. */
+export interface CgroupsContext extends HookContextBase {
+  readonly rootfs: string;
+  /**
+   * Host paths of cgroup files (a v1 group's `tasks`, a v2 group's `cgroup.procs`) the first
+   * process writes "0" into as its first act, in the host's mount namespace: it joins those groups
+   * itself, before any user code. A failure to join fails the launch. The v1 `tasks` write moves
+   * the one thread that writes, which spares the kernel's process-wide lock a move from outside
+   * takes (milliseconds per controller).
+   */
+  readonly joinFiles: string[];
+  /** As ProcessContext.saveState: save intent, call this, then make. */
+  readonly saveState?: () => void;
+}
+
 /** applyCgroups and setupNetwork: the container's first process exists but has not started. */
 export interface ProcessContext extends HookContextBase {
   /** Host PID of the container's first process (PID 1 inside). */

@@ -7,7 +7,7 @@
 // The tap's name is what errors and traces name, and it is the key of `ctx.state` (see PluginState).
 //
 //   container.ts       ContainerInfo, SecuritySettings, DeviceRule, DeviceMapping, PluginState, JsonValue
-//   contexts.ts        what each hook's taps receive (RootfsContext, ProcessContext, ...), InitStep
+//   contexts.ts        what each hook's taps receive (RootfsContext, CgroupsContext, ProcessContext, ...), InitStep
 //   lifecycle.ts       HOOKS, the one table of hooks; LifecycleHooks, HOOK_NAMES, ContextOf derived from it
 //   storage-driver.ts  StorageDriver, StorageContext, WhiteoutFormat, WhiteoutRules
 //   network-driver.ts  NetworkDriver and its contexts, NetworkInfo, PortMapping, Networks, Ipam
@@ -25,6 +25,7 @@ export type {
   CheckOptionsContext,
   RootfsContext,
   RootfsReleaseContext,
+  CgroupsContext,
   ProcessContext,
   InitStep,
   TeardownContext,

@@ -38,6 +38,16 @@ export interface Kernel {
    * process whose root that is; a close-on-exec descriptor (`flags` are open(2)'s, e.g. O_PATH).
    */
   openInRoot(rootFd: number, path: string, flags: number): number;
+  /**
+   * A close-on-exec netlink socket of `protocol` (0 is NETLINK_ROUTE), bound to the calling
+   * thread's network namespace for good; a receive on it waits at most `timeoutMs`. Its fd: close
+   * it with fs.closeSync.
+   */
+  netlinkSocket(protocol: number, timeoutMs: number): number;
+  /** send(2) of one whole datagram (on a netlink socket: to the kernel). */
+  send(fd: number, data: Buffer): void;
+  /** recv(2) of one datagram into `buffer`, blocking; the datagram's length (beyond the buffer: truncated). */
+  receive(fd: number, buffer: Buffer): number;
 }
 
 /** Namespace and mount flags plugins commonly need (values from <linux/sched.h>, <sys/mount.h>). */

@@ -3,7 +3,7 @@
 // builds (src/runtime/plugin-host.ts) are derived from it: adding a hook is one entry here.
 // Entries are in the order a `run` calls them; enterNamespace is exec's.
 import type { AsyncSeriesHook, SyncHook } from 'tapable';
-import type { CheckOptionsContext, EnterContext, ProcessContext, RootfsContext, RootfsReleaseContext, TeardownContext } from './contexts.js';
+import type { CgroupsContext, CheckOptionsContext, EnterContext, ProcessContext, RootfsContext, RootfsReleaseContext, TeardownContext } from './contexts.js';
 
 /**
  * How a hook runs its taps. 'sync': called synchronously, each tap must finish before it returns
@@ -56,9 +56,18 @@ export const HOOKS = Object.freeze({
    */
   prepareRootfs: series<RootfsContext>('setup', 'the run process, host side, after the storage driver mounted the root, before any namespace'),
   /**
+   * Makes the container's resource groups before its first process exists. Runs in the `run` (or
+   * `start`) process on the host side, after prepareRootfs, before any namespace. May: create
+   * cgroups, and push onto ctx.joinFiles the file of each that the first process joins by itself
+   * (it writes "0" into them before it leaves the host's mount namespace: cheaper than being moved
+   * from outside, and before any user code). Must save, before making anything: the cgroup paths.
+   */
+  createCgroups: series<CgroupsContext>('setup', 'the run process, host side, after prepareRootfs, before the first process exists'),
+  /**
    * Puts the container in its resource limits. Runs in the `run` process after the first process
-   * was born in its namespaces and before it runs the user's command, so limits hold from the
-   * command's first instruction. May: create cgroups, move ctx.pid. Must save: the cgroup paths.
+   * was born in its namespaces (and joined what createCgroups asked it to) and before it runs the
+   * user's command, so limits hold from the command's first instruction. May: create cgroups, move
+   * ctx.pid. Must save: the cgroup paths.
    */
   applyCgroups: series<ProcessContext>('setup', 'the run process, the first process born in its namespaces and waiting'),
   /**
@@ -67,7 +76,7 @@ export const HOOKS = Object.freeze({
    * container has loopback only. Must save: links, addresses and rules it made.
    */
   setupNetwork: series<ProcessContext>('setup', 'the run process, after applyCgroups, before the command starts'),
-  /** Undoes applyCgroups, after the container's processes are gone. Runs first of the teardowns. */
+  /** Undoes createCgroups and applyCgroups, after the container's processes are gone. Runs first of the teardowns. */
   releaseCgroups: series<TeardownContext>('teardown', 'the process that saw the container end, or rm; first'),
   /**
    * Undoes prepareRootfs. Runs when the container ends (remove=false: unmount, keep its files) and

@@ -2,7 +2,7 @@
 // The last step of `npm run build`: bundles the CLI (dist/src/cli/cli.js and every module it can
 // load, tapable, cac and tar included) into dist/src/cli/cli.bundle.cjs, which the launcher
 // (dist/src/cli/main.js) runs; then runs it once to make its V8 code cache (cli.bundle.cache).
-// Left outside: koffi and netlink (native code, found through node_modules as before) and tsx
+// Left outside: koffi (native code, found through node_modules as before) and tsx
 // (loaded only for a .ts plugin, as an ES module). The bundle sits in dist/src/cli/, two levels
 // under dist/ like every module it holds, so their paths relative to import.meta.url (the shim,
 // mydocker-init, the CLI itself) still point where they did.
@@ -24,7 +24,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['koffi', 'netlink', 'netlink/*', 'tsx', 'tsx/*'],
+  external: ['koffi', 'tsx', 'tsx/*'],
   // import() becomes require() in the bundle: a vm.Script has no loader for import(). ES modules
   // from outside (plugins, tsx) go through the launcher's import() instead (src/runtime/esm-import.ts).
   supported: { 'dynamic-import': false },

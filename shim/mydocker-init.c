@@ -10,10 +10,13 @@
  *         any user code.
  *   fd 4  with the argument --ready (the container's first process): "ready <host pid>\n" is
  *         written there first (read from /proc/self/stat while /proc is still the host's); then
- *         the runtime sends a prelude on fd 3 ("MDP1" and setup steps, the same framing as the
- *         launch message), the mounts only a process inside the new PID namespace can make (its
- *         /proc), before pivot_root; the init answers "done\n", or the line of what failed, and
- *         closes fd 4. An `exec`'d process has no such fd: its fd 4 may be anything the caller had.
+ *         the runtime sends a prelude on fd 3 ("MDP1" and steps, the same framing as the launch
+ *         message), what must be done while the host's files are still in reach, before
+ *         pivot_root: joining its cgroups (it writes "0" to each group's file: a v1 `tasks` write
+ *         of one's own thread skips the process-wide lock a move from outside takes), and the
+ *         mounts only a process inside the new PID namespace can make (its /proc); the init
+ *         answers "done\n", or the line of what failed, and closes fd 4. An `exec`'d process has
+ *         no such fd: its fd 4 may be anything the caller had.
  *   fd 6  with the argument --go-held (OCI `create`, after --ready): a write end of its own go pipe,
  *         held so that the pipe outlives the runtime process that made it (`create` exits; `start`,
  *         another process, opens /proc/<pid>/fd/3 for writing and sends the message). Closed as
@@ -102,6 +105,8 @@ enum field {
   F_MKDIR = 11,   /* u32 mode, then the path */
   F_MOUNT = 12,   /* u64 flags, then source, target, fstype, data: four NUL-terminated strings */
   F_RLIMIT = 13,  /* u32 resource, u64 soft, u64 hard: setrlimit before the user's program */
+  /* Prelude only (a host path: meaningless after pivot_root). */
+  F_JOIN_CGROUP = 14, /* a cgroup file (v1 tasks, v2 cgroup.procs): write "0" to it, joining that group */
 };
 
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
@@ -180,6 +185,19 @@ static void setup_step(unsigned char tag, const unsigned char *value, uint32_t l
   }
 }
 
+/* Joins a cgroup: "0" written to a group's tasks (or cgroup.procs) moves the writer itself. */
+static void join_cgroup(const unsigned char *value, uint32_t len) {
+  const unsigned char *at = value;
+  const char *file = len > 0 ? next_string(&at, value + len) : NULL;
+  if (!file) fail("bad launch message", "cgroup field");
+  int fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, "0", 1) != 1) {
+    say4("cannot join the cgroup of ", file, ": ", strerror(errno));
+    _exit(125);
+  }
+  close(fd);
+}
+
 /* Tells the runtime our pid as the host sees it. */
 static void say_ready(void) {
   char stat[64], msg[80];
@@ -208,7 +226,7 @@ static unsigned char *read_message(const char *magic, uint32_t *size) {
   return body;
 }
 
-/* The prelude: mkdir and mount steps, done before pivot_root; the answer goes to fd 4. */
+/* The prelude: cgroup joins, mkdir and mount steps, done before pivot_root; the answer goes to fd 4. */
 static void prelude(void) {
   uint32_t size;
   unsigned char *body = read_message("MDP1", &size);
@@ -217,8 +235,9 @@ static void prelude(void) {
   for (uint32_t at = 0; at + 5 <= size;) {
     uint32_t len = u32(body + at + 1);
     if (len > size - at - 5) fail("bad launch message", "truncated field");
-    if (body[at] != F_MKDIR && body[at] != F_MOUNT) fail("bad launch message", "not a prelude step");
-    setup_step(body[at], body + at + 5, len);
+    if (body[at] == F_JOIN_CGROUP) join_cgroup(body + at + 5, len);
+    else if (body[at] == F_MKDIR || body[at] == F_MOUNT) setup_step(body[at], body + at + 5, len);
+    else fail("bad launch message", "not a prelude step");
     at += 5 + len;
   }
   free(body);

@@ -21,6 +21,11 @@ export function readControl(dir: string, file: string): string | null {
   }
 }
 
+/** Whether a group's cgroup.procs lists the process. */
+export function isMember(dir: string, pid: number): boolean {
+  return (readControl(dir, 'cgroup.procs') ?? '').split('\n').includes(String(pid));
+}
+
 /** "key value" lines (cpu.stat, memory.events, memory.oom_control) as a map. */
 export function readKeyed(dir: string, file: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -16,7 +16,18 @@ export interface CgroupDriver {
    * `made` is called after each group is made (the test suite's fault injection stops there).
    */
   create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[], made?: () => void): void;
-  addProcess(paths: CgroupPaths, pid: number): void;
+  /**
+   * Moves a process into the groups (its pid written to each cgroup.procs). With `unlessMember`,
+   * a group that already lists it is left alone: the first process joins by itself (joinFiles),
+   * and this only checks, and moves it where it did not.
+   */
+  addProcess(paths: CgroupPaths, pid: number, options?: { unlessMember?: boolean }): void;
+  /**
+   * The files a process writes "0" into to join the groups itself: v1's `tasks` (the writer's own
+   * thread only, which spares the kernel the process-wide lock of a cgroup.procs move: the first
+   * process is single-threaded), v2's `cgroup.procs` (v2 moves no lone thread across domains).
+   */
+  joinFiles(paths: CgroupPaths): string[];
   /** The files a pid is written to to join the groups (cgroup.procs of each). */
   procsFiles(paths: CgroupPaths): string[];
   /** Removes the groups, and the parent when it is left empty. Idempotent. */

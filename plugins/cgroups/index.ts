@@ -3,15 +3,18 @@
 // limits of -m, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, --pids-limit,
 // and the container's device access list (Docker's defaults, --device, --privileged).
 //   checkOptions   refuses bad limits before anything exists
-//   applyCgroups   creates the groups and moves PID 1 in while it still waits for "go", so the
-//                  limits and the device rules hold from the user's command's first instruction
+//   createCgroups  creates the groups before the first process exists, and has it join them
+//                  itself (a write of "0" to each group's file, in its prelude: see CgroupsContext)
+//   applyCgroups   checks that PID 1 is in every group (moving it there if a launch did not), while
+//                  it still waits for "go", so the limits and the device rules hold from the user's
+//                  command's first instruction; then has it root a cgroup namespace there
 //   enterNamespace puts each `exec`'d process in the same groups
 //   releaseCgroups notes whether the OOM killer struck, then removes the groups
 //   a stats provider: a running container's usage for `mydocker stats` (hooks/stats.ts)
 //   an inspect section: State.OOMKilled, what releaseCgroups saw (hooks/inspect.ts)
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
-import type { ContainerInfo, DeviceRule, Plugin } from '../../hooks/index.js';
+import type { ContainerInfo, DeviceRule, HookContextBase, Plugin } from '../../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import type { BpfKernel } from './device-bpf.js';
 import { detectLayout, type CgroupLayout } from './layout.js';
@@ -59,7 +62,9 @@ const cgroupsPlugin: Plugin = {
     api.hooks.checkOptions.tap(CGROUPS_PLUGIN, (ctx) => {
       parseLimits(ctx.options, hostResources());
     });
-    api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+    // The groups made by createCgroups in this process, by container ID, until applyCgroups.
+    const created = new Map<string, CgroupPaths>();
+    const create = (ctx: HookContextBase & { saveState?: (() => void) | undefined }): { driver: CgroupDriver; paths: CgroupPaths } => {
       const limits = parseLimits(ctx.container.options, hostResources());
       const { driver, layout } = hostCgroups(ctx.kernel);
       const paths = containerPaths(driver, parent, ctx.container);
@@ -69,7 +74,20 @@ const cgroupsPlugin: Plugin = {
       ctx.saveState?.();
       stopPoint('cgroups:intent-saved');
       driver.create(paths, limits, givenDeviceRules(ctx.container.options) ?? deviceRules(ctx.container.security), () => stopPoint('cgroups:one-created'));
-      driver.addProcess(paths, ctx.pid);
+      return { driver, paths };
+    };
+    api.hooks.createCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const { driver, paths } = create(ctx);
+      created.set(ctx.container.id, paths);
+      ctx.joinFiles.push(...driver.joinFiles(paths));
+    });
+    api.hooks.applyCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const made = created.get(ctx.container.id);
+      created.delete(ctx.container.id);
+      const { driver, paths } = made === undefined ? create(ctx) : { driver: hostCgroups(ctx.kernel).driver, paths: made };
+      // The first process joined its groups itself (its prelude) when the launch passed the join
+      // files on; otherwise, or where it is not there, it is moved from here.
+      driver.addProcess(paths, ctx.pid, { unlessMember: made !== undefined });
       // Now that it is in its groups, the first process can root a cgroup namespace there.
       if (ctx.container.options.cgroupView !== false) ctx.initSteps.push(...driver.views(paths, ctx.container.security.privileged));
     });
@@ -85,6 +103,7 @@ const cgroupsPlugin: Plugin = {
       ctx.onSpawn((pid) => fds.forEach((fd) => fs.writeSync(fd, String(pid))));
     });
     api.hooks.releaseCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      created.delete(ctx.container.id); // a launch that failed never reached applyCgroups
       const { driver } = hostCgroups();
       // Nothing saved (a record lost, or from before saving came first): the groups the ID names
       // under this process's parent, if there are any.

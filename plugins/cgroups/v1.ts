@@ -8,7 +8,7 @@ import { CLONE, MS, type InitStep } from '../../hooks/index.js';
 import type { ContainerStats } from '../../hooks/stats.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import { CGROUP_VIEW, VIEW_FLAGS } from './layout.js';
-import { exists, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
+import { exists, isMember, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
 import { CPU_PERIOD_US, type Limits } from './limits.js';
 import { formatV1Rule } from './device-rules.js';
 
@@ -102,8 +102,15 @@ export class CgroupV1 implements CgroupDriver {
     return steps;
   }
 
-  addProcess(paths: CgroupPaths, pid: number): void {
-    for (const dir of Object.values(paths)) writeControl(dir, 'cgroup.procs', pid);
+  addProcess(paths: CgroupPaths, pid: number, options: { unlessMember?: boolean } = {}): void {
+    for (const dir of Object.values(paths)) {
+      if (options.unlessMember && isMember(dir, pid)) continue;
+      writeControl(dir, 'cgroup.procs', pid);
+    }
+  }
+
+  joinFiles(paths: CgroupPaths): string[] {
+    return Object.values(paths).map((dir) => path.join(dir, 'tasks'));
   }
 
   procsFiles(paths: CgroupPaths): string[] {

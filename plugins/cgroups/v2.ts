@@ -9,7 +9,7 @@ import type { ContainerStats } from '../../hooks/stats.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import { CGROUP_VIEW, VIEW_FLAGS } from './layout.js';
 import { attachDeviceProgram, type BpfKernel } from './device-bpf.js';
-import { readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
+import { isMember, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
 import { CPU_PERIOD_US, sharesToWeight, type Limits } from './limits.js';
 
 const WANTED = ['cpu', 'cpuset', 'memory', 'pids'];
@@ -58,8 +58,13 @@ export class CgroupV2 implements CgroupDriver {
     if (limits.pidsLimit !== undefined) writeControl(dir, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
   }
 
-  addProcess(paths: CgroupPaths, pid: number): void {
+  addProcess(paths: CgroupPaths, pid: number, options: { unlessMember?: boolean } = {}): void {
+    if (options.unlessMember && isMember(paths.unified!, pid)) return;
     writeControl(paths.unified!, 'cgroup.procs', pid);
+  }
+
+  joinFiles(paths: CgroupPaths): string[] {
+    return this.procsFiles(paths);
   }
 
   procsFiles(paths: CgroupPaths): string[] {

@@ -57,6 +57,14 @@ function createLibcKernel(): Kernel {
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const close = libc.func('int close(int fd)');
   const AF_INET = 2;
+  const setsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t size)');
+  const send = libc.func('long send(int fd, const void *data, size_t size, int flags)');
+  const recv = libc.func('long recv(int fd, _Out_ void *data, size_t size, int flags)');
+  const AF_NETLINK = 16;
+  const SOCK_RAW_CLOEXEC = 3 | 0o2000000;
+  const SOL_SOCKET = 1;
+  const SO_RCVTIMEO = 20;
+  const MSG_TRUNC = 0x20;
   const memfdCreate = libc.func('int memfd_create(const char *name, unsigned int flags)');
   const fcntl = libc.func('int fcntl(int fd, int cmd, ...)');
   const F_ADD_SEALS = 1033;
@@ -147,6 +155,31 @@ function createLibcKernel(): Kernel {
       } finally {
         close(fd);
       }
+    },
+    netlinkSocket: (protocol, timeoutMs) => {
+      const fd = Number(socket(AF_NETLINK, SOCK_RAW_CLOEXEC, protocol));
+      check(fd, 'socket', `AF_NETLINK ${protocol}`);
+      try {
+        const timeval = Buffer.alloc(16); // struct timeval: two longs
+        timeval.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
+        timeval.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
+        check(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval, timeval.length), 'setsockopt', 'SO_RCVTIMEO');
+      } catch (error) {
+        close(fd);
+        throw error;
+      }
+      return fd;
+    },
+    send: (fd, data) => {
+      const sent = Number(send(fd, data, data.length, 0));
+      check(sent, 'send');
+      if (sent !== data.length) throw new KernelError('send', 5 /* EIO */, `${sent} of ${data.length} bytes`);
+    },
+    // MSG_TRUNC: the datagram's real length, so that a caller sees it did not fit.
+    receive: (fd, buffer) => {
+      const n = Number(recv(fd, buffer, buffer.length, MSG_TRUNC));
+      check(n, 'recv');
+      return n;
     },
     memfdCreate: (name, flags) => {
       const fd = memfdCreate(name, flags);

@@ -4,8 +4,10 @@
 //             runtime gave up or died, ends it with 125 before any user code
 //   READY_FD  given --ready, it writes "ready <host pid>\n" there as soon as it runs (the runtime
 //             must not pivot_root while the exec of the init still reads the host's files); then it
-//             takes a prelude on GO_FD, the mounts only a process inside the new PID namespace can
-//             make (its /proc), answers "done\n" (or the line of what failed) and closes READY_FD
+//             takes a prelude on GO_FD, what it must do while it still sees the host's files: join
+//             its cgroups itself (a write of "0"), and the mounts only a process inside the new PID
+//             namespace can make (its /proc); it answers "done\n" (or the line of what failed) and
+//             closes READY_FD
 //   INIT_FD   its own binary, which it is exec'd through; close-on-exec like everything above 2
 //   GO_HELD_FD given --go-held (OCI `create`): a write end of its own go pipe, so that the pipe
 //             outlives the `create` process; `start` reopens the pipe through /proc/<pid>/fd/GO_FD.
@@ -79,7 +81,12 @@ const enum Field {
   Mkdir = 11,
   Mount = 12,
   Rlimit = 13,
+  /** Prelude only: a cgroup file (v1 tasks, v2 cgroup.procs) the init writes "0" into, joining that group. */
+  JoinCgroup = 14,
 }
+
+/** A step of the prelude: the setup steps that make sense before pivot_root, and joining a cgroup. */
+export type PreludeStep = Extract<InitStep, { op: 'mkdir' | 'mount' }> | { readonly op: 'join-cgroup'; readonly file: string };
 
 export function encodeInitConfig(config: InitConfig): Buffer {
   const fields = new Fields();
@@ -117,13 +124,17 @@ export function encodeInitConfig(config: InitConfig): Buffer {
 }
 
 /**
- * The prelude of a container's first process: mkdir and mount steps it takes before pivot_root,
- * with host paths (e.g. mounting /proc on the rootfs's proc: a proc mount shows the PID namespace
- * of the process that makes it). Its answer comes on READY_FD.
+ * The prelude of a container's first process: the steps it takes before pivot_root, with host
+ * paths, in order: joining its cgroups (writing "0" to a group's file moves the writer itself),
+ * mkdir and mount (e.g. /proc on the rootfs's proc: a proc mount shows the PID namespace of the
+ * process that makes it). Its answer comes on READY_FD.
  */
-export function encodePrelude(steps: ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>): Buffer {
+export function encodePrelude(steps: readonly PreludeStep[]): Buffer {
   const fields = new Fields();
-  for (const step of steps) fields.step(step);
+  for (const step of steps) {
+    if (step.op === 'join-cgroup') fields.text(Field.JoinCgroup, step.file);
+    else fields.step(step);
+  }
   return fields.frame('MDP1');
 }
 

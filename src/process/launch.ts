@@ -5,7 +5,8 @@
 //   unshare(MNT|UTS|IPC|NET|PID) -> make / private (systemd makes it shared; without this mounts leak
 //   to the host and pivot_root fails) -> bind the rootfs onto itself (pivot_root wants a mount point)
 //   -> hostname -> /dev, /sys -> terminal -> spawn the first process (PID 1, waiting on fd 3)
-//   -> the first process mounts /proc (proc takes the PID namespace of its mounter)
+//   -> the first process joins its cgroups (a write of "0" to each group's file: it moves itself) and
+//      mounts /proc (proc takes the PID namespace of its mounter): its prelude
 //   -> pivot_root(".", ".") and detach the old root (moves PID 1's root along)
 //   -> create the workdir and find the command, now resolved inside the container's root
 //   -> setns() back into every host namespace and fchdir() back to the saved cwd.
@@ -31,7 +32,7 @@ import {
 } from '../../hooks/namespaces.js';
 import { MydockerError } from '../errors.js';
 import { checkCommand, readContainerFile, writeAll } from './inside.js';
-import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude } from './first-process.js';
+import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude, type PreludeStep } from './first-process.js';
 import type { InitStep } from '../../hooks/index.js';
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
@@ -69,6 +70,11 @@ export interface LaunchSpec {
   shmSize?: number;
   /** An OCI bundle's own namespaces and mounts (see BundleLaunch). */
   bundle?: BundleLaunch;
+  /**
+   * Cgroup files (v1 tasks, v2 cgroup.procs; host paths) the first process writes "0" into in its
+   * prelude, joining those groups itself before pivot_root takes the host's /sys/fs/cgroup away.
+   */
+  cgroupJoins?: readonly string[];
 }
 
 /** What an OCI bundle's config.json decides instead of mydocker's defaults (src/oci/launch-plan.ts). */
@@ -257,8 +263,12 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       firstPid = waitForReady(readyRead);
     }
 
-    if (bundle) runPrelude(goWrite, readyRead, bundle.prelude(spec.rootfs));
-    else mountProc(goWrite, readyRead, path.join(spec.rootfs, 'proc'));
+    // Its cgroups first (while the host's /sys/fs/cgroup is in reach), then what it mounts itself.
+    const joins = (spec.cgroupJoins ?? []).map((file) => ({ op: 'join-cgroup', file }) as const);
+    prelude(goWrite, readyRead, [
+      ...joins,
+      ...(bundle ? bundle.prelude(spec.rootfs) : [{ op: 'mount', source: 'proc', target: path.join(spec.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null } as const]),
+    ]);
 
     kernel.chdir(spec.rootfs);
     kernel.pivotRoot('.', '.');
@@ -354,19 +364,17 @@ function waitForReady(fd: number): number {
 }
 
 /**
- * Has the first process mount the container's /proc (proc shows the PID namespace of the process
- * that mounts it: the init is PID 1 of the new one), and waits for its answer on READY_FD.
+ * Has the first process take its prelude: join its cgroups, then mount the container's /proc (proc
+ * shows the PID namespace of the process that mounts it: the init is PID 1 of the new one). Waits
+ * for its answer on READY_FD.
  */
-function mountProc(goFd: number, readyFd: number, target: string): void {
-  runPrelude(goFd, readyFd, [{ op: 'mount', source: 'proc', target, fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null }]);
-}
-
-function runPrelude(goFd: number, readyFd: number, steps: ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>): void {
+function prelude(goFd: number, readyFd: number, steps: readonly PreludeStep[]): void {
   writeAll(goFd, encodePrelude(steps));
   const answer = readLine(readyFd);
   if (answer === PRELUDE_DONE) return;
-  if (answer === null) throw new MydockerError('the container\'s first process died while mounting /proc');
-  throw new MydockerError(`mounting /proc in the container failed: ${answer.replace(/^mydocker: /, '')}`);
+  if (answer === null) throw new MydockerError('the container\'s first process died while joining its cgroups and mounting /proc');
+  const what = answer.startsWith('mydocker: cannot join the cgroup') ? 'joining the container\'s cgroups' : 'mounting /proc in the container';
+  throw new MydockerError(`${what} failed: ${answer.replace(/^mydocker: /, '')}`);
 }
 
 /**

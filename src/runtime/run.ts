@@ -1,7 +1,8 @@
 // `run`: create a container and start its command, in the calling process. The steps, each with its
 // undo pushed *before* it starts (a step may fail half-way):
-//   record + name -> rootfs (storage driver, then prepareRootfs) -> first process (launch window)
-//   -> applyCgroups -> setupNetwork -> "go": the first process execs the user's command.
+//   record + name -> rootfs (storage driver, then prepareRootfs) -> createCgroups -> first process
+//   (launch window; it joins the groups itself) -> applyCgroups -> setupNetwork -> "go": the first
+//   process execs the user's command.
 // A failure unwinds the steps already begun, newest first, and removes the record: nothing is left.
 import * as fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
@@ -204,8 +205,8 @@ export interface StartOptions {
 /**
  * Starts a container that exists on disk and is not running (what `run` does after creating it,
  * and what `start` does). The steps, each with its undo pushed *before* it starts:
- *   rootfs (storage driver, then prepareRootfs) -> first process (launch) -> applyCgroups
- *   -> setupNetwork -> "go". A failure unwinds the begun steps, newest first.
+ *   rootfs (storage driver, then prepareRootfs) -> createCgroups -> first process (launch)
+ *   -> applyCgroups -> setupNetwork -> "go". A failure unwinds the begun steps, newest first.
  */
 export async function startContainer(deps: RunDeps, record: ContainerRecord, image: ImageRecord, options: StartOptions): Promise<RunningContainer> {
   const driver = deps.host.storageDriver(record.storageDriver);
@@ -234,6 +235,12 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     stopPoint('setup:rootfs-prepared');
     const security = securityOf(record);
     const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
+    const saveState = (): void => deps.containers.save(record);
+
+    // Before the first process exists: it joins the groups itself, in its prelude (see CgroupsContext).
+    const cgroupJoins: string[] = [];
+    begun.push('cgroups');
+    await hooks.createCgroups.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, joinFiles: cgroupJoins, saveState }));
 
     const launched = launch(
       {
@@ -251,6 +258,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         tmpfs: security.tmpfs.map(parseTmpfs),
         devices: security.devices,
         ...(record.shmSize !== undefined ? { shmSize: record.shmSize } : {}),
+        cgroupJoins,
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
         ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
       },
@@ -264,12 +272,13 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
       record.detached.shimPid = launched.child.pid;
       record.detached.shimStartTime = processStartTime(launched.child.pid);
     }
+    // Written now, with what createCgroups's taps saved: the first process is in its groups from
+    // here, and an `rm -f` after a crash kills it by this pid before it removes them.
+    deps.containers.save(record);
     // Until "go", a crash of this process closes fd 3 and the waiting first process exits by itself.
     stopPoint('setup:launched');
-    const saveState = (): void => deps.containers.save(record);
 
     const initSteps: InitStep[] = [];
-    begun.push('cgroups');
     await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps, saveState }));
     saveAfter(hooks.applyCgroups);
     stopPoint('setup:cgroups-applied');

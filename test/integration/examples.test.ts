@@ -45,7 +45,7 @@ describe('example plugins against the runtime', { skip }, () => {
     const lines = (): Array<{ hook: string; id: string | null; name: string | null; time: string; pid: number }> =>
       fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const run = lines();
-    assert.deepEqual(run.map((l) => l.hook), ['checkOptions', 'prepareRootfs', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork']);
+    assert.deepEqual(run.map((l) => l.hook), ['checkOptions', 'prepareRootfs', 'createCgroups', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork']);
     assert.deepEqual(run[0], { ...run[0], id: null, name: null });
     for (const line of run.slice(1)) assert.deepEqual({ id: line.id, name: line.name }, { id, name: 'audited' });
     for (const line of run) assert.ok(!Number.isNaN(Date.parse(line.time)), line.time);

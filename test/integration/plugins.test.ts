@@ -102,7 +102,7 @@ describe('plugins', { skip }, () => {
     assert.ok(calls(log).some((c) => c.hook === 'prepareRootfs'));
   });
 
-  for (const hook of ['prepareRootfs', 'applyCgroups', 'setupNetwork']) {
+  for (const hook of ['prepareRootfs', 'createCgroups', 'applyCgroups', 'setupNetwork']) {
     test(`a plugin throwing in ${hook} gives 125, names itself and the hook, and leaves nothing`, (t) => {
       const w = worldFor(t, `throw-${hook}`);
       assert.equal(w.run(['run', '--rm', 'busybox', 'true']).status, 0);
@@ -128,6 +128,7 @@ export default {
       assert.deepEqual(w.list('storage/overlay'), []);
       assert.deepEqual(w.list('names'), []);
       assert.deepEqual(w.mounts(), []);
+      assert.deepEqual(w.cgroups(), [], 'the groups the cgroups plugin made are removed');
       if (fs.existsSync(pidFile)) {
         const pid = Number(fs.readFileSync(pidFile, 'utf8'));
         assert.ok(!fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 'the first process was killed');

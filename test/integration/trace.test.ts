@@ -37,6 +37,7 @@ const has = (lines: Line[], what: string, who: string | RegExp, outcome: string 
 const RUN_HOOKS: ReadonlyArray<[hook: string, plugin: string]> = [
   ['checkOptions', 'mydocker:cgroups'],
   ['prepareRootfs', 'mydocker:volumes'],
+  ['createCgroups', 'mydocker:cgroups'],
   ['applyCgroups', 'mydocker:cgroups'],
   ['setupNetwork', 'mydocker:network'],
   ['releaseCgroups', 'mydocker:cgroups'],

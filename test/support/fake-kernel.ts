@@ -149,6 +149,18 @@ export class FakeKernel implements Kernel {
     this.record('openInRoot', [rootFd, file, flags]);
     return fs.openSync(path.join(fs.readlinkSync(`/proc/self/fd/${rootFd}`), file), flags);
   }
+  /** No netlink in the fake: the tests of rtnetlink run against the real kernel. */
+  netlinkSocket(protocol: number, timeoutMs: number): number {
+    this.record('netlinkSocket', [protocol, timeoutMs]);
+    throw Object.assign(new Error('the fake kernel has no netlink'), { code: 'ENOSYS' });
+  }
+  send(fd: number, data: Buffer): void {
+    this.record('send', [fd, Buffer.from(data)]);
+  }
+  receive(fd: number, buffer: Buffer): number {
+    this.record('receive', [fd, buffer.length]);
+    return 0;
+  }
 
   unlockPty(masterFd: number): number {
     this.record('unlockPty', [masterFd]);

@@ -89,16 +89,23 @@ describe('writeFileAtomic', () => {
   });
 
   it('durable: fsyncs the file before the rename and the directory after it', (t) => {
-    const file = path.join(tempDir(t), 'ipam.json');
+    const file = path.join(tempDir(t), 'repositories.json');
     const io = fakeIo((asked) => asked);
     writeFileAtomic(file, '{}', { durable: true, io });
     assert.deepEqual(
       io.calls.map((c) => c.replace(/tmp-.*/, 'tmp')),
-      ['open ipam.json.tmp', 'write 2/2', 'fsync', 'rename', `open ${path.basename(path.dirname(file))}`, 'fsync'],
+      ['open repositories.json.tmp', 'write 2/2', 'fsync', 'rename', `open ${path.basename(path.dirname(file))}`, 'fsync'],
     );
     const plain = fakeIo((asked) => asked);
     writeFileAtomic(file, '{}', { io: plain });
     assert.ok(!plain.calls.includes('fsync'), 'a container record is not fsync\'d');
+  });
+
+  it('untorn: fsyncs the file before the rename, not the directory (the address maps)', (t) => {
+    const file = path.join(tempDir(t), 'ipam.json');
+    const io = fakeIo((asked) => asked);
+    writeFileAtomic(file, '{}', { untorn: true, io });
+    assert.deepEqual(io.calls.map((c) => c.replace(/tmp-.*/, 'tmp')), ['open ipam.json.tmp', 'write 2/2', 'fsync', 'rename']);
   });
 });
 

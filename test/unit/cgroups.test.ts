@@ -124,6 +124,26 @@ describe('cgroup v1 writer', () => {
     assert.deepEqual(driver.procsFiles(paths), Object.values(paths).map((d) => path.join(d, 'cgroup.procs')));
   });
 
+  it('has the first process join by each group\'s tasks file; moves it only where a group lacks it', (t) => {
+    const root = tempDir(t, 'cgv1-');
+    const driver = new CgroupV1(fakeV1(root));
+    const paths = driver.paths('mydocker', 'abc');
+    // tasks, not cgroup.procs: "0" there moves the writer's own thread without the process-wide lock.
+    assert.deepEqual(driver.joinFiles(paths), Object.values(paths).map((d) => path.join(d, 'tasks')));
+    for (const dir of Object.values(paths)) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'cgroup.procs'), '4242\n');
+    }
+    // The join failed to happen in one group (a launch that ignored the join files): moved there.
+    fs.writeFileSync(path.join(paths.memory!, 'cgroup.procs'), '');
+    fs.writeFileSync(path.join(paths.pids!, 'cgroup.procs'), '14242\n42\n');
+    driver.addProcess(paths, 4242, { unlessMember: true });
+    for (const [controller, dir] of Object.entries(paths)) {
+      const moved = controller === 'memory' || controller === 'pids';
+      assert.equal(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8'), moved ? '4242' : '4242\n', controller);
+    }
+  });
+
   it('reads OOM kills and statistics', (t) => {
     const root = tempDir(t, 'cgv1-');
     const driver = new CgroupV1(fakeV1(root));
@@ -222,8 +242,12 @@ describe('cgroup v2 writer', () => {
     assert.equal(read('cpuset.cpus'), '1');
     assert.equal(read('cpuset.mems'), '0');
     assert.equal(read('pids.max'), 'max');
-    driver.addProcess(paths, 77);
+    assert.deepEqual(driver.joinFiles(paths), [path.join(paths.unified!, 'cgroup.procs')], 'v2 moves no lone thread across domains');
+    driver.addProcess(paths, 77, { unlessMember: true });
     assert.equal(read('cgroup.procs'), '77');
+    fs.writeFileSync(path.join(paths.unified!, 'cgroup.procs'), '77\n');
+    driver.addProcess(paths, 77, { unlessMember: true });
+    assert.equal(read('cgroup.procs'), '77\n', 'a member is not moved again');
     fs.writeFileSync(path.join(paths.unified!, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
     assert.equal(driver.oomKilled(paths), true);
     fs.writeFileSync(path.join(paths.unified!, 'cpu.stat'), 'usage_usec 2000\nuser_usec 1500\n');

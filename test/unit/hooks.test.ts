@@ -6,6 +6,7 @@ import * as contract from '../../hooks/index.js';
 import { HOOKS, HOOK_NAMES, PluginFailure, errnoCode } from '../../hooks/index.js';
 import type {
   AddressContext,
+  CgroupsContext,
   CheckOptionsContext,
   ContainerInfo,
   ContextOf,
@@ -40,7 +41,7 @@ import { KernelError } from '../../src/kernel/kernel-error.js';
 
 /** Every type of the contract, named: this file stops compiling when one goes missing. */
 export type ContractTypes = [
-  AddressContext, CheckOptionsContext, ContainerInfo, DeviceMapping, DeviceRule, EnterContext, InitStep, Ipam, JoinContext,
+  AddressContext, CgroupsContext, CheckOptionsContext, ContainerInfo, DeviceMapping, DeviceRule, EnterContext, InitStep, Ipam, JoinContext,
   JsonValue, Kernel, KernelFailure, LeaveContext, LifecycleHooks, NetworkContext, NetworkDriver, NetworkInfo, Networks, Plugin,
   PluginApi, PluginState, PortMapping, ProcessContext, RootfsContext, RootfsReleaseContext, SecuritySettings, StorageContext,
   StorageDriver, TeardownContext,
@@ -50,6 +51,7 @@ export type ContractTypes = [
 export type TableContexts = [
   Same<ContextOf<'checkOptions'>, CheckOptionsContext>,
   Same<ContextOf<'prepareRootfs'>, RootfsContext>,
+  Same<ContextOf<'createCgroups'>, CgroupsContext>,
   Same<ContextOf<'applyCgroups'>, ProcessContext>,
   Same<ContextOf<'setupNetwork'>, ProcessContext>,
   Same<ContextOf<'releaseCgroups'>, TeardownContext>,
@@ -58,13 +60,13 @@ export type TableContexts = [
   Same<ContextOf<'enterNamespace'>, EnterContext>,
 ];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const tableContexts: TableContexts = [true, true, true, true, true, true, true, true];
+export const tableContexts: TableContexts = [true, true, true, true, true, true, true, true, true];
 
 describe('hooks/: the table of hooks', () => {
   it('lists the hooks in the order a run calls them, then exec', () => {
     assert.deepEqual(
       [...HOOK_NAMES],
-      ['checkOptions', 'prepareRootfs', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork', 'enterNamespace'],
+      ['checkOptions', 'prepareRootfs', 'createCgroups', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork', 'enterNamespace'],
     );
     assert.deepEqual([...HOOK_NAMES], Object.keys(HOOKS));
   });

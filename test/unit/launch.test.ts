@@ -325,6 +325,33 @@ describe('launch', () => {
     assert.deepEqual((options.stdio as unknown[]).slice(7), [3, 4], 'our fds 3 and 4, to preserve, as its 7 and 8');
     assert.equal(h.goSizeAtPivot.bytes, encodePrelude([procStep(h.rootfs)]).length, 'the bundle\'s prelude was sent before pivot_root');
     launched.abandon();
+  });
+
+  it('has the first process join its cgroups in its prelude, before it mounts /proc and before pivot_root', (t) => {
+    const joins = ['/sys/fs/cgroup/memory/mydocker/abc/tasks', '/sys/fs/cgroup/pids/mydocker/abc/tasks'];
+    const h = harness(t, { spec: { cgroupJoins: joins } });
+    const launched = launch(h.spec, h.deps);
+    const prelude = encodePrelude([
+      ...joins.map((file) => ({ op: 'join-cgroup', file }) as const),
+      { op: 'mount', source: 'proc', target: path.join(h.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null },
+    ]);
+    assert.equal(h.goSizeAtPivot.bytes, prelude.length, 'the prelude was sent, whole, before pivot_root');
+    launched.abandon();
+    const sent = fs.readFileSync(h.child.goReader!);
+    assert.deepEqual(sent, prelude);
+    // As mydocker-init reads it: tag 14, the file, NUL-terminated, in the order given, first.
+    assert.equal(sent[8], 14);
+    assert.equal(sent.subarray(13, 13 + sent.readUInt32LE(9)).toString(), `${joins[0]}\0`);
+  });
+
+  it('reports a cgroup the first process could not join with its own line, and kills it', (t) => {
+    const h = harness(t, { spec: { cgroupJoins: ['/cg/memory/x/tasks'] }, prelude: 'mydocker: cannot join the cgroup of /cg/memory/x/tasks: No space left on device\n' });
+    assert.throws(
+      () => launch(h.spec, h.deps),
+      (e: unknown) => e instanceof MydockerError && e.message === 'joining the container\'s cgroups failed: cannot join the cgroup of /cg/memory/x/tasks: No space left on device',
+    );
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assert.equal(h.kernel.callsOf('pivotRoot').length, 0);
     assertReturnedToHost(h);
   });
 
@@ -501,7 +528,7 @@ describe('launch', () => {
 
   it('reports a first process that died while it mounted /proc', (t) => {
     const h = harness(t, { prelude: '' });
-    assert.throws(() => launch(h.spec, h.deps), /died while mounting \/proc/);
+    assert.throws(() => launch(h.spec, h.deps), /died while joining its cgroups and mounting \/proc/);
     assert.deepEqual(h.child.kills, ['SIGKILL']);
     assertReturnedToHost(h);
   });

@@ -3,7 +3,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { endianness } from 'node:os';
-import { encode, openRtnlIn } from '../../plugins/network/bridge/rtnl.js';
+import { RtnlError, encode, frame, openRtnlIn, parseAnswer } from '../../plugins/network/bridge/rtnl.js';
+import { libcKernel } from '../../src/kernel/libc.js';
 
 const skip = endianness() === 'LE' ? false : 'the expected bytes are written for a little-endian host';
 
@@ -126,7 +127,7 @@ describe('rtnetlink encoders', { skip }, () => {
 describe('openRtnlIn around the injected setns', () => {
   it('calls setns into the fd with CLONE_NEWNET, then back through another fd', () => {
     const calls: [number, number][] = [];
-    const rtnl = openRtnlIn(1234, (fd, nstype) => void calls.push([fd, nstype]));
+    const rtnl = openRtnlIn(libcKernel(), 1234, (fd: number, nstype: number) => void calls.push([fd, nstype]));
     rtnl.close();
     assert.equal(calls.length, 2);
     assert.deepEqual(calls[0], [1234, 0x40000000]);
@@ -140,12 +141,12 @@ describe('openRtnlIn around the injected setns', () => {
       calls++;
       throw new Error('EINVAL');
     };
-    assert.throws(() => openRtnlIn(1234, failing), /EINVAL/);
+    assert.throws(() => openRtnlIn(libcKernel(), 1234, failing), /EINVAL/);
     assert.equal(calls, 1);
   });
 
   it('a raw binding returning -1 does not pass for success', () => {
-    assert.throws(() => openRtnlIn(1234, (() => -1) as unknown as (fd: number, nstype: number) => void), /returned -1/);
+    assert.throws(() => openRtnlIn(libcKernel(), 1234, (() => -1) as unknown as (fd: number, nstype: number) => void), /returned -1/);
   });
 
   it('a failed way back says the process is stranded', () => {
@@ -153,6 +154,41 @@ describe('openRtnlIn around the injected setns', () => {
     const backFails = () => {
       if (++calls === 2) throw new Error('EPERM');
     };
-    assert.throws(() => openRtnlIn(1234, backFails), /stranded.*EPERM/);
+    assert.throws(() => openRtnlIn(libcKernel(), 1234, backFails), /stranded.*EPERM/);
+  });
+});
+
+describe('the netlink framing of a request and its answer', { skip }, () => {
+  /** One answer message: nlmsghdr (length, type, flags, seq, port) and its payload. */
+  const message = (type: number, seq: number, payload: Buffer): Buffer => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(16 + payload.length, 0);
+    head.writeUInt16LE(type, 4);
+    head.writeUInt32LE(seq, 8);
+    return Buffer.concat([head, payload, Buffer.alloc((4 - (payload.length % 4)) % 4)]);
+  };
+  const errno = (n: number): Buffer => {
+    const b = Buffer.alloc(20); // int error, then the request's header
+    b.writeInt32LE(n, 0);
+    return b;
+  };
+
+  it('frames a payload with length, type, REQUEST|ACK plus the flags, the sequence and port 0', () => {
+    assert.deepEqual(frame(16, 0x600, 7, hex('aabbccdd')), hex('14000000', '1000', '0506', '07000000', '00000000', 'aabbccdd'));
+  });
+
+  it('collects the replies of its own sequence until the ACK; skips others\'', () => {
+    const reply = hex('0000 0000 05000000');
+    const one = parseAnswer(Buffer.concat([message(16, 3, hex('ffff')), message(16, 4, reply)]), 4, 'x');
+    assert.deepEqual(one, { payloads: [reply], done: false });
+    assert.deepEqual(parseAnswer(message(2, 4, errno(0)), 4, 'x'), { payloads: [], done: true });
+    assert.deepEqual(parseAnswer(message(3, 4, Buffer.alloc(4)), 4, 'x'), { payloads: [], done: true }, 'NLMSG_DONE ends it too');
+  });
+
+  it('turns the kernel\'s negative errno into its name, and refuses a message that overruns', () => {
+    assert.throws(() => parseAnswer(message(2, 9, errno(-17)), 9, 'creating bridge b'), (e: unknown) => e instanceof RtnlError && e.code === 'EEXIST' && e.message === 'netlink: creating bridge b failed: EEXIST');
+    const broken = message(16, 9, Buffer.alloc(8));
+    broken.writeUInt32LE(200, 0);
+    assert.throws(() => parseAnswer(broken, 9, 'x'), (e: unknown) => e instanceof RtnlError && e.code === 'EBADMSG');
   });
 });

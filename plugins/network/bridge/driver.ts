@@ -30,7 +30,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
     const bridge = (ctx.state.bridge as string | undefined) ?? bridgeName(ctx.network.id);
     ctx.state.bridge = bridge;
     const [, prefix] = ctx.network.subnet.split('/');
-    const rtnl = openRtnl();
+    const rtnl = openRtnl(ctx.kernel);
     try {
       let index = await rtnl.linkIndex(bridge);
       if (index === null) {
@@ -62,7 +62,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
 
     async deleteNetwork(ctx) {
       const bridge = (ctx.state.bridge as string | undefined) ?? bridgeName(ctx.network.id);
-      const rtnl = openRtnl();
+      const rtnl = openRtnl(ctx.kernel);
       try {
         await rtnl.deleteLink(bridge);
       } finally {
@@ -88,7 +88,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       sysctl('net/ipv4/ip_forward', '1');
       const netns = fs.openSync(`/proc/${ctx.pid}/ns/net`, 'r');
       try {
-        await withRtnl(openRtnl(), async (rtnl) => {
+        await withRtnl(openRtnl(ctx.kernel), async (rtnl) => {
           // Gone after a reboot (links and rules do not survive one; the network's record does).
           const master = (await rtnl.linkIndex(bridge)) ?? (await ensureNetwork({ network: ctx.network, state: { ...ctx.state }, kernel: ctx.kernel }));
           try {
@@ -105,7 +105,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
         // frame to the bridge and gets the DNATed answer back through the same port: the bridge
         // only does that with hairpin mode on the port (as Docker sets it without its proxy).
         fs.writeFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, '1');
-        await withRtnl(openRtnlIn(netns, (fd, type) => ctx.kernel.setns(fd, type)), async (inside) => {
+        await withRtnl(openRtnlIn(ctx.kernel, netns, (fd, type) => ctx.kernel.setns(fd, type)), async (inside) => {
           const eth0 = await inside.linkIndex('eth0');
           if (eth0 === null) throw new Error(`the container's end of ${veth} did not arrive in its namespace`);
           await inside.addAddress(eth0, ctx.address, prefix);
@@ -124,7 +124,7 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
       // first: a netlink request, even for a link that is gone, waits for the kernel's rtnl lock,
       // which namespaces being destroyed hold for long (twenty containers removed at once).
       if (!linkSurelyGone(veth)) {
-        const rtnl = openRtnl();
+        const rtnl = openRtnl(ctx.kernel);
         try {
           await rtnl.deleteLink(veth);
         } catch (error) {

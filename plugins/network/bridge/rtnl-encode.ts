@@ -1,5 +1,5 @@
-// Hand-built rtnetlink payloads (everything after the 16-byte nlmsghdr, which the netlink socket
-// adds). The `netlink` package can generate these, but its rt module costs ~25 ms to load and we
+// Hand-built rtnetlink payloads (everything after the 16-byte nlmsghdr, which rtnl.ts frames them
+// with). The `netlink` package can generate these, but its rt module costs ~25 ms to load and we
 // need only six messages. Values checked against <linux/rtnetlink.h>, <linux/if_link.h>,
 // <linux/if_addr.h>, <linux/veth.h> and <linux/netlink.h>.
 import { endianness } from 'node:os';
@@ -11,7 +11,7 @@ export const RTM_GETLINK = 18;
 export const RTM_NEWADDR = 20;
 export const RTM_NEWROUTE = 24;
 
-// nlmsghdr flags beyond REQUEST|ACK (which the socket's request() adds itself).
+// nlmsghdr flags beyond REQUEST|ACK (which rtnl.ts's frame() adds itself).
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 

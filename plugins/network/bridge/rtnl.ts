@@ -1,11 +1,14 @@
 // A minimal rtnetlink client: the few link, address and route requests the bridge network needs,
-// encoded by hand (rtnl-encode.ts) and sent through the `netlink` package's plain NetlinkSocket.
-// Only netlink/dist/netlink.js is loaded (~7 ms), lazily, instead of the package index (~55 ms)
-// with its generated rtnetlink code.
+// encoded by hand (rtnl-encode.ts) and sent on a raw NETLINK_ROUTE socket through the kernel
+// interface (ctx.kernel: send and recv of libc). No package is loaded: the `netlink` package's
+// socket alone cost ~7 ms to load (its native addon), more than all the requests of a run.
+// rtnetlink answers a request within the sender's own sendmsg(), so each request is a send and
+// the receives of its already queued answer, synchronously; the socket's receive timeout bounds a
+// wait that should never happen. The methods still return promises: callers need not care.
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import type { NetlinkSocket } from 'netlink/dist/netlink.js';
-import { enterNamespaceFds, type NamespaceKernel } from '../../../hooks/index.js';
+import { getSystemErrorName } from 'node:util';
+import { endianness } from 'node:os';
+import { enterNamespaceFds, type Kernel, type NamespaceKernel } from '../../../hooks/index.js';
 import {
   encode,
   readS32,
@@ -23,6 +26,17 @@ export { encode, type VethOptions } from './rtnl-encode.js';
 
 const NETLINK_ROUTE = 0;
 const CLONE_NEWNET = 0x40000000;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const NLMSG_HDRLEN = 16;
+/** A reply's receive wait, at most: rtnetlink has answered before send() returns. */
+const RECEIVE_TIMEOUT_MS = 5000;
+const LE = endianness() === 'LE';
+
+/** What a route socket needs of the kernel interface (ctx.kernel has it all). */
+export type RtnlKernel = Pick<Kernel, 'netlinkSocket' | 'send' | 'receive'>;
 
 /** A failed rtnetlink request: `code` is the errno name the kernel answered (EEXIST, ENODEV, ...). */
 export class RtnlError extends Error {
@@ -56,67 +70,118 @@ export interface Rtnl {
   addDefaultRoute(gateway: string): Promise<void>;
   /** RTM_DELLINK by name. false when there was no such link (ENODEV), true when deleted. */
   deleteLink(name: string): Promise<boolean>;
-  /** Closes the socket (its fd at once); requests still waiting reject with ECANCELED. */
+  /** Closes the socket (its fd at once); later requests reject with EBADF. */
   close(): void;
 }
 
-type NetlinkModule = typeof import('netlink/dist/netlink.js');
-let netlinkModule: NetlinkModule | undefined;
-
-function loadNetlink(): NetlinkModule {
-  netlinkModule ??= createRequire(import.meta.url)('netlink/dist/netlink.js') as NetlinkModule;
-  return netlinkModule;
-}
-
-/**
- * The errno name of a failure: kernel refusals come from the netlink package as a plain
- * Error("Request rejected: EEXIST"), send/receive failures as errno exceptions with `.code`.
- */
+/** The errno name of a failure: a kernel call's KernelError (or any error) with a string `code`. */
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  const match = /^Request rejected: (\S+)$/.exec(error instanceof Error ? error.message : String(error));
-  return match?.[1] ?? 'EIO';
+  return typeof code === 'string' ? code : 'EIO';
 }
 
-/** Creates the socket; synchronous, which openRtnlIn relies on (socket() and bind() in the constructor). */
-function createSocket(): NetlinkSocket {
-  const netlink = loadNetlink();
+/** Creates the socket; synchronous, which openRtnlIn relies on (socket() in the other namespace). */
+function createSocket(kernel: RtnlKernel): number {
   try {
-    // ref: false: an idle socket must not keep the process alive; the package refs it while a
-    // request waits for its answer, so requests still complete. The buffer sizes are required by
-    // the package's types, but 0 means "leave the kernel default" (raw.js skips falsy sizes).
-    return netlink.createNetlink(NETLINK_ROUTE, { ref: false, recvBufferSize: 0, sendBufferSize: 0 });
+    return kernel.netlinkSocket(NETLINK_ROUTE, RECEIVE_TIMEOUT_MS);
   } catch (error) {
     throw new RtnlError('opening a route socket', errorCode(error), { cause: error });
   }
 }
 
-class RouteSocket implements Rtnl {
-  /** Rejecters of the requests in flight, so close() or a socket error never leaves one hanging. */
-  private readonly pending = new Set<(error: unknown) => void>();
-  private closed = false;
+function u16(buf: Buffer, offset: number): number {
+  return LE ? buf.readUInt16LE(offset) : buf.readUInt16BE(offset);
+}
+function u32(buf: Buffer, offset: number): number {
+  return LE ? buf.readUInt32LE(offset) : buf.readUInt32BE(offset);
+}
 
-  constructor(private readonly socket: NetlinkSocket) {
-    // Without a listener an 'error' event (a failed recvmsg) would throw out of the event loop.
-    // After one, answers may have been lost: fail what waits and give the socket up.
-    socket.on('error', (error) => this.shutdown(error));
+/** The 16-byte nlmsghdr in front of a payload: length, type, flags (REQUEST|ACK added), sequence, port 0. */
+export function frame(type: number, flags: number, seq: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(NLMSG_HDRLEN);
+  const length = NLMSG_HDRLEN + payload.length;
+  const all = flags | NLM_F_REQUEST | NLM_F_ACK;
+  if (LE) {
+    head.writeUInt32LE(length, 0);
+    head.writeUInt16LE(type, 4);
+    head.writeUInt16LE(all, 6);
+    head.writeUInt32LE(seq, 8);
+  } else {
+    head.writeUInt32BE(length, 0);
+    head.writeUInt16BE(type, 4);
+    head.writeUInt16BE(all, 6);
+    head.writeUInt32BE(seq, 8);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * Reads one datagram's messages for sequence `seq`: the payloads of its replies, and whether it
+ * ended the request (the ACK, an error, or DONE). A kernel error throws its errno name.
+ */
+export function parseAnswer(datagram: Buffer, seq: number, operation: string): { payloads: Buffer[]; done: boolean } {
+  const payloads: Buffer[] = [];
+  let done = false;
+  for (let at = 0; at + NLMSG_HDRLEN <= datagram.length; ) {
+    const length = u32(datagram, at);
+    if (length < NLMSG_HDRLEN || at + length > datagram.length) throw new RtnlError(operation, 'EBADMSG');
+    const type = u16(datagram, at + 4);
+    if (u32(datagram, at + 8) === seq) {
+      if (type === NLMSG_ERROR) {
+        const errno = readS32(datagram, at + NLMSG_HDRLEN);
+        if (errno !== 0) throw new RtnlError(operation, errnoName(errno));
+        done = true;
+      } else if (type === NLMSG_DONE) {
+        done = true;
+      } else {
+        payloads.push(datagram.subarray(at + NLMSG_HDRLEN, at + length));
+      }
+    }
+    at += (length + 3) & ~3; // NLMSG_ALIGN
+  }
+  return { payloads, done };
+}
+
+function errnoName(negative: number): string {
+  try {
+    return getSystemErrorName(negative);
+  } catch {
+    return `errno ${-negative}`;
+  }
+}
+
+class RouteSocket implements Rtnl {
+  private closed = false;
+  private seq = 0;
+  /** Large enough for a link's whole RTM_NEWLINK answer (~2 KiB with its statistics). */
+  private readonly buffer = Buffer.alloc(32 * 1024);
+
+  constructor(
+    private readonly kernel: RtnlKernel,
+    private readonly fd: number,
+  ) {}
+
+  /** Sends one request and returns the answer's payloads (none for a plain ACK). */
+  private request(type: number, payload: Buffer, flags: number, operation: string): Promise<Uint8Array[]> {
+    try {
+      return Promise.resolve(this.exchange(type, payload, flags, operation));
+    } catch (error) {
+      return Promise.reject(error instanceof RtnlError ? error : new RtnlError(operation, errorCode(error), { cause: error }));
+    }
   }
 
-  /** Sends one request and resolves with the answer's payloads (none for a plain ACK). */
-  private request(type: number, payload: Buffer, flags: number, operation: string): Promise<Uint8Array[]> {
-    return new Promise((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        this.pending.delete(fail);
-        reject(error instanceof RtnlError ? error : new RtnlError(operation, errorCode(error), { cause: error }));
-      };
-      if (this.closed) return fail(Object.assign(new Error('socket is closed'), { code: 'EBADF' }));
-      this.pending.add(fail);
-      this.socket.request(type, payload, { flags }).then(([messages]) => {
-        this.pending.delete(fail);
-        resolve(messages.map((m) => m.data));
-      }, fail);
-    });
+  private exchange(type: number, payload: Buffer, flags: number, operation: string): Buffer[] {
+    if (this.closed) throw new RtnlError(operation, 'EBADF');
+    const seq = ++this.seq;
+    this.kernel.send(this.fd, frame(type, flags, seq, payload));
+    const payloads: Buffer[] = [];
+    for (;;) {
+      const n = this.kernel.receive(this.fd, this.buffer);
+      if (n > this.buffer.length) throw new RtnlError(operation, 'EMSGSIZE');
+      const answer = parseAnswer(this.buffer.subarray(0, n), seq, operation);
+      payloads.push(...answer.payloads.map((p) => Buffer.from(p)));
+      if (answer.done) return payloads;
+    }
   }
 
   async linkIndex(name: string): Promise<number | null> {
@@ -168,22 +233,15 @@ class RouteSocket implements Rtnl {
   }
 
   close(): void {
-    this.shutdown(Object.assign(new Error('socket closed'), { code: 'ECANCELED' }));
-  }
-
-  private shutdown(reason: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    // The package never settles requests cut off by close(); reject them here instead.
-    for (const fail of [...this.pending]) fail(reason);
-    // Closes the fd synchronously (after stopping its poll watcher).
-    this.socket.close();
+    fs.closeSync(this.fd);
   }
 }
 
 /** A socket in the calling thread's current network namespace. */
-export function openRtnl(): Rtnl {
-  return new RouteSocket(createSocket());
+export function openRtnl(kernel: RtnlKernel): Rtnl {
+  return new RouteSocket(kernel, createSocket(kernel));
 }
 
 /** setns through the injected function; a raw libc binding returning -1 must not pass for success. */
@@ -201,21 +259,19 @@ const notNeeded = (call: string) => (): never => {
 
 /**
  * A socket in another network namespace: the main thread setns()s into the namespace open at
- * `netnsFd`, creates the socket (synchronously: a netlink socket stays bound to the namespace it
- * was created in, whatever thread later uses it) and setns()es back, through enterNamespaceFds
+ * `netnsFd`, creates the socket (a netlink socket stays bound to the namespace it was created in,
+ * whatever thread later uses it) and setns()es back, through enterNamespaceFds
  * (hooks/namespaces.ts). `setns` must throw on failure. If the way back fails the process would
  * run on in the wrong namespace, so that throws an Error saying it is stranded.
  */
-export function openRtnlIn(netnsFd: number, setns: (fd: number, nstype: number) => void): Rtnl {
-  // Load the module first, so that only socket() and bind() run in the other namespace.
-  loadNetlink();
+export function openRtnlIn(kernel: RtnlKernel, netnsFd: number, setns: (fd: number, nstype: number) => void): Rtnl {
   const homeStat = fs.statSync('/proc/thread-self/ns/net');
-  const kernel: NamespaceKernel = { setns: checkedSetns(setns), unshare: notNeeded('unshare'), fchdir: notNeeded('fchdir') };
-  const inside = enterNamespaceFds(kernel, [{ fd: netnsFd, nstype: CLONE_NEWNET }]); // if this throws we never left
-  let socket: NetlinkSocket | undefined;
+  const nsKernel: NamespaceKernel = { setns: checkedSetns(setns), unshare: notNeeded('unshare'), fchdir: notNeeded('fchdir') };
+  const inside = enterNamespaceFds(nsKernel, [{ fd: netnsFd, nstype: CLONE_NEWNET }]); // if this throws we never left
+  let socket: number | undefined;
   let failure: unknown;
   try {
-    socket = createSocket();
+    socket = createSocket(kernel);
   } catch (error) {
     failure = error;
   }
@@ -225,13 +281,13 @@ export function openRtnlIn(netnsFd: number, setns: (fd: number, nstype: number) 
     const now = fs.statSync('/proc/thread-self/ns/net');
     if (now.ino !== homeStat.ino || now.dev !== homeStat.dev) throw new Error('still in another network namespace after setns');
   } catch (error) {
-    socket?.close();
+    if (socket !== undefined) fs.closeSync(socket);
     throw new Error(
       `netlink: cannot return to the original network namespace after opening a socket in namespace fd ${netnsFd}; ` +
         `the process is stranded in another network namespace: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
-  if (!socket) throw failure;
-  return new RouteSocket(socket);
+  if (socket === undefined) throw failure;
+  return new RouteSocket(kernel, socket);
 }
