@@ -1,7 +1,7 @@
 // Runs a bundle the build made (scripts/bundle.mjs) as a vm.Script with its V8 code cache beside it
 // (<bundle>.cache): one file read and one deserialisation instead of every module resolved, read
-// and compiled. The same as src/cli/main.ts does for the mydocker CLI (which keeps its own copy:
-// the launcher's one file is all the CLI loads before its bundle), for mydocker-runc.
+// and compiled. What both launchers do: src/cli/main.ts (mydocker) and src/cli/runc/main.ts
+// (mydocker-runc).
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -24,6 +24,7 @@ export function runBundle(bundle: string, importEsm: (specifier: string) => Prom
   }
   // The same wrapper as Node's for a CommonJS file, so the bundle sees require, module, __filename.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, { filename: bundle, cachedData });
+  // A cache V8 refuses (another Node, other flags) or none: the code compiled by this run replaces it.
   if (cachedData === undefined || script.cachedDataRejected === true || process.env.MYDOCKER_WRITE_CODE_CACHE === '1') {
     process.once('exit', () => writeCache(script, cacheFile));
   }
