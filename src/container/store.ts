@@ -54,7 +54,7 @@ export class ContainerStore {
     fs.mkdirSync(this.root.names, { recursive: true, mode: 0o700 });
     const nameFile = path.join(this.root.names, record.name);
     if (!reserveName(nameFile, record.id)) {
-      const owner = readNameFile(nameFile); // a file that holds no ID is reported as such
+      const owner = settledOwner(nameFile); // a file that holds no ID is reported as such
       // Never taken over: the name's holder may be a run at work. Without a record it is almost
       // surely what a run or rm killed half-way left, which rm -f removes by the ID said here.
       if (owner !== null && !this.exists(owner)) {
@@ -88,7 +88,7 @@ export class ContainerStore {
     if (name === record.name) throw new MydockerError(`container ${quoteName(name)} already has that name`, { exitCode: 1, hint: 'give a different name' });
     const nameFile = path.join(this.root.names, name);
     if (!reserveName(nameFile, record.id)) {
-      const owner = readNameFile(nameFile);
+      const owner = settledOwner(nameFile);
       throw new MydockerError(`the container name "${name}" is already in use by container ${owner ? shortId(owner) : 'unknown'}`, {
         exitCode: 1,
         hint: 'remove that container or choose another name',
@@ -277,6 +277,24 @@ export class ContainerStore {
     }
     stopPoint('rm:name-removed');
     fs.rmSync(removing, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The ID a taken name's file holds. A run reserving the same name at this very moment has created
+ * the file and not yet written its ID (it writes and fsyncs next): an empty file is read again for
+ * a while before it counts as a damaged one (twenty parallel runs drawing the same random name
+ * met that).
+ */
+function settledOwner(file: string, waitMs = 500): string | null {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return readNameFile(file);
+    } catch (error) {
+      if (!isStateFileError(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { ContainerStore } from '../../src/container/store.js';
 import { StateRoot } from '../../src/state-root.js';
 import { MydockerError, NoSuchContainerError } from '../../src/errors.js';
@@ -22,6 +23,22 @@ function noSuch(fn: () => unknown): void {
 }
 
 describe('ContainerStore', () => {
+  it('a name another run is reserving at this very moment (its file still empty) is reported as taken, not as damaged', (t) => {
+    const { root, store } = setup(t);
+    store.create(makeRecord({ id: ID_B, name: 'other' }));
+    fs.writeFileSync(path.join(root.names, 'racing'), '');
+    // The other run writes its ID a moment later, from another process (this thread waits).
+    const writer = spawn('sh', ['-c', `sleep 0.1; printf ${ID_B} > ${path.join(root.names, 'racing')}`], { stdio: 'ignore' });
+    t.after(() => writer.kill());
+    assert.throws(
+      () => store.create(makeRecord({ id: ID_A, name: 'racing' })),
+      (e: unknown) => e instanceof MydockerError && /already in use by container abd111111111/.test(e.message),
+    );
+    // One that stays empty is what it is: damaged, reported by its path.
+    fs.writeFileSync(path.join(root.names, 'stuck'), '');
+    assert.throws(() => store.create(makeRecord({ id: ID_A, name: 'stuck' })), /names\/stuck: empty, it must hold a container ID/);
+  });
+
   it('round-trips a record through create, load and save', (t) => {
     const { root, store } = setup(t);
     const record = makeRecord({ id: ID_A, name: 'web', pluginState: { p: { k: [1, 'x', null] } } });
