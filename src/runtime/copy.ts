@@ -148,20 +148,7 @@ function copyEntryOut(from: string, stat: fs.Stats, to: string): void {
     fs.chmodSync(to, stat.mode & 0o7777);
     fs.utimesSync(to, stat.atime, stat.mtime);
   } else if (stat.isFile()) {
-    const input = fs.openSync(from, O_RDONLY | O_NOFOLLOW);
-    try {
-      replaceOnHost(to);
-      const output = fs.openSync(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-      try {
-        pump(input, output);
-        fs.fchmodSync(output, stat.mode & 0o7777);
-        fs.futimesSync(output, stat.atime, stat.mtime);
-      } finally {
-        fs.closeSync(output);
-      }
-    } finally {
-      fs.closeSync(input);
-    }
+    copyFile(from, O_NOFOLLOW, stat, to, () => replaceOnHost(to), null);
   } else if (stat.isSymbolicLink()) {
     replaceOnHost(to);
     fs.symlinkSync(fs.readlinkSync(from), to);
@@ -194,25 +181,33 @@ function copyEntryIn(from: string, stat: fs.Stats, parentFd: number, name: strin
   }
   if (present?.isDirectory()) throw new MydockerError(`cannot overwrite directory ${name} with a non-directory`, { exitCode: 1 });
   if (stat.isFile()) {
-    const input = fs.openSync(from, O_RDONLY);
-    try {
-      if (present !== null) fs.unlinkSync(at);
-      const output = fs.openSync(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-      try {
-        pump(input, output);
-        fs.fchownSync(output, owner.uid, owner.gid);
-        fs.fchmodSync(output, stat.mode & 0o7777); // after chown, which clears setuid bits
-        fs.futimesSync(output, stat.atime, stat.mtime);
-      } finally {
-        fs.closeSync(output);
-      }
-    } finally {
-      fs.closeSync(input);
-    }
+    copyFile(from, 0, stat, at, () => present !== null && fs.unlinkSync(at), owner);
   } else if (stat.isSymbolicLink()) {
     if (present !== null) fs.unlinkSync(at);
     fs.symlinkSync(fs.readlinkSync(from), at);
     fs.lchownSync(at, owner.uid, owner.gid);
+  }
+}
+
+/**
+ * A regular file's content, mode and times into a new file `to` (made exclusively, never through a
+ * link; `clear` first removes what was there), owned by `owner` (null: the caller).
+ */
+function copyFile(from: string, openFlags: number, stat: fs.Stats, to: string, clear: () => unknown, owner: { uid: number; gid: number } | null): void {
+  const input = fs.openSync(from, O_RDONLY | openFlags);
+  try {
+    clear();
+    const output = fs.openSync(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      pump(input, output);
+      if (owner) fs.fchownSync(output, owner.uid, owner.gid);
+      fs.fchmodSync(output, stat.mode & 0o7777); // after chown, which clears setuid bits
+      fs.futimesSync(output, stat.atime, stat.mtime);
+    } finally {
+      fs.closeSync(output);
+    }
+  } finally {
+    fs.closeSync(input);
   }
 }
 
