@@ -99,12 +99,7 @@ const PROPAGATIONS = ['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshar
 /** Reads config.json's text; `bundle` is the bundle's absolute directory. */
 export function parseConfig(text: string, bundle: string): OciConfig {
   const file = path.join(bundle, CONFIG_FILE);
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch (error) {
-    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
-  }
+  const doc = parseJson(text, file);
   const at = new At(file, '');
   const top = object(doc, at);
   const ociVersion = string(top.ociVersion, at.child('ociVersion'));
@@ -131,12 +126,7 @@ export function parseConfig(text: string, bundle: string): OciConfig {
 
 /** An OCI process document alone (`mydocker-runc exec --process FILE`): config.json's `process`. */
 export function parseProcessFile(text: string, file: string): OciProcess {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch (error) {
-    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
-  }
+  const doc = parseJson(text, file);
   return parseProcess(doc, new At(file, ''));
 }
 
@@ -260,12 +250,7 @@ function parseLinux(linux: JsonObject, at: At): OciConfig['linux'] {
 
 /** A LinuxResources document alone (`mydocker-runc update --resources FILE`). */
 export function parseResourcesFile(text: string, file: string): OciResources {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch (error) {
-    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
-  }
+  const doc = parseJson(text, file);
   const at = new At(file, '');
   return parseResources(object(doc, at), at);
 }
@@ -332,3 +317,11 @@ function stringMap(value: Json | undefined, at: At): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([key, v]) => [key, string(v, at.child(key))]));
 }
 
+/** A JSON document's text, or one line naming the file that is not JSON. */
+function parseJson(text: string, file: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (error) {
+    throw new SpecError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+}
