@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// `npm run bench`: what one `mydocker run --rm busybox /bin/true` costs, against a bare `node -e 0`
-// measured in the same run on the same machine, and against runc and crun where installed (on the
-// same busybox root); then what confinement costs a run and an exec (bench/confinement.mjs), and the
-// library API's throughput against a runc loop (bench/library.mjs). Uses hyperfine when present
-// (apt-get install hyperfine), else its own loop. Every command runs without NODE_EXTRA_CA_CERTS,
-// mydocker's and `node -e 0` alike: where it is set, each Node start parses its certificates
-// (~60 ms here), which users rarely pay; BENCH_KEEP_CA_CERTS=1 keeps it.
-// A benchmark, not a test: it prints figures and asserts nothing. Run as root.
+// `npm run bench`: what one `mydocker run --rm busybox /bin/true` (and an exec, a `ps -a`) costs,
+// against a bare `node -e 0` measured in the same rounds on the same machine (bench/rounds.mjs: each
+// round runs every command once, in rotating order; a ratio is the median of the rounds' ratios),
+// and against runc and crun where installed (on the same busybox root); then what confinement costs
+// a run and an exec (bench/confinement.mjs), the library API's throughput against a runc loop
+// (bench/library.mjs), and mydocker-runc against runc (bench/oci.mjs).
+// BENCH_BASELINE=DIR adds another built checkout (e.g. a worktree of an older commit) to the same
+// rounds, for a before/after table measured side by side.
+// Every command runs without NODE_EXTRA_CA_CERTS, mydocker's and `node -e 0` alike: where it is set,
+// each Node start parses its certificates (~60 ms here), which users rarely pay;
+// BENCH_KEEP_CA_CERTS=1 keeps it. A benchmark, not a test: it prints figures and asserts nothing.
+// Run as root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,12 +18,13 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatConfinement, measureConfinement } from './confinement.mjs';
 import { formatLibrary, measureLibrary, ociBundle } from './library.mjs';
+import { formatOci, measureOci } from './oci.mjs';
+import { difference, measureRounds, median, ratio } from './rounds.mjs';
+import { Subject } from './subject.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.resolve(here, '../dist/src/cli/main.js');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));
-const env = { ...process.env, MYDOCKER_ROOT: root };
+const env = { ...process.env };
 if (process.env.BENCH_KEEP_CA_CERTS !== '1') delete env.NODE_EXTRA_CA_CERTS;
 const ipForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
 
@@ -28,79 +33,27 @@ function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
+const TARGETS = {
+  'run --rm busybox /bin/true': 2.8,
+  'run --rm --net none busybox /bin/true': 2.5,
+  'exec NAME /bin/true': 2.0,
+  'ps -a (201 containers)': 1.5,
+};
 
-/** Own timing loop: wall time of whole commands through sh, like hyperfine's default. */
-function timeCommand(command) {
-  const times = [];
-  for (let i = 0; i < 3; i++) spawnSync('sh', ['-c', command], { env, stdio: 'ignore' });
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync('sh', ['-c', command], { env, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${command} exited ${r.status}`);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return { median: median(times), min: Math.min(...times) };
-}
-
-/**
- * The cost of one thing (a minus b), with the runs of a and b alternated: on a shared, noisy
- * machine a slow spell then weighs on both alike, where back-to-back series would charge it to one.
- * The median of the pairwise differences, and the medians of each.
- */
-function interleaved(a, b) {
-  const times = { a: [], b: [], diff: [] };
-  const once = (argv) => {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv.slice(1), { env, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`);
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  };
-  for (let i = 0; i < 3; i++) {
-    once(a);
-    once(b);
-  }
-  for (let i = 0; i < runs; i++) {
-    // Which goes first alternates too: the second of a pair may profit from the first's warm caches.
-    let ta, tb;
-    if (i % 2 === 0) {
-      ta = once(a);
-      tb = once(b);
-    } else {
-      tb = once(b);
-      ta = once(a);
-    }
-    times.a.push(ta);
-    times.b.push(tb);
-    times.diff.push(ta - tb);
-  }
-  return { a: median(times.a), b: median(times.b), diff: median(times.diff) };
-}
-
-function hyperfine(commands) {
-  const out = path.join(root, 'hyperfine.json');
-  const args = ['-N', '--warmup', '3', '--runs', String(runs), '--export-json', out, ...Object.values(commands)];
-  const r = spawnSync('hyperfine', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error('hyperfine failed');
-  const results = JSON.parse(fs.readFileSync(out, 'utf8')).results;
-  return Object.fromEntries(Object.keys(commands).map((name, i) => [name, { median: results[i].median * 1000, min: results[i].min * 1000 }]));
-}
-
+const subjects = [];
 try {
   if (process.getuid() !== 0) throw new Error('run the benchmark as root');
-  if (!fs.existsSync(cli)) throw new Error('build first: npm run build');
-  // Build the busybox image once, outside the measurement.
-  execFileSync(process.execPath, [cli, 'run', '--rm', 'busybox', 'true'], { env, stdio: 'inherit' });
+  const current = new Subject('this checkout', path.resolve(here, '..'), env);
+  subjects.push(current);
+  const baseline = process.env.BENCH_BASELINE ? new Subject(`baseline ${process.env.BENCH_BASELINE}`, path.resolve(process.env.BENCH_BASELINE), env) : null;
+  if (baseline) subjects.push(baseline);
+  // One after the other: each makes its default network, which must not take the other's subnet.
+  for (const subject of subjects) subject.prepare();
 
-  const commands = {
-    'node -e 0': `${process.execPath} -e 0`,
-    'mydocker run --rm busybox /bin/true': `${process.execPath} ${cli} run --rm busybox /bin/true`,
-    // The same on no network: the difference is what the default bridge network costs a run.
-    'mydocker run --rm --net none busybox /bin/true': `${process.execPath} ${cli} run --rm --net none busybox /bin/true`,
-  };
+  const commands = { 'node -e 0': [process.execPath, '-e', '0'] };
+  for (const [name, argv] of Object.entries(current.commands())) commands[name] = argv;
+  if (baseline) for (const [name, argv] of Object.entries(baseline.commands())) commands[`baseline: ${name}`] = argv;
+
   const notMeasured = [];
   for (const runtime of ['runc', 'crun']) {
     const bin = which(runtime);
@@ -108,15 +61,15 @@ try {
       notMeasured.push(`${runtime}: not installed`);
       continue;
     }
-    const bundle = ociBundle(bin, root, `bundle-${path.basename(bin)}`);
-    // hyperfine -N runs without a shell: a fixed container name is fine, `run` deletes it on exit.
-    const args = ['run', '--bundle', bundle, `mydocker-bench-${runtime}`];
-    const probe = spawnSync(bin, args, { encoding: 'utf8' });
+    const bundle = ociBundle(bin, current.root, `bundle-${path.basename(bin)}`);
+    // A fixed container name is fine: the rounds run one command at a time and `run` deletes it.
+    const argv = [bin, 'run', '--bundle', bundle, `mydocker-bench-${runtime}`];
+    const probe = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
     if (probe.status !== 0) {
       notMeasured.push(`${runtime}: fails on this host (${(probe.stderr || probe.stdout).trim().split('\n').pop()})`);
       continue;
     }
-    commands[`${runtime} run /bin/true`] = `${bin} ${args.join(' ')}`;
+    commands[`${runtime} run /bin/true`] = argv;
   }
 
   // A large image (BENCH_LARGE_MB, default 300 MB: busybox plus data files), imported once: a run
@@ -131,61 +84,50 @@ try {
     fs.symlinkSync('busybox', path.join(largeDir, 'bin/true'));
     const chunk = Buffer.alloc(1024 * 1024, 1);
     for (let i = 0; i < largeMb; i++) fs.writeFileSync(path.join(largeDir, 'data', `file-${i}`), chunk);
-    const tarball = path.join(root, 'large.tar');
+    const tarball = path.join(current.root, 'large.tar');
     execFileSync('tar', ['-C', largeDir, '-cf', tarball, '.']);
-    execFileSync(process.execPath, [cli, 'import', tarball, 'large'], { env, stdio: 'ignore' });
+    current.mydocker('import', tarball, 'large');
     fs.rmSync(tarball);
   } finally {
     fs.rmSync(largeDir, { recursive: true, force: true });
   }
-  commands[`mydocker run --rm large (${largeMb} MB) /bin/true`] = `${process.execPath} ${cli} run --rm large /bin/true`;
+  const large = `run --rm large (${largeMb} MB) /bin/true`;
+  commands[large] = current.argv('run', '--rm', '--net', 'none', 'large', '/bin/true');
 
-  // A detached container to exec into, and 200 stopped ones for `ps -a` (made 4 at a time).
-  const mydocker = (...args) => execFileSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
-  mydocker('run', '-d', '--name', 'bench-exec', 'busybox', 'sleep', '1000000');
-  const made = [];
-  for (let i = 0; i < 200; i += 4) {
-    made.push(
-      ...[0, 1, 2, 3].map((j) => spawnSync('sh', ['-c', `${process.execPath} ${cli} run --name bench-ps-${i + j} busybox true`], { env, stdio: 'ignore' })),
-    );
-  }
-  commands['mydocker exec NAME /bin/true'] = `${process.execPath} ${cli} exec bench-exec /bin/true`;
-  commands['mydocker ps -a (201 containers)'] = `${process.execPath} ${cli} ps -a`;
-
-  const useHyperfine = which('hyperfine') !== null;
-  const results = useHyperfine ? hyperfine(commands) : Object.fromEntries(Object.entries(commands).map(([k, c]) => [k, timeCommand(c)]));
-  const base = results['node -e 0'].median;
-  console.log(`\n${useHyperfine ? 'hyperfine' : 'own loop'}, ${runs} runs each, ${os.cpus().length} cores, node ${process.version}`);
-  console.log('command'.padEnd(40), 'median ms'.padStart(10), 'min ms'.padStart(8), 'x node -e 0'.padStart(12));
-  for (const [name, r] of Object.entries(results)) {
-    console.log(name.padEnd(40), r.median.toFixed(1).padStart(10), r.min.toFixed(1).padStart(8), (r.median / base).toFixed(2).padStart(12));
+  const times = measureRounds(commands, { runs, env });
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`\n${runs} rounds (each command once a round, rotating order), ${os.cpus().length} cores, node ${process.version}, load average ${load}`);
+  console.log(`${'command'.padEnd(52)}${'median ms'.padStart(10)}${'min ms'.padStart(9)}${'x node -e 0'.padStart(13)}${'target'.padStart(8)}`);
+  for (const [name, series] of Object.entries(times)) {
+    const target = TARGETS[name.replace(/^baseline: /, '')];
+    const x = name === 'node -e 0' ? 1 : ratio(times, name, 'node -e 0');
+    console.log(`${name.padEnd(52)}${median(series).toFixed(1).padStart(10)}${Math.min(...series).toFixed(1).padStart(9)}${x.toFixed(2).padStart(13)}${(target ? `${target}` : '').padStart(8)}`);
   }
   for (const line of notMeasured) console.log(`(not measured: ${line})`);
+  const bridge = (prefix) => difference(times, `${prefix}run --rm busybox /bin/true`, `${prefix}run --rm --net none busybox /bin/true`);
   console.log(
-    `targets: run --net none at most 2.5 x, run (bridge) at most 2.8 x, exec at most 2.0 x, ps -a at most 1.5 x node -e 0; the large image at most 1.10 x busybox${env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS kept: ratios are not comparable)' : ''}`,
+    `the default network adds ${bridge('').toFixed(1)} ms to a run${baseline ? ` (baseline: ${bridge('baseline: ').toFixed(1)} ms)` : ''}: median of the rounds' differences; target at most 15 ms`,
   );
-  const net = interleaved([process.execPath, cli, 'run', '--rm', 'busybox', '/bin/true'], [process.execPath, cli, 'run', '--rm', '--net', 'none', 'busybox', '/bin/true']);
-  console.log(
-    `the default network adds ${net.diff.toFixed(1)} ms to a run (median of ${runs} alternated pairs: ${net.a.toFixed(1)} ms against ${net.b.toFixed(1)} ms with --net none; target: at most 15 ms)`,
-  );
+  console.log(`the large image: ${ratio(times, large, 'run --rm --net none busybox /bin/true').toFixed(2)} x busybox (target at most 1.10)`);
+  if (env.NODE_EXTRA_CA_CERTS) console.log('(NODE_EXTRA_CA_CERTS kept: ratios are not comparable with the targets)');
 
   // What stays behind a detached container: its shim (the container's own processes aside).
-  const info = JSON.parse(mydocker('inspect', 'bench-exec'))[0];
+  const info = JSON.parse(current.mydocker('inspect', 'bench-exec'))[0];
   const shimPid = Number(fs.readFileSync(`/proc/${info.State.Pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
   const status = fs.readFileSync(`/proc/${shimPid}/status`, 'utf8');
   const rollup = fs.readFileSync(`/proc/${shimPid}/smaps_rollup`, 'utf8');
   const kb = (text, key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)[1]);
   console.log(`per detached container: shim ${fs.readFileSync(`/proc/${shimPid}/comm`, 'utf8').trim()} RSS ${kb(status, 'VmRSS')} kB, PSS ${kb(rollup, 'Pss')} kB (target: at most 2048 kB)`);
-  mydocker('rm', '-f', 'bench-exec');
-  mydocker('prune');
+  for (const subject of subjects.splice(0)) subject.remove();
+
   console.log(formatConfinement(await measureConfinement(runs)));
-  console.log(formatLibrary(await measureLibrary({ cli, root, runc: which('runc') })));
+  const libraryRoot = new Subject('library', path.resolve(here, '..'), env);
+  subjects.push(libraryRoot);
+  libraryRoot.mydocker('run', '--rm', '--net', 'none', 'busybox', 'true');
+  console.log(formatLibrary(await measureLibrary({ cli: libraryRoot.cli, root: libraryRoot.root, runc: which('runc') })));
+  console.log(formatOci(await measureOci({ root: libraryRoot.root, env, runs: Math.min(runs, 15), runc: which('runc'), ctr: which('ctr') })));
 } finally {
-  // Whatever is left (a failed measurement, an interrupted run) is removed before its root.
-  const left = spawnSync(process.execPath, [cli, 'ps', '-aq'], { env, encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
-  for (const id of left) spawnSync(process.execPath, [cli, 'rm', '-f', id], { env, stdio: 'ignore' });
-  // The default network's bridge and rules, and the forwarding setting it turned on.
-  spawnSync(process.execPath, [cli, 'network', 'rm', 'bridge'], { env, stdio: 'ignore' });
+  // Whatever is left (a failed measurement, an interrupted run) is removed with its root.
+  for (const subject of subjects) subject.remove();
   fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
-  fs.rmSync(root, { recursive: true, force: true });
 }

@@ -68,7 +68,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['koffi', 'netlink', 'netlink/*', 'tsx', 'tsx/*'],
+  external: ['koffi', 'tsx', 'tsx/*'],
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
