@@ -10,13 +10,16 @@
  *         any user code.
  *   fd 4  with the argument --ready (the container's first process): "ready <host pid>\n" is
  *         written there first (read from /proc/self/stat while /proc is still the host's); then
- *         the runtime sends a prelude on fd 3 ("MDP1" and steps, the same framing as the launch
+ *         the runtime sends preludes on fd 3 ("MDP1" and steps, the same framing as the launch
  *         message), what must be done while the host's files are still in reach, before
  *         pivot_root: joining its cgroups (it writes "0" to each group's file: a v1 `tasks` write
- *         of one's own thread skips the process-wide lock a move from outside takes), and the
- *         mounts only a process inside the new PID namespace can make (its /proc); the init
- *         answers "done\n", or the line of what failed, and closes fd 4. An `exec`'d process has
- *         no such fd: its fd 4 may be anything the caller had.
+ *         of one's own thread skips the process-wide lock a move from outside takes), the
+ *         mounts only a process inside the new PID namespace can make (its /proc), and (an OCI
+ *         bundle's terminal) the pty to hold on 0, 1, 2; the init answers each "done\n", or the
+ *         line of what failed. An OCI bundle sends one prelude per proc mount, between the mounts
+ *         the runtime makes, so that they all appear in its config's order. fd 4 is closed when
+ *         the launch message comes. An `exec`'d process has no such fd: its fd 4 may be anything
+ *         the caller had.
  *   fd 6  with the argument --go-held (OCI `create`, after --ready): a write end of its own go pipe,
  *         held so that the pipe outlives the runtime process that made it (`create` exits; `start`,
  *         another process, opens /proc/<pid>/fd/3 for writing and sends the message). Closed as
@@ -38,7 +41,8 @@
  *   5. seccomp (without no_new_privs)
  *   6. the capability bounding set; groups, gid, uid; then effective/permitted/inheritable, ambient
  *   7. no_new_privs, and seccomp (with it)
- *   8. execvp with the container's environment: 127 when not found, 126 when not executable.
+ *   8. the umask, when the message has one
+ *   9. execvp with the container's environment: 127 when not found, 126 when not executable.
  * Any failure before the exec prints one line on stderr and exits 125.
  */
 #define _GNU_SOURCE
@@ -93,7 +97,7 @@ enum field {
   F_ARG = 1,      /* one argv element (the first is the program) */
   F_ENV = 2,      /* one NAME=VALUE */
   F_CWD = 3,      /* working directory */
-  F_TTY = 4,      /* terminal path, inside the container */
+  F_TTY = 4,      /* terminal path, inside the container (in a prelude: its host path, held on 0, 1, 2) */
   F_USER = 5,     /* u32 uid, u32 gid, u32 count, count x u32 supplementary gids */
   F_CAPS = 6,     /* 5 x u64: bounding, effective, permitted, inheritable, ambient */
   F_NNP = 7,      /* no bytes: set no_new_privs */
@@ -107,6 +111,7 @@ enum field {
   F_RLIMIT = 13,  /* u32 resource, u64 soft, u64 hard: setrlimit before the user's program */
   /* Prelude only (a host path: meaningless after pivot_root). */
   F_JOIN_CGROUP = 14, /* a cgroup file (v1 tasks, v2 cgroup.procs): write "0" to it, joining that group */
+  F_UMASK = 15,   /* u32: the program's umask (else it keeps the runtime's) */
 };
 
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
@@ -213,11 +218,13 @@ static void say_ready(void) {
   if (write(4, msg, 7 + digits) < 0) { /* the runtime sees EOF instead */ }
 }
 
-/* One message on fd 3: "MAGIC", a u32 body length, the body. NULL at EOF (the runtime gave up). */
-static unsigned char *read_message(const char *magic, uint32_t *size) {
+/* One message on fd 3: a magic ("MDP1" a prelude, "MDI1" the launch), a u32 body length, the body.
+   NULL at EOF (the runtime gave up). */
+static unsigned char *read_message(int *is_prelude, uint32_t *size) {
   unsigned char header[8];
   if (read_full(3, header, sizeof header) < 0) return NULL;
-  if (memcmp(header, magic, 4) != 0) fail("bad launch message", "wrong magic");
+  *is_prelude = memcmp(header, "MDP1", 4) == 0;
+  if (!*is_prelude && memcmp(header, "MDI1", 4) != 0) fail("bad launch message", "wrong magic");
   *size = u32(header + 4);
   if (*size > MAX_MESSAGE) fail("bad launch message", "too large");
   unsigned char *body = malloc(*size ? *size : 1);
@@ -226,24 +233,47 @@ static unsigned char *read_message(const char *magic, uint32_t *size) {
   return body;
 }
 
-/* The prelude: cgroup joins, mkdir and mount steps, done before pivot_root; the answer goes to fd 4. */
-static void prelude(void) {
-  uint32_t size;
-  unsigned char *body = read_message("MDP1", &size);
-  if (!body) _exit(125);
+/* The terminal, a host path (its devpts under the rootfs), on 0, 1, 2 until the launch opens it again
+   as the controlling terminal: O_NOCTTY, so that the session gets it only then, as before. */
+static void take_terminal(const unsigned char *value, uint32_t len) {
+  if (len == 0 || value[len - 1] != '\0') fail("bad launch message", "unterminated string");
+  int fd = open((const char *)value, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) die("cannot open the terminal");
+  if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) die("cannot use the terminal");
+  close(fd);
+}
+
+/* One round of the prelude: cgroup joins, mkdir, mount and terminal steps, done before pivot_root;
+   the answer goes to fd 4. An OCI bundle sends one round per proc mount, in its config's order. */
+static void prelude(const unsigned char *body, uint32_t size) {
   report_fd = 4;
   for (uint32_t at = 0; at + 5 <= size;) {
     uint32_t len = u32(body + at + 1);
     if (len > size - at - 5) fail("bad launch message", "truncated field");
     if (body[at] == F_JOIN_CGROUP) join_cgroup(body + at + 5, len);
     else if (body[at] == F_MKDIR || body[at] == F_MOUNT) setup_step(body[at], body + at + 5, len);
+    else if (body[at] == F_TTY) take_terminal(body + at + 5, len);
     else fail("bad launch message", "not a prelude step");
     at += 5 + len;
   }
-  free(body);
   if (write(4, "done\n", 5) < 0) { /* the runtime sees EOF instead */ }
-  close(4);
   report_fd = 2;
+}
+
+/* The launch message; with --ready, after any number of prelude rounds (fd 4 is closed once it came). */
+static unsigned char *read_launch(int ready, uint32_t *size) {
+  for (;;) {
+    int is_prelude = 0;
+    unsigned char *body = read_message(&is_prelude, size);
+    if (!body) return NULL;
+    if (!is_prelude) {
+      if (ready) close(4);
+      return body;
+    }
+    if (!ready) fail("bad launch message", "a prelude for a process that has none");
+    prelude(body, *size);
+    free(body);
+  }
 }
 
 static void mark_fds_cloexec(void) {
@@ -329,13 +359,11 @@ int main(int argc, char **argv_in) {
   int preserved = 0;
   for (int i = 1; i < argc; i++)
     if (strncmp(argv_in[i], "--preserve-fds=", 15) == 0) preserved = atoi(argv_in[i] + 15);
-  if (argc > 1 && strcmp(argv_in[1], "--ready") == 0) {
-    say_ready();
-    prelude();
-  }
+  int ready = argc > 1 && strcmp(argv_in[1], "--ready") == 0;
+  if (ready) say_ready();
 
   uint32_t size;
-  unsigned char *body = read_message("MDI1", &size);
+  unsigned char *body = read_launch(ready, &size);
   if (!body) _exit(125); /* the runtime gave up: no go */
   close(3);
   if (go_held) close(6);
@@ -353,7 +381,8 @@ int main(int argc, char **argv_in) {
   const char *cwd = NULL, *tty = NULL;
   const unsigned char *user = NULL, *caps = NULL, *seccomp = NULL;
   uint32_t user_len = 0, seccomp_len = 0;
-  int nnp = 0, keyring = 0;
+  int nnp = 0, keyring = 0, has_umask = 0;
+  mode_t new_umask = 0;
   nargs = nenv = 0;
   for (uint32_t at = 0; at + 5 <= size;) {
     unsigned char tag = body[at];
@@ -383,6 +412,11 @@ int main(int argc, char **argv_in) {
       case F_MKDIR:
       case F_MOUNT: break; /* done in order, below */
       case F_RLIMIT: set_rlimit(value, len); break;
+      case F_UMASK:
+        if (len != 4 || u32(value) > 0777) fail("bad launch message", "umask field");
+        has_umask = 1;
+        new_umask = (mode_t)u32(value);
+        break;
       default: fail("bad launch message", "unknown field");
     }
     at += 5 + len;
@@ -417,6 +451,7 @@ int main(int argc, char **argv_in) {
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("cannot set no_new_privs");
   if (seccomp && nnp) install_seccomp(seccomp, seccomp_len);
 
+  if (has_umask) umask(new_umask);
   environ = envp;
   execvp(argv[0], argv);
   int error = errno;

@@ -1,9 +1,11 @@
 // What an OCI bundle does inside mydocker's launch window (src/process/launch.ts), on the runtime's
-// main thread, synchronously: the config's mounts in their order and its device nodes before the
-// first process exists (host paths under the rootfs, each target resolved inside the rootfs as the
-// kernel would with the rootfs as "/", so that the image's links cannot lead a mount onto the host),
-// proc by the first process itself, and after pivot_root the sysctls, masked and read-only paths
-// and a read-only root. Every module used here is loaded before the window opens.
+// main thread, synchronously: the config's mounts in their order (host paths under the rootfs, each
+// target resolved inside the rootfs as the kernel would with the rootfs as "/", so that the image's
+// links cannot lead a mount onto the host), those of type proc by the first process itself in their
+// place (proc shows its mounter's PID namespace), so that the container's mount table lists them
+// all in the config's order as the spec asks; its device nodes; and after pivot_root the sysctls,
+// masked and read-only paths, a read-only root and the root's propagation. Every module used here
+// is loaded before the window opens.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MS, type Kernel } from '../../hooks/index.js';
@@ -34,18 +36,28 @@ export function bundleLaunch(plan: LaunchPlan, bundle: string, preserveFds = 0):
     hostname: plan.hostname,
     holdGo: true,
     preserveFds,
-    mountBeforeSpawn: (kernel, rootfs) => {
-      for (const m of plan.mounts) mountOne(kernel, rootfs, m, bundle);
+    slave: plan.rootPropagation.slave,
+    mount: (kernel, rootfs, byFirstProcess) => {
+      for (const m of plan.mounts) {
+        if (m.type === 'proc') {
+          const target = mountPoint(rootfs, m.destination, 'directory');
+          byFirstProcess([{ op: 'mount', source: 'proc', target, fstype: 'proc', flags: m.flags, data: m.data }]);
+          for (const change of m.propagation) kernel.mount(null, target, null, change, null);
+        } else {
+          mountOne(kernel, rootfs, m, bundle);
+        }
+      }
       makeDevices(kernel, rootfs, plan.devices);
     },
-    prelude: (rootfs) =>
-      plan.procMounts.map((m) => ({ op: 'mount' as const, source: 'proc', target: mountPoint(rootfs, m.destination, 'directory'), fstype: 'proc', flags: m.flags, data: m.data })),
     afterPivot: (kernel) => {
       // Before the read-only paths: /proc/sys is usually one of them.
       for (const [key, value] of Object.entries(plan.sysctl)) writeSysctl(key, value);
       for (const target of plan.maskedPaths) mask(kernel, target);
       for (const target of plan.readonlyPaths) readOnly(kernel, target);
       if (plan.readonlyRoot) kernel.mount(null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null);
+      // Last: an unbindable root would refuse the read-only paths' binds. A shared root is a peer
+      // group of the container's own (its mounts were private, or slaves, until now), not the host's.
+      if (plan.rootPropagation.after !== null) kernel.mount(null, '/', null, plan.rootPropagation.after, null);
     },
   };
 }

@@ -69,6 +69,8 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
   // Everything that can be refused is refused before anything exists.
   const config = readBundleConfig(bundle);
   const plan = launchPlan(config);
+  const uts = config.linux.namespaces.find((ns) => ns.type === 'uts');
+  if (plan.hostname !== null && uts?.path) refuseHostUts(uts.path);
   for (let fd = 3; fd < 3 + options.preserveFds; fd++) {
     try {
       fs.fstatSync(fd);
@@ -178,6 +180,20 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
     deps.store.remove(options.id);
     if (failures.length > 0 && error instanceof Error) error.message += `; cleaning up also failed: ${failures.map(describe).join('; ')}`;
     throw error;
+  }
+}
+
+/** A hostname set in a joined UTS namespace that is this process's own would rename the host. */
+function refuseHostUts(nsPath: string): void {
+  let joined: fs.Stats;
+  try {
+    joined = fs.statSync(nsPath);
+  } catch (error) {
+    throw new MydockerError(`cannot open the namespace ${nsPath}: ${(error as NodeJS.ErrnoException).code ?? error}`, { exitCode: 1 });
+  }
+  const own = fs.statSync('/proc/self/ns/uts');
+  if (joined.dev === own.dev && joined.ino === own.ino) {
+    throw new MydockerError(`config.json: hostname is set and the UTS namespace to join, ${nsPath}, is the host's (it would rename the host)`, { exitCode: 1, hint: 'remove hostname, or join the UTS namespace of another container' });
   }
 }
 

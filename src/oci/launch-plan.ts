@@ -1,13 +1,15 @@
 // From a checked config.json (config.ts) to what mydocker's launch takes: the namespaces to create
-// and to join, the mounts in their order (proc set apart: the first process mounts it, since proc
-// shows its mounter's PID namespace), the device nodes, the paths to mask, the launch message's
-// process fields, and the options the cgroups plugin reads for this container. Pure: run by
-// `create` before anything exists, so that whatever it refuses is refused with nothing made.
+// and to join, the mounts in their order (proc among them: the first process mounts it, in its
+// place, since proc shows its mounter's PID namespace), the root's propagation, the device nodes,
+// the paths to mask, the launch message's process fields, and the options the cgroups plugin reads
+// for this container. Pure: run by `create` before anything exists, so that whatever it refuses is
+// refused with nothing made.
 import { CLONE, MS, type DeviceRule, type JsonValue } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { capabilityMask } from '../security/capabilities.js';
 import type { InitConfig } from '../process/first-process.js';
 import type { NamespaceType, OciConfig, OciDevice, OciProcess, OciResources } from './config.js';
+import { propagationFlags } from './mount-options.js';
 
 export const NAMESPACE_FLAGS: Readonly<Record<NamespaceType, number>> = {
   pid: CLONE.NEWPID,
@@ -47,10 +49,14 @@ export interface LaunchPlan {
   unshare: number;
   join: Array<{ path: string; nstype: number }>;
   hostname: string | null;
-  /** Every mount but proc, in the config's order. */
+  /** Every mount, in the config's order (those of type proc are made by the first process). */
   mounts: PlannedMount[];
-  /** The proc mounts, made by the first process. */
-  procMounts: PlannedMount[];
+  /**
+   * rootfsPropagation: `slave` makes the container's mounts slaves of the host's (they receive its
+   * mount events; else they are private); `after` is set on the root once it is "/" (shared: a peer
+   * group of the container's own, never the host's; unbindable).
+   */
+  rootPropagation: { slave: boolean; after: number | null };
   devices: DeviceNode[];
   maskedPaths: string[];
   readonlyPaths: string[];
@@ -95,31 +101,28 @@ export function launchPlan(config: OciConfig): LaunchPlan {
     else if (type !== 'cgroup') unshare |= NAMESPACE_FLAGS[type];
   }
   if (listed.get('cgroup')) throw new MydockerError('config.json: joining a cgroup namespace by path is not supported by mydocker', { hint: 'list {"type": "cgroup"} without a path, or leave it out' });
-  // runc's rule: a hostname needs a UTS namespace of the container's own, or it would rename the host.
-  const ownUts = listed.has('uts') && listed.get('uts') === null;
-  if (config.hostname !== null && config.hostname !== '' && !ownUts) {
-    throw new MydockerError('config.json: hostname is set but the container has no UTS namespace of its own (it would rename the host)', { hint: 'add {"type": "uts"} to linux.namespaces' });
+  // runc's rule: a hostname needs a UTS namespace listed, made or joined (a pod's), or it would
+  // rename the host. A joined one that is the host's own is refused by `create` (refuseHostUts).
+  const hasUts = listed.has('uts');
+  if (config.hostname !== null && config.hostname !== '' && !hasUts) {
+    throw new MydockerError('config.json: hostname is set but the container has no UTS namespace (it would rename the host)', { hint: 'add {"type": "uts"} to linux.namespaces' });
   }
   // The hooks that run inside the container's namespaces are not run yet: refused, never skipped.
   for (const kind of ['createContainer', 'startContainer'] as const) {
     if (config.hooks[kind].length > 0) throw new MydockerError(`config.json: hooks.${kind} is not supported by mydocker-runc yet (only prestart, createRuntime, poststart and poststop are run)`, { hint: 'remove them from config.json, or use runc for this container' });
   }
-  if (config.process.user.umask !== null) throw new MydockerError('config.json: process.user.umask is not supported by mydocker', { hint: 'remove it from config.json' });
-  if (config.linux.rootfsPropagation !== null && !['private', 'rprivate', 'slave', 'rslave'].includes(config.linux.rootfsPropagation)) {
-    throw new MydockerError(`config.json: linux.rootfsPropagation "${config.linux.rootfsPropagation}" is not supported by mydocker (the root is always private)`);
-  }
+  const propagation = config.linux.rootfsPropagation;
 
   for (const key of Object.keys(config.linux.sysctl)) checkSysctl(key, listed);
 
   const mounts: PlannedMount[] = [];
-  const procMounts: PlannedMount[] = [];
   for (const m of config.mounts) {
     const bind = m.type === 'bind' || (m.options.flags & MS.BIND) !== 0;
     if (!bind && m.type === null) throw new MydockerError(`config.json: the mount on ${m.destination} has no type`, { hint: 'give it a type ("tmpfs", "proc", "bind", ...)' });
     if (m.type === 'cgroup' || m.type === 'cgroup2') continue; // the cgroups plugin mounts the container's view (cgroupOptions.cgroupView)
     const planned: PlannedMount = { destination: m.destination, type: bind ? null : m.type, source: m.source, flags: m.options.flags, data: m.options.data, propagation: m.options.propagation, bind };
     if (bind && m.source === null) throw new MydockerError(`config.json: the bind mount on ${m.destination} has no source`);
-    (m.type === 'proc' ? procMounts : mounts).push(planned);
+    mounts.push(planned);
   }
   const cgroupView = config.mounts.some((m) => m.type === 'cgroup' || m.type === 'cgroup2');
 
@@ -129,9 +132,12 @@ export function launchPlan(config: OciConfig): LaunchPlan {
   return {
     unshare,
     join,
-    hostname: ownUts ? (config.hostname ?? null) : null,
+    hostname: hasUts && config.hostname !== '' ? (config.hostname ?? null) : null,
     mounts,
-    procMounts,
+    rootPropagation: {
+      slave: propagation === 'slave' || propagation === 'rslave',
+      after: propagation === null || /^r?(private|slave)$/.test(propagation) ? null : (propagationFlags(propagation) ?? null),
+    },
     devices: [...byPath.values()],
     maskedPaths: config.linux.maskedPaths,
     readonlyPaths: config.linux.readonlyPaths,
@@ -156,6 +162,7 @@ export function processInit(p: OciProcess): Omit<InitConfig, 'steps' | 'tty'> {
     user: { uid: p.user.uid, gid: p.user.gid, additionalGids: p.user.additionalGids },
     capabilities: { bounding: mask(caps.bounding), effective: mask(caps.effective), permitted: mask(caps.permitted), inheritable: mask(caps.inheritable), ambient: mask(caps.ambient) },
     noNewPrivileges: p.noNewPrivileges,
+    umask: p.user.umask,
     rlimits: p.rlimits.map((r) => ({ resource: RLIMITS[r.type]!, soft: r.soft, hard: r.hard })),
     newKeyring: true,
   };
@@ -175,8 +182,24 @@ export function cgroupOptions(config: OciConfig, cgroupView: boolean): Record<st
     if (cgroupsPath.split('/').includes('..')) throw new MydockerError(`config.json: linux.cgroupsPath "${cgroupsPath}" must not contain ".."`);
     options.cgroupsPath = cgroupsPath;
   }
-  return { ...options, ...limitOptions(config.linux.resources) };
+  const limits = limitOptions(config.linux.resources);
+  // As runc: the default devices stay usable whatever the config's rules (they come after them).
+  if (limits.deviceRules !== undefined) limits.deviceRules = [...(limits.deviceRules as JsonValue[]), ...(DEFAULT_DEVICE_RULES as unknown as JsonValue[])];
+  return { ...options, ...limits };
 }
+
+/**
+ * runc's rules appended to every config's (libcontainer/specconv AllowedDevices): mknod of any
+ * node, the default devices, the terminals (/dev/pts/*, /dev/ptmx). Without them a config that
+ * denies everything, as runtime-tools' generator does, leaves even /dev/null unusable.
+ */
+export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = [
+  { allow: true, type: 'c', major: null, minor: null, access: 'm' },
+  { allow: true, type: 'b', major: null, minor: null, access: 'm' },
+  ...DEFAULT_DEVICES.map((d) => ({ allow: true, type: 'c' as const, major: d.major, minor: d.minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, minor: null, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+];
 
 /** linux.resources as the cgroups plugin's limit options (the keys `run -m --cpus ...` set) and device rules. */
 export function limitOptions(r: OciResources): Record<string, JsonValue> {

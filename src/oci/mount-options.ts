@@ -49,6 +49,11 @@ const PROPAGATION: Record<string, number> = {
   runbindable: 0x20000 | 0x4000,
 };
 
+/** A propagation's mount(2) flags ("rshared": MS_SHARED | MS_REC); undefined for another word. */
+export function propagationFlags(name: string): number | undefined {
+  return PROPAGATION[name];
+}
+
 export const MOUNT_BIND = 0x1000;
 export const MOUNT_RDONLY = 0x1;
 

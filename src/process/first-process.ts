@@ -6,8 +6,10 @@
 //             must not pivot_root while the exec of the init still reads the host's files); then it
 //             takes a prelude on GO_FD, what it must do while it still sees the host's files: join
 //             its cgroups itself (a write of "0"), and the mounts only a process inside the new PID
-//             namespace can make (its /proc); it answers "done\n" (or the line of what failed) and
-//             closes READY_FD
+//             namespace can make (its /proc), and (an OCI bundle with a terminal) the pty to hold on
+//             0, 1, 2; it answers "done\n" (or the line of what failed). An OCI bundle sends one
+//             prelude per proc mount, between the mounts the runtime makes itself, so that all
+//             appear in its config's order. The init closes READY_FD when the launch message comes
 //   INIT_FD   its own binary, which it is exec'd through; close-on-exec like everything above 2
 //   GO_HELD_FD given --go-held (OCI `create`): a write end of its own go pipe, so that the pipe
 //             outlives the `create` process; `start` reopens the pipe through /proc/<pid>/fd/GO_FD.
@@ -57,6 +59,8 @@ export interface InitConfig {
   steps?: readonly InitStep[];
   /** setrlimit(2) calls (resource numbers of <sys/resource.h>), before the user's program. */
   rlimits?: ReadonlyArray<{ resource: number; soft: number; hard: number }>;
+  /** The program's umask (OCI process.user.umask); absent, it keeps the runtime's. */
+  umask?: number | null;
 }
 
 export interface CapabilitySets {
@@ -83,10 +87,17 @@ const enum Field {
   Rlimit = 13,
   /** Prelude only: a cgroup file (v1 tasks, v2 cgroup.procs) the init writes "0" into, joining that group. */
   JoinCgroup = 14,
+  Umask = 15,
 }
 
-/** A step of the prelude: the setup steps that make sense before pivot_root, and joining a cgroup. */
-export type PreludeStep = Extract<InitStep, { op: 'mkdir' | 'mount' }> | { readonly op: 'join-cgroup'; readonly file: string };
+/**
+ * A step of the prelude: the setup steps that make sense before pivot_root, joining a cgroup, and
+ * taking a terminal (a host path) on 0, 1, 2 without making it the controlling one yet.
+ */
+export type PreludeStep =
+  | Extract<InitStep, { op: 'mkdir' | 'mount' }>
+  | { readonly op: 'join-cgroup'; readonly file: string }
+  | { readonly op: 'terminal'; readonly path: string };
 
 export function encodeInitConfig(config: InitConfig): Buffer {
   const fields = new Fields();
@@ -120,6 +131,11 @@ export function encodeInitConfig(config: InitConfig): Buffer {
     limit.writeBigUInt64LE(BigInt(hard), 12);
     fields.add(Field.Rlimit, limit);
   }
+  if (config.umask !== undefined && config.umask !== null) {
+    const umask = Buffer.alloc(4);
+    umask.writeUInt32LE(config.umask);
+    fields.add(Field.Umask, umask);
+  }
   return fields.frame('MDI1');
 }
 
@@ -133,6 +149,7 @@ export function encodePrelude(steps: readonly PreludeStep[]): Buffer {
   const fields = new Fields();
   for (const step of steps) {
     if (step.op === 'join-cgroup') fields.text(Field.JoinCgroup, step.file);
+    else if (step.op === 'terminal') fields.text(Field.Tty, step.path);
     else fields.step(step);
   }
   return fields.frame('MDP1');

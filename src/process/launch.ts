@@ -13,9 +13,11 @@
 // Detached (-d), the shim makes the namespaces and the first process; the window then starts by
 // joining them with setns() instead of unshare() (enterNamespaces, hooks/namespaces.ts), and goes
 // on the same way from the mounts. Either way the return goes through returnToOwnNamespaces.
-// An OCI bundle (spec.bundle, src/oci/) changes three things and keeps the rest: the namespaces to
+// An OCI bundle (spec.bundle, src/oci/) changes four things and keeps the rest: the namespaces to
 // create or join are its own, its mounts replace mydocker's /dev, /sys, /proc and confining mounts,
-// and the first process holds its own go pipe so that `start`, a later process, can send "go".
+// the first process is spawned before them (right after the hostname) so that it makes the proc
+// mounts in their place among the others (one prelude each) and, with a terminal, takes the pty in
+// a last prelude, and it holds its own go pipe so that `start`, a later process, can send "go".
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +35,6 @@ import {
 import { MydockerError } from '../errors.js';
 import { checkCommand, readContainerFile, writeAll } from './inside.js';
 import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude, type PreludeStep } from './first-process.js';
-import type { InitStep } from '../../hooks/index.js';
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
@@ -85,10 +86,14 @@ export interface BundleLaunch {
   join: ReadonlyArray<{ readonly path: string; readonly nstype: number }>;
   /** null: the hostname is left as it is (no UTS namespace of its own). */
   hostname: string | null;
-  /** Before the first process exists: the config's mounts and device nodes, host paths under the rootfs. */
-  mountBeforeSpawn(kernel: Kernel, rootfs: string): void;
-  /** What the first process mounts itself before pivot_root (proc: it shows its mounter's PID namespace), host paths. */
-  prelude(rootfs: string): ReadonlyArray<Extract<InitStep, { op: 'mkdir' | 'mount' }>>;
+  /** The container's mounts stay slaves of the host's (rootfsPropagation slave), instead of private. */
+  slave: boolean;
+  /**
+   * The config's mounts, in its order, and its device nodes (host paths under the rootfs), the first
+   * process already waiting: `byFirstProcess` has it make a mount itself, in its place among the
+   * others (proc: it shows the PID namespace of its mounter, and the init is PID 1 of the new one).
+   */
+  mount(kernel: Kernel, rootfs: string, byFirstProcess: (steps: readonly PreludeStep[]) => void): void;
   /** After pivot_root, paths as the container sees them: sysctls, masked and read-only paths, a read-only root. */
   afterPivot(kernel: Kernel): void;
   /** The first process keeps a write end of its go pipe (GO_HELD_FD): the pipe outlives this process. */
@@ -154,8 +159,10 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   // Blocking pipes, not Node streams: the window must read "ready" synchronously. The child's ends
   // are closed here once it has them; ours when the launch fails or the caller says go/abandon.
   const childEnds = new Set<number>();
+  let goRead = -1;
   let goWrite = -1;
   let readyRead = -1;
+  let readyWrite = -1;
   const closeChildEnds = (): void => {
     for (const fd of childEnds) fs.closeSync(fd);
     childEnds.clear();
@@ -170,11 +177,40 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     ptyMaster = null;
     goWrite = -1;
   };
+  /**
+   * Spawns mydocker-init as the container's first process (PID 1 of a new PID namespace) and waits
+   * for its "ready": pivot_root moves the root of every process whose root is the old one, so until
+   * the init runs (its exec has read the whole binary) it must keep the host's root.
+   */
+  const spawnFirstProcess = (stdio0to2: readonly StdioTarget[]): void => {
+    const bundle = spec.bundle;
+    // Holding its go pipe, the init also gets our write end as GO_HELD_FD (6), then the
+    // descriptors to preserve from PRESERVED_FDS_BASE (7) on, which it moves down to 3 before the exec.
+    const preserved = bundle?.holdGo && bundle.preserveFds > 0 ? Array.from({ length: bundle.preserveFds }, (_, i) => 3 + i) : [];
+    const stdio = [...stdio0to2, goRead, readyWrite, deps.initFd, ...(bundle?.holdGo ? [goWrite, ...preserved] : [])];
+    const initArgs = [INIT_READY_FLAG, ...(bundle?.holdGo ? [INIT_GO_HELD_FLAG] : []), ...(preserved.length > 0 ? [`${INIT_PRESERVE_FLAG}${preserved.length}`] : [])];
+    child = deps.spawn(INIT_PATH, initArgs, {
+      argv0: INIT_ARGV0,
+      stdio: stdio as SpawnOptions['stdio'],
+      env: {}, // the init gets its environment and argv from the launch message: nothing of ours reaches it
+      cwd: '/',
+      detached: true, // its own session: a terminal of its own, signals only through us
+    });
+    if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
+    closeChildEnds();
+    if (ptySlave !== null) {
+      fs.closeSync(ptySlave);
+      ptySlave = null;
+    }
+    firstPid = waitForReady(readyRead);
+  };
   try {
-    const [goRead, goWriteEnd] = kernel.pipe();
+    const [goReadEnd, goWriteEnd] = kernel.pipe();
+    goRead = goReadEnd;
     childEnds.add(goRead);
     goWrite = goWriteEnd;
-    const [readyReadEnd, readyWrite] = kernel.pipe();
+    const [readyReadEnd, readyWriteEnd] = kernel.pipe();
+    readyWrite = readyWriteEnd;
     childEnds.add(readyWrite);
     readyRead = readyReadEnd;
 
@@ -214,12 +250,17 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     }
     // A new network namespace has only lo, and down: up, so the container has at least loopback.
     if (bundle ? (bundle.unshare & CLONE.NEWNET) !== 0 : !spec.hostNetwork) kernel.interfaceUp('lo');
-    kernel.mount(null, '/', null, MS.REC | MS.PRIVATE, null);
+    kernel.mount(null, '/', null, MS.REC | (bundle?.slave ? MS.SLAVE : MS.PRIVATE), null);
     kernel.mount(spec.rootfs, spec.rootfs, null, MS.BIND | MS.REC, null);
     const hostname = bundle ? bundle.hostname : spec.hostname;
     if (hostname !== null) kernel.sethostname(hostname);
+    const joins = (spec.cgroupJoins ?? []).map((file) => ({ op: 'join-cgroup', file }) as const);
     if (bundle) {
-      bundle.mountBeforeSpawn(kernel, spec.rootfs);
+      // The first process before the mounts: the bundle's proc mounts are its own, and every mount
+      // must appear in the config's order. It joins its cgroups first, while the host's are in reach.
+      spawnFirstProcess(spec.stdio);
+      if (joins.length > 0) prelude(goWrite, readyRead, joins);
+      bundle.mount(kernel, spec.rootfs, (steps) => prelude(goWrite, readyRead, steps));
     } else {
       for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
       populateDev(kernel, path.join(spec.rootfs, 'dev'), spec.shmSize);
@@ -235,40 +276,25 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       const n = kernel.unlockPty(ptyMaster);
       ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       ttyPath = `/dev/pts/${n}`;
-      // An OCI container's terminal is also its /dev/console, as runc makes it (the spec asks for it).
-      if (bundle) bindConsole(kernel, spec.rootfs, path.join(spec.rootfs, 'dev/pts', String(n)));
-    }
-
-    if (!spec.detached) {
-      // Holding its go pipe, the init also gets our write end as GO_HELD_FD (6), then the
-      // descriptors to preserve from PRESERVED_FDS_BASE (7) on, which it moves down to 3 before the exec.
-      const preserved = bundle?.holdGo && bundle.preserveFds > 0 ? Array.from({ length: bundle.preserveFds }, (_, i) => 3 + i) : [];
-      const stdio = [...(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio), goRead, readyWrite, deps.initFd, ...(bundle?.holdGo ? [goWrite, ...preserved] : [])];
-      const initArgs = [INIT_READY_FLAG, ...(bundle?.holdGo ? [INIT_GO_HELD_FLAG] : []), ...(preserved.length > 0 ? [`${INIT_PRESERVE_FLAG}${preserved.length}`] : [])];
-      child = deps.spawn(INIT_PATH, initArgs, {
-        argv0: INIT_ARGV0,
-        stdio: stdio as SpawnOptions['stdio'],
-        env,
-        cwd: '/',
-        detached: true, // its own session: a terminal of its own, signals only through us
-      });
-      if (child.pid === undefined) throw new MydockerError('could not start the container\'s first process');
-      closeChildEnds();
-      if (ptySlave !== null) {
+      if (bundle) {
+        // An OCI container's terminal is also its /dev/console, as runc makes it (the spec asks for it).
+        bindConsole(kernel, spec.rootfs, path.join(spec.rootfs, 'dev/pts', String(n)));
+        // Spawned before its devpts existed, the first process takes the pty now, so that the
+        // terminal has a process holding it from `create` on, as if it had been its stdio.
+        prelude(goWrite, readyRead, [{ op: 'terminal', path: path.join(spec.rootfs, 'dev/pts', String(n)) }]);
         fs.closeSync(ptySlave);
         ptySlave = null;
       }
-      // pivot_root moves the root of every process whose root is the old one: until the init runs
-      // (its exec has read the whole binary), it must keep the host's root.
-      firstPid = waitForReady(readyRead);
     }
 
-    // Its cgroups first (while the host's /sys/fs/cgroup is in reach), then what it mounts itself.
-    const joins = (spec.cgroupJoins ?? []).map((file) => ({ op: 'join-cgroup', file }) as const);
-    prelude(goWrite, readyRead, [
-      ...joins,
-      ...(bundle ? bundle.prelude(spec.rootfs) : [{ op: 'mount', source: 'proc', target: path.join(spec.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null } as const]),
-    ]);
+    if (!spec.detached && !bundle) spawnFirstProcess(ptySlave !== null ? [ptySlave, ptySlave, ptySlave] : spec.stdio);
+    if (!bundle) {
+      // Its cgroups first (while the host's /sys/fs/cgroup is in reach), then what it mounts itself.
+      prelude(goWrite, readyRead, [
+        ...joins,
+        { op: 'mount', source: 'proc', target: path.join(spec.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null },
+      ]);
+    }
 
     kernel.chdir(spec.rootfs);
     kernel.pivotRoot('.', '.');

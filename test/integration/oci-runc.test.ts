@@ -83,6 +83,22 @@ function memoryGroupDir(cgroupsPath: string): string {
   return path.join(mount, cgroupsPath);
 }
 
+function readComm(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function isChildOf(pid: string, parent: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(parent);
+  } catch {
+    return false;
+  }
+}
+
 describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false }, () => {
   after(() => {
     // Nothing of ours in the default root: every test gives --root.
@@ -204,6 +220,23 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     await waitFor(() => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the program to be gone');
     assert.equal(fs.existsSync(path.join(oci.root, id)), false);
     assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false);
+  });
+
+  it('a config whose device rules deny everything (runtime-tools\' generator): /dev/null stays usable, and a TERM the program traps reaches it', async (t) => {
+    const oci = ociWorld(t, 'oci-sig');
+    // As runtime-tools' killsig: a shell backgrounding a job opens /dev/null for its stdin.
+    const { dir, id } = oci.bundle('main', ['sh', '-c', "trap 'touch /TERM' TERM; sleep 100 & wait $!"], (c) => {
+      c.linux.resources.devices = [{ allow: false, access: 'rwm' }];
+    });
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0, lastLoggedError(dir) ?? '');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0);
+    await waitFor(() => oci.state(dir, id).status === 'running', 'the container to run');
+    // The trap is set once the shell has started its job.
+    await waitFor(() => fs.readFileSync(path.join(dir, 'container.out'), 'utf8') !== '' || fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && readComm(p) === 'sleep' && isChildOf(p, oci.state(dir, id).pid)), 'the shell to start its job');
+    assert.equal(runc(oci.root, dir, ['kill', id, 'TERM']).status, 0, lastLoggedError(dir) ?? '');
+    await waitFor(() => oci.state(dir, id).status === 'stopped', 'the container to stop');
+    assert.equal(fs.readFileSync(path.join(dir, 'container.out'), 'utf8'), '', 'nothing on its stderr (no "can\'t open /dev/null")');
+    assert.ok(fs.existsSync(path.join(dir, 'rootfs/TERM')), 'the trap ran');
   });
 
   it('a created container never started is deleted with its waiting process', (t) => {
@@ -432,6 +465,69 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     );
     assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the sysctl was the container\'s own network namespace\'s');
     assert.equal(fs.existsSync(path.join(shared, 'new')), false);
+  });
+
+  it('the mounts appear in the container\'s mount table in the config\'s order, proc (of the container\'s PID namespace) first as listed; the umask is the config\'s', (t) => {
+    const oci = ociWorld(t, 'oci-order');
+    const { dir, id } = oci.bundle('main', ['sh', '-c', 'cat /proc/self/mountinfo; echo "pid1 $(cat /proc/1/comm)"; echo "umask $(umask)"'], (c) => {
+      c.process.user.umask = 0o27;
+    });
+    const result = runc(oci.root, dir, ['run', '--bundle', dir, id]);
+    assert.equal(result.status, 0, lastLoggedError(dir) ?? result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    const mountPoints = lines.filter((l) => l.includes(' - ')).map((l) => l.split(' ')[4]!);
+    const listed = ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/run'];
+    const at = listed.map((m) => mountPoints.indexOf(m));
+    assert.ok(at.every((i) => i >= 0), `all listed mounts are there: ${mountPoints.join(' ')}`);
+    assert.deepEqual([...at].sort((a, b) => a - b), at, `in the config's order: ${mountPoints.join(' ')}`);
+    assert.ok(lines.includes('pid1 sh'), 'its /proc is its own PID namespace\'s');
+    assert.ok(lines.includes('umask 0027'), result.stdout);
+  });
+
+  it('rootfsPropagation: shared makes the root a peer group of the container\'s own (nothing reaches the host); unbindable refuses a bind of /', (t) => {
+    const oci = ociWorld(t, 'oci-prop');
+    // A copy of / (rbind), then a new mount under /: a shared root propagates it into the copy.
+    const probe = 'mkdir /t /m /s && touch /s/f && mount -o rbind / /t && mount -o bind /s /m; test -e /t/m/f && echo exposed || echo hidden';
+    const withCaps = (c: Record<string, any>, propagation: string) => {
+      c.linux.rootfsPropagation = propagation;
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_SYS_ADMIN');
+    };
+    const shared = oci.bundle('shared', ['sh', '-c', probe], (c) => withCaps(c, 'shared'));
+    const sharedRun = runc(oci.root, shared.dir, ['run', '--bundle', shared.dir, shared.id]);
+    assert.equal(sharedRun.status, 0, lastLoggedError(shared.dir) ?? sharedRun.stderr);
+    assert.equal(sharedRun.stdout.trim(), 'exposed');
+    const priv = oci.bundle('private', ['sh', '-c', probe], (c) => withCaps(c, 'private'));
+    const privRun = runc(oci.root, priv.dir, ['run', '--bundle', priv.dir, priv.id]);
+    assert.equal(privRun.status, 0, lastLoggedError(priv.dir) ?? privRun.stderr);
+    assert.equal(privRun.stdout.trim(), 'hidden', 'the same probe with a private root: the copy does not see it');
+    const unbindable = oci.bundle('unbindable', ['sh', '-c', 'mkdir /t && mount -o rbind / /t 2>/dev/null && echo bound || echo refused'], (c) => withCaps(c, 'unbindable'));
+    const unbindableRun = runc(oci.root, unbindable.dir, ['run', '--bundle', unbindable.dir, unbindable.id]);
+    assert.equal(unbindableRun.status, 0, lastLoggedError(unbindable.dir) ?? unbindableRun.stderr);
+    assert.equal(unbindableRun.stdout.trim(), 'refused');
+    assert.deepEqual(mountsBelow(oci.world.root), [], 'no mount of the containers reached the host');
+  });
+
+  it('a hostname with a UTS namespace joined by path is set in it (a pod\'s); the host\'s own UTS namespace is refused', async (t) => {
+    const oci = ociWorld(t, 'oci-uts');
+    const sandbox = oci.bundle('pause', ['sleep', '1000']);
+    assert.equal(runcCreate(oci.root, sandbox.dir, ['--bundle', sandbox.dir, sandbox.id]).status, 0, lastLoggedError(sandbox.dir) ?? '');
+    const pausePid = oci.state(sandbox.dir, sandbox.id).pid;
+    const member = oci.bundle('app', ['hostname'], (c) => {
+      c.hostname = 'pod-host';
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts', path: `/proc/${pausePid}/ns/uts` }];
+    });
+    const result = runc(oci.root, member.dir, ['run', '--bundle', member.dir, member.id]);
+    assert.equal(result.status, 0, lastLoggedError(member.dir) ?? result.stderr);
+    assert.equal(result.stdout.trim(), 'pod-host');
+    const hostUts = oci.bundle('host-uts', ['hostname'], (c) => {
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts', path: '/proc/self/ns/uts' }];
+    });
+    const hostname = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8');
+    const refused = runc(oci.root, hostUts.dir, ['run', '--bundle', hostUts.dir, hostUts.id]);
+    assert.equal(refused.status, 1);
+    assert.match(lastLoggedError(hostUts.dir) ?? '', /is the host's \(it would rename the host\)/);
+    assert.equal(fs.readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname);
+    assert.equal(runc(oci.root, sandbox.dir, ['delete', '--force', sandbox.id]).status, 0);
   });
 
   it('namespaces given by path are joined: a second container in the first one\'s network and IPC namespaces (a pod)', async (t) => {

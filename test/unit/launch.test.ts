@@ -284,7 +284,7 @@ describe('launch', () => {
     assert.deepEqual(fs.readFileSync(h.child.goReader!), Buffer.concat([prelude, Buffer.from('MDI1')]));
   });
 
-  it('an OCI bundle: joins namespaces by path, unshares only its own, makes its own mounts and prelude, and the first process holds its go pipe and the fds to preserve', (t) => {
+  it('an OCI bundle: joins namespaces by path, unshares only its own, spawns the first process before its mounts, and the first process holds its go pipe and the fds to preserve', (t) => {
     const netns = path.join(tempDir(t, 'mydocker-netns-'), 'net');
     fs.writeFileSync(netns, '');
     const procStep = (rootfs: string) => ({ op: 'mount' as const, source: 'proc', target: path.join(rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID, data: null });
@@ -294,14 +294,25 @@ describe('launch', () => {
           unshare: CLONE.NEWNS | CLONE.NEWPID,
           join: [{ path: netns, nstype: CLONE.NEWNET }],
           hostname: null,
+          slave: false,
           holdGo: true,
           preserveFds: 2,
-          mountBeforeSpawn: (kernel, rootfs) => kernel.mount('tmpfs', path.join(rootfs, 'dev'), 'tmpfs', MS.NOSUID, 'mode=755'),
-          prelude: (rootfs) => [procStep(rootfs)],
+          // As a config listing /dev, then /proc, then /sys: proc in its place, by the first process.
+          mount: (kernel, rootfs, byFirstProcess) => {
+            kernel.mount('tmpfs', path.join(rootfs, 'dev'), 'tmpfs', MS.NOSUID, 'mode=755');
+            byFirstProcess([procStep(rootfs)]);
+            kernel.mount('sysfs', path.join(rootfs, 'sys'), 'sysfs', MS.RDONLY, null);
+          },
           afterPivot: (kernel) => kernel.mount(null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null),
         },
       },
     });
+    // What the first process had been sent when the sysfs mount was made: the proc mount's prelude.
+    const goSizeAtSysfs: { bytes: number | null } = { bytes: null };
+    h.kernel.failOn({ call: 'mount', when: (args) => {
+      if (args[2] === 'sysfs') goSizeAtSysfs.bytes = fs.fstatSync(h.child.goReader!).size;
+      return false;
+    } });
     const launched = launch(h.spec, h.deps);
     const calls = windowCalls(h.kernel).map((c) => (c.call === 'setns' ? { call: 'setns', args: [c.args[1]] } : c));
     assert.deepEqual(calls, [
@@ -311,6 +322,7 @@ describe('launch', () => {
       { call: 'mount', args: [null, '/', null, MS.REC | MS.PRIVATE, null] },
       { call: 'mount', args: [h.rootfs, h.rootfs, null, MS.BIND | MS.REC, null] },
       { call: 'mount', args: ['tmpfs', path.join(h.rootfs, 'dev'), 'tmpfs', MS.NOSUID, 'mode=755'] },
+      { call: 'mount', args: ['sysfs', path.join(h.rootfs, 'sys'), 'sysfs', MS.RDONLY, null] },
       { call: 'chdir', args: [h.rootfs] },
       { call: 'pivotRoot', args: ['.', '.'] },
       { call: 'umount', args: ['.', MNT.DETACH] },
@@ -319,12 +331,24 @@ describe('launch', () => {
       ...h.host.fds.map(({ nstype }) => ({ call: 'setns', args: [nstype] })),
       { call: 'fchdir', args: [h.host.cwdFd] },
     ]);
+    assert.equal(h.spawns[0]!.kernelCallsBefore, 4, 'spawned right after the rootfs was bound, before the config\'s first mount');
+    assert.equal(goSizeAtSysfs.bytes, encodePrelude([procStep(h.rootfs)]).length, 'proc was mounted by the first process between /dev and /sys');
     const { args, options } = h.spawns[0]!;
     assert.deepEqual(args, [INIT_READY_FLAG, '--go-held', '--preserve-fds=2']);
     assert.equal(typeof (options.stdio as unknown[])[6], 'number', 'its own write end of the go pipe, as fd 6');
     assert.deepEqual((options.stdio as unknown[]).slice(7), [3, 4], 'our fds 3 and 4, to preserve, as its 7 and 8');
-    assert.equal(h.goSizeAtPivot.bytes, encodePrelude([procStep(h.rootfs)]).length, 'the bundle\'s prelude was sent before pivot_root');
+    assert.equal(h.goSizeAtPivot.bytes, encodePrelude([procStep(h.rootfs)]).length, 'nothing more was sent before pivot_root');
     launched.abandon();
+  });
+
+  it('an OCI bundle with rootfsPropagation slave: the container\'s mounts are made slaves of the host\'s, not private', (t) => {
+    const h = harness(t, {
+      spec: {
+        bundle: { unshare: CLONE.NEWNS | CLONE.NEWPID, join: [], hostname: null, slave: true, holdGo: true, preserveFds: 0, mount: () => {}, afterPivot: () => {} },
+      },
+    });
+    launch(h.spec, h.deps).abandon();
+    assert.deepEqual(windowCalls(h.kernel)[1], { call: 'mount', args: [null, '/', null, MS.REC | MS.SLAVE, null] });
   });
 
   it('has the first process join its cgroups in its prelude, before it mounts /proc and before pivot_root', (t) => {
@@ -410,6 +434,43 @@ describe('launch', () => {
     assert.ok(typeof stdio[0] === 'number' && stdio[0] === stdio[1] && stdio[1] === stdio[2], 'the slave is fds 0, 1 and 2');
     assertClosed(stdio[0] as number);
     fs.fstatSync(launched.ptyMaster!); // the master stays open for the caller
+  });
+
+  it('an OCI bundle with a terminal: the first process, spawned before its devpts existed, takes the pty in a prelude', (t) => {
+    const h = harness(t, {
+      spec: {
+        tty: true,
+        stdio: [0, 1, 2],
+        bundle: {
+          unshare: CLONE.NEWNS | CLONE.NEWPID,
+          join: [],
+          hostname: null,
+          slave: false,
+          holdGo: true,
+          preserveFds: 0,
+          mount: (kernel, rootfs) => kernel.mount('devpts', path.join(rootfs, 'dev/pts'), 'devpts', MS.NOSUID, 'newinstance'),
+          afterPivot: () => {},
+        },
+      },
+      kernel: {
+        ptyNumber: 3,
+        onCall: ({ call, args }) => {
+          if (call === 'mount' && args[2] === 'devpts') {
+            fs.mkdirSync(String(args[1]), { recursive: true });
+            fs.writeFileSync(path.join(String(args[1]), 'ptmx'), '');
+            fs.writeFileSync(path.join(String(args[1]), '3'), '');
+          }
+        },
+      },
+    });
+    const launched = launch(h.spec, h.deps);
+    t.after(() => fs.closeSync(launched.ptyMaster!));
+    assert.deepEqual((h.spawns[0]!.options.stdio as unknown[]).slice(0, 3), [0, 1, 2], 'spawned with the caller\'s stdio');
+    launched.abandon();
+    const slave = path.join(h.rootfs, 'dev/pts/3');
+    assert.deepEqual(fs.readFileSync(h.child.goReader!), encodePrelude([{ op: 'terminal', path: slave }]), 'then told to take the pty');
+    assert.ok(h.kernel.calls.some((c) => c.call === 'mount' && c.args[0] === slave && c.args[1] === path.join(h.rootfs, 'dev/console')), 'the pty is also /dev/console');
+    assert.equal(launched.ttyPath, '/dev/pts/3');
   });
 
   it('go() sends the launch message on the first process\'s fd 3, once; all other handshake fds are closed', (t) => {

@@ -1,11 +1,11 @@
 // config.json → what mydocker's launch takes (src/oci/launch-plan.ts): namespaces to make and to
-// join, mounts in order with proc set apart, devices, the launch message's process fields, and the
+// join, mounts in the config's order (proc among them), the root's propagation, devices, the launch message's process fields, and the
 // cgroups plugin's options; and the refusals made before anything exists.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CLONE, MS } from '../../hooks/index.js';
 import { parseConfig } from '../../src/oci/config.js';
-import { DEFAULT_DEVICES, checkSysctl, launchPlan } from '../../src/oci/launch-plan.js';
+import { DEFAULT_DEVICES, DEFAULT_DEVICE_RULES, checkSysctl, launchPlan } from '../../src/oci/launch-plan.js';
 import { encodeInitConfig } from '../../src/process/first-process.js';
 import { ctrConfig } from '../support/oci-bundle.js';
 
@@ -18,17 +18,44 @@ const plan = (edit: (c: Record<string, any>) => void = () => {}) => {
 const refused = (edit: (c: Record<string, any>) => void, message: RegExp) => assert.throws(() => plan(edit), (e: Error) => message.test(e.message) && !e.message.includes('\n'));
 
 describe('launchPlan', () => {
-  it("ctr's config: five new namespaces, no cgroup one; proc for the first process, the rest in order", () => {
+  it("ctr's config: five new namespaces, no cgroup one; every mount in the config's order, proc included", () => {
     const p = plan();
     assert.equal(p.unshare, CLONE.NEWPID | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS | CLONE.NEWNET);
     assert.deepEqual(p.join, []);
     assert.equal(p.hostname, 'oci-test');
-    assert.deepEqual(p.procMounts.map((m) => [m.destination, m.flags]), [['/proc', MS.NOSUID | MS.NOEXEC | MS.NODEV]]);
-    assert.deepEqual(p.mounts.map((m) => m.destination), ['/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/run']);
-    assert.deepEqual(p.mounts[4], { destination: '/sys', type: 'sysfs', source: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, data: null, propagation: [], bind: false });
+    assert.deepEqual(p.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/run']);
+    assert.deepEqual([p.mounts[0]!.type, p.mounts[0]!.flags], ['proc', MS.NOSUID | MS.NOEXEC | MS.NODEV]);
+    assert.deepEqual(p.mounts[5], { destination: '/sys', type: 'sysfs', source: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, data: null, propagation: [], bind: false });
     assert.equal(p.cgroupNamespace, false);
     assert.deepEqual(p.devices, DEFAULT_DEVICES, 'no linux.devices: the spec\'s defaults');
     assert.equal(p.readonlyRoot, false);
+    assert.deepEqual(p.rootPropagation, { slave: false, after: null });
+  });
+
+  it('rootfsPropagation: slave keeps the mounts slaves of the host\'s; shared and unbindable are set on the root at the end', () => {
+    const propagationOf = (value: string) => plan((c) => (c.linux.rootfsPropagation = value)).rootPropagation;
+    assert.deepEqual(propagationOf('private'), { slave: false, after: null });
+    assert.deepEqual(propagationOf('rslave'), { slave: true, after: null });
+    assert.deepEqual(propagationOf('shared'), { slave: false, after: 0x100000 });
+    assert.deepEqual(propagationOf('rshared'), { slave: false, after: 0x100000 | MS.REC });
+    assert.deepEqual(propagationOf('unbindable'), { slave: false, after: 0x20000 });
+  });
+
+  it('a hostname in a UTS namespace joined by path is set there (a pod\'s); an empty one is left alone', () => {
+    const joined = plan((c) => (c.linux.namespaces = [{ type: 'mount' }, { type: 'uts', path: '/proc/9/ns/uts' }]));
+    assert.equal(joined.hostname, 'oci-test');
+    assert.deepEqual(joined.join, [{ path: '/proc/9/ns/uts', nstype: CLONE.NEWUTS }]);
+    assert.equal(plan((c) => (c.hostname = '')).hostname, null);
+  });
+
+  it('process.user.umask travels in the launch message (tag 15, a u32)', () => {
+    const p = plan((c) => (c.process.user.umask = 0o2));
+    assert.equal(p.process.umask, 0o2);
+    const message = encodeInitConfig({ ...p.process, steps: [] });
+    const field = message.subarray(message.length - 9);
+    assert.equal(field[0], 15);
+    assert.equal(field.readUInt32LE(1), 4);
+    assert.equal(field.readUInt32LE(5), 0o2);
   });
 
   it('namespaces with a path are joined (a pod\'s), the mount namespace last; a type not listed stays the host\'s', () => {
@@ -91,6 +118,13 @@ describe('launchPlan', () => {
     assert.equal(plan((c) => (c.linux.resources.cpu = { shares: 2 })).cgroupOptions.cpuShares, '2', "CRI's sandboxes");
   });
 
+  it("runc's rules follow the config's device rules: a config denying everything still has /dev/null, the terminals, mknod", () => {
+    const p = plan((c) => (c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] }));
+    assert.deepEqual(p.cgroupOptions.deviceRules, [{ allow: false, type: 'a', major: null, minor: null, access: 'rwm' }, ...DEFAULT_DEVICE_RULES]);
+    assert.ok(DEFAULT_DEVICE_RULES.some((r) => r.type === 'c' && r.major === 1 && r.minor === 3 && r.access === 'rwm'), '/dev/null');
+    assert.equal(plan((c) => (c.linux.resources = {})).cgroupOptions.deviceRules, undefined, 'no rules: the plugin\'s own defaults');
+  });
+
   it('bind mounts keep their flags for a remount and their propagation apart; linux.devices add to the defaults', () => {
     const p = plan((c) => {
       c.mounts.push({ destination: '/etc/hosts', type: 'bind', source: '/var/lib/x/hosts', options: ['rbind', 'rprivate', 'ro'] });
@@ -103,13 +137,12 @@ describe('launchPlan', () => {
 
   it('refuses, in one line, what it cannot honour or what would change the host', () => {
     refused((c) => (c.linux.namespaces = [{ type: 'pid' }]), /has no mount namespace/);
-    refused((c) => (c.linux.namespaces = [{ type: 'mount' }]), /hostname is set but the container has no UTS namespace of its own/);
+    refused((c) => (c.linux.namespaces = [{ type: 'mount' }]), /hostname is set but the container has no UTS namespace \(it would rename the host\)/);
     refused((c) => (c.hooks = { createContainer: [{ path: '/bin/true' }] }), /hooks\.createContainer is not supported by mydocker-runc yet/);
     refused((c) => (c.hooks = { startContainer: [{ path: '/bin/true' }] }), /hooks\.startContainer is not supported by mydocker-runc yet/);
     assert.doesNotThrow(() => plan((c) => (c.hooks = { prestart: [{ path: '/bin/true' }], createRuntime: [{ path: '/bin/true' }], poststart: [{ path: '/bin/true' }], poststop: [{ path: '/bin/true' }] })));
     refused((c) => (c.linux.cgroupsPath = 'system.slice:cri:web'), /is a systemd slice/);
     refused((c) => (c.linux.cgroupsPath = '/a/../../b'), /must not contain "\.\."/);
-    refused((c) => (c.process.user.umask = 0o22), /umask is not supported/);
     refused((c) => (c.linux.sysctl = { 'vm.swappiness': '10' }), /"vm\.swappiness" cannot be set \(it is not namespaced/);
     refused((c) => c.mounts.push({ destination: '/x', source: '/y' }), /the mount on \/x has no type/);
   });
