@@ -2,9 +2,15 @@
  * mydocker-shim: what stays behind a detached container (`mydocker run -d`), in the role of
  * podman's conmon. No Node process may stay per container; this one is a few hundred kilobytes.
  *
- *   mydocker-shim [--host-network] LOG EXITFILE [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
+ *   mydocker-shim [--host-network] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE
+ *                 [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
  *
  * --host-network keeps the host's network namespace (`--net host`).
+ * --health runs the N-word ARGV (`mydocker healthcheck ID`: one health check, which records its
+ *    own result) INTERVAL_MS after the container starts and then INTERVAL_MS after each one ended,
+ *    one at a time, killing one still running after LIMIT_MS (its own timeout is enforced inside
+ *    it; this is the backstop). It is our child, in our process group (`rm -f` kills it with us),
+ *    dies with us (PR_SET_PDEATHSIG), and is killed when the container ends: no check outlives it.
  * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
  *    in the host's namespaces, is its parent, so it can collect its exit status.
  * 2. The child unshares its mount, UTS, IPC and network namespaces, starts a session, takes pipes
@@ -51,6 +57,91 @@ struct stream {
 };
 
 static int log_fd = -1;
+
+/* The health checks (--health): see the header. Times on CLOCK_MONOTONIC, in milliseconds. */
+static char **health_argv = NULL;
+static long long health_interval = 0, health_limit = 0, health_next = 0, health_started = 0;
+static pid_t health_pid = -1;
+static int sigchld_pipe[2] = {-1, -1};
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void on_sigchld(int sig) {
+  (void)sig;
+  int saved = errno;
+  if (write(sigchld_pipe[1], "c", 1) < 0) { /* full: a wake-up is pending anyway */ }
+  errno = saved;
+}
+
+static void start_health_check(void) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    health_next = now_ms() + health_interval; /* try again next time */
+    return;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) _exit(125); /* the shim is gone already */
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) close(null);
+    }
+    char *clean_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    execve(health_argv[0], health_argv, clean_env);
+    _exit(125);
+  }
+  health_pid = pid;
+  health_started = now_ms();
+}
+
+/* A poll timeout in milliseconds: an interval of weeks is waited for in steps. */
+static int clamp_ms(long long ms) {
+  return ms < 0 ? 0 : ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* Collects an ended check, kills one past its limit, starts the next when due; returns poll's timeout. */
+static int tend_health(void) {
+  if (health_argv == NULL) return -1;
+  long long now = now_ms();
+  if (health_pid > 0) {
+    int status;
+    if (waitpid(health_pid, &status, WNOHANG) == health_pid) {
+      health_pid = -1;
+      health_next = now + health_interval;
+    } else if (now - health_started >= health_limit) {
+      kill(health_pid, SIGKILL);
+      return 50; /* collected on the SIGCHLD */
+    } else {
+      return clamp_ms(health_started + health_limit - now);
+    }
+  }
+  if (now >= health_next) {
+    start_health_check();
+    return clamp_ms(health_pid > 0 ? health_limit : health_interval);
+  }
+  return clamp_ms(health_next - now);
+}
+
+static void stop_health_checks(void) {
+  if (health_pid > 0) {
+    kill(health_pid, SIGKILL);
+    while (waitpid(health_pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    health_pid = -1;
+  }
+  health_argv = NULL;
+}
 
 static void die(const char *what) {
   fprintf(stderr, "mydocker-shim: %s: %s\n", what, strerror(errno));
@@ -210,17 +301,40 @@ static void run_cleanup(char **cleanup) {
   _exit(125);
 }
 
-/* SIGKILLs our children other than `except` (after the shim's death: the container's PID 1). */
-static void kill_children(pid_t except) {
+/* Whether `pid` is PID 1 of a PID namespace below ours (the container's first process, not a
+   health check): the last field of its NSpid line is 1. Zombies still have the line. */
+static int is_container_init(int pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE *f = fopen(path, "re");
+  if (f == NULL) return 0;
+  int found = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "NSpid:", 6) != 0) continue;
+    char *last = strrchr(line, '\t');
+    found = last != NULL && last != strchr(line, '\t') && atoi(last + 1) == 1;
+    break;
+  }
+  fclose(f);
+  return found;
+}
+
+/* SIGKILLs our children other than `except` (after the shim's death: the container's PID 1, and a
+   health check in flight); returns the container's PID 1 among them, or -1. */
+static pid_t kill_children(pid_t except) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
   FILE *f = fopen(path, "re");
-  if (f == NULL) return;
+  if (f == NULL) return -1;
   int pid;
+  pid_t init = -1;
   while (fscanf(f, "%d", &pid) == 1) {
-    if (pid != except) kill(pid, SIGKILL);
+    if (pid == except) continue;
+    if (init < 0 && is_container_init(pid)) init = pid;
+    kill(pid, SIGKILL);
   }
   fclose(f);
+  return init;
 }
 
 /* The watcher: waits for the shim and whatever is reparented to us; see the header. */
@@ -233,6 +347,7 @@ static int watch(pid_t shim, const char *exit_path, char **cleanup) {
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   int shim_killed = 0, orphan_reaped = 0, orphan_status = 0, status;
+  pid_t container = -1;
   for (;;) {
     pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
@@ -243,9 +358,10 @@ static int watch(pid_t shim, const char *exit_path, char **cleanup) {
       /* Ended by a signal: killed (or its cleanup was). The container, if it still runs, is ours now. */
       if (WIFSIGNALED(status)) {
         shim_killed = 1;
-        kill_children(shim);
+        container = kill_children(shim);
       }
-    } else {
+    } else if (container < 0 || pid == container) {
+      /* A health check reparented to us is not the container: its status is not the exit code. */
       orphan_reaped = 1;
       orphan_status = status;
     }
@@ -263,8 +379,23 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  if (argc > 5 && strcmp(argv[1], "--health") == 0) {
+    health_interval = atoll(argv[2]);
+    health_limit = atoll(argv[3]);
+    int words = atoi(argv[4]);
+    if (health_interval <= 0 || health_limit <= 0 || words <= 0 || words > argc - 5) {
+      fprintf(stderr, "mydocker-shim: bad --health arguments\n");
+      return 125;
+    }
+    /* The argv needs a NULL after it: the words are copied out. */
+    health_argv = calloc((size_t)words + 1, sizeof *health_argv);
+    if (health_argv == NULL) die("calloc");
+    for (int i = 0; i < words; i++) health_argv[i] = argv[5 + i];
+    argv += 4 + words;
+    argc -= 4 + words;
+  }
   if (argc < 5) {
-    fprintf(stderr, "usage: mydocker-shim [--host-network] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
+    fprintf(stderr, "usage: mydocker-shim [--host-network] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
     return 125;
   }
   const char *log_path = argv[1];
@@ -326,6 +457,17 @@ int main(int argc, char **argv) {
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
 
+  if (health_argv != NULL) {
+    if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    health_next = now_ms() + health_interval;
+  }
+
   static struct stream streams[2];
   streams[0].name = "stdout";
   streams[0].fd = out[0];
@@ -333,20 +475,32 @@ int main(int argc, char **argv) {
   streams[1].fd = err[0];
   int open_streams = 2;
   while (open_streams > 0) {
-    struct pollfd fds[2];
+    struct pollfd fds[3];
     nfds_t n = 0;
-    int which[2];
+    int which[3];
     for (int i = 0; i < 2; i++) {
       if (streams[i].fd < 0) continue;
       fds[n].fd = streams[i].fd;
       fds[n].events = POLLIN;
       which[n++] = i;
     }
-    if (poll(fds, n, -1) < 0) {
+    int timeout = tend_health();
+    nfds_t wake = n;
+    if (sigchld_pipe[0] >= 0) {
+      fds[n].fd = sigchld_pipe[0];
+      fds[n].events = POLLIN;
+      which[n++] = -1;
+    }
+    if (poll(fds, n, timeout) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    for (nfds_t i = 0; i < n; i++) {
+    if (wake < n && (fds[wake].revents & POLLIN)) {
+      char drain[64];
+      while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {
+      }
+    }
+    for (nfds_t i = 0; i < wake; i++) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       struct stream *s = &streams[which[i]];
       if (!pump(s)) {
@@ -357,6 +511,8 @@ int main(int argc, char **argv) {
     }
   }
 
+  /* The container has ended (its output with it): no more checks, and none left behind. */
+  stop_health_checks();
   int status = 0;
   while (waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) {

@@ -17,7 +17,8 @@ import { cacheKey } from './cache-key.js';
 import { cachedImage, forgetCached, recordCached } from './cache.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile.js';
 import { IgnoreRules } from './dockerignore.js';
-import { planBuild, type BuildPlan, type Stage } from './plan.js';
+import { checkFlags, checkInstruction, planBuild, type BuildPlan, type Stage } from './plan.js';
+import { parseTrigger } from './healthcheck.js';
 import { applyMetadata, commandOf, nopCreatedBy } from './metadata.js';
 import { processWord, processWords, splitRaw, SubstitutionError } from './substitute.js';
 import { ContextTree, ImageTree, expandSources, type SourceTree } from './sources.js';
@@ -50,6 +51,8 @@ export type BuildEvent =
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: Buffer }
   | { type: 'removed'; container: string }
   | { type: 'image'; id: string }
+  /** The base image's ONBUILD triggers are about to run, before the stage's own steps. */
+  | { type: 'triggers'; count: number }
   | { type: 'warning'; message: string };
 
 export interface BuildResult {
@@ -128,8 +131,23 @@ class Builder {
 
   private async buildStage(stage: Stage): Promise<ImageRecord | null> {
     this.begin(stage.from);
-    const state: StageState = { image: await this.baseImage(stage), args: new Map() };
+    const base = await this.baseImage(stage);
+    const triggers = base?.config.OnBuild ?? [];
+    // Docker: a base image's triggers run in this build only; the images made here do not keep them.
+    const state: StageState = { image: base && triggers.length > 0 ? { ...base, config: withoutOnBuild(base.config) } : base, args: new Map() };
     if (state.image) this.emit({ type: 'image', id: state.image.id });
+    if (triggers.length > 0) this.emit({ type: 'triggers', count: triggers.length });
+    for (const text of triggers) {
+      const trigger = parseTrigger(text, stage.from.line, this.escape);
+      checkFlags(trigger);
+      checkInstruction(trigger, this.plan.stages.slice(0, stage.index + 1), this.escape);
+      try {
+        await this.runStep(trigger, state);
+      } catch (error) {
+        throw atLine(trigger, error);
+      }
+      if (state.image) this.emit({ type: 'image', id: state.image.id });
+    }
     for (const ins of stage.steps) {
       this.begin(ins);
       try {
@@ -302,6 +320,12 @@ class Builder {
     if (!image) forgetCached(this.rt.root.dir, key);
     return image;
   }
+}
+
+function withoutOnBuild(config: ImageConfig): ImageConfig {
+  const rest = { ...config };
+  delete rest.OnBuild;
+  return rest;
 }
 
 /** The variables of a step: the ARGs in scope that have a value, the image's ENV over them. */

@@ -1,5 +1,5 @@
 // The instructions that change only the image's config (ENV, LABEL, EXPOSE, VOLUME, USER,
-// WORKDIR, CMD, ENTRYPOINT, SHELL, STOPSIGNAL, MAINTAINER), applied as Docker applies them, with
+// WORKDIR, CMD, ENTRYPOINT, SHELL, STOPSIGNAL, MAINTAINER, HEALTHCHECK, ONBUILD), applied as Docker applies them, with
 // the text of the step as it ran (variables substituted) for the cache key and the history line
 // (`/bin/sh -c #(nop) ENV A=1`). Pure.
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import type { ImageConfig } from '../image/store.js';
 import { DockerfileError, type Instruction } from './dockerfile.js';
 import { parseSignal } from '../container/signals.js';
 import { processWord, processWords, splitRaw, type Vars } from './substitute.js';
+import { healthcheckText, parseHealthcheck, parseTrigger } from './healthcheck.js';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
@@ -78,6 +79,15 @@ export function applyMetadata(ins: Instruction, config: ImageConfig, vars: Vars,
         throw new DockerfileError(ins.line, `invalid STOPSIGNAL "${signal}": a signal name or number, e.g. SIGQUIT`);
       }
       return { config: { ...config, StopSignal: signal }, text: `STOPSIGNAL ${signal}` };
+    }
+    case 'HEALTHCHECK': {
+      const healthcheck = parseHealthcheck(ins);
+      return { config: { ...config, Healthcheck: healthcheck }, text: healthcheckText(healthcheck) };
+    }
+    case 'ONBUILD': {
+      // Checked again here (a trigger that cannot run is refused in the image that keeps it); kept as written.
+      const trigger = parseTrigger(ins.args, ins.line, escape).original;
+      return { config: { ...config, OnBuild: [...(config.OnBuild ?? []), trigger] }, text: `ONBUILD ${trigger}` };
     }
     case 'MAINTAINER':
       return { config, text: `MAINTAINER ${word(ins.args)}` };

@@ -3,6 +3,7 @@
 // that can be refused without building is refused here, with the line, before anything is made.
 // Pure.
 import { DockerfileError, type Dockerfile, type Instruction } from './dockerfile.js';
+import { HEALTHCHECK_FLAGS, parseHealthcheck, parseTrigger } from './healthcheck.js';
 
 export interface Stage {
   index: number;
@@ -22,27 +23,20 @@ export interface BuildPlan {
 }
 
 /** Flags each instruction accepts. */
-const FLAGS: Record<string, string[]> = { FROM: ['platform'], COPY: ['from', 'chown', 'chmod'], ADD: ['chown', 'chmod'], RUN: [], HEALTHCHECK: [] };
-const UNSUPPORTED: Record<string, string> = {
-  ONBUILD: 'ONBUILD is not supported by mydocker build',
-  HEALTHCHECK: 'HEALTHCHECK is not supported by mydocker build',
-};
+const FLAGS: Record<string, string[]> = { FROM: ['platform'], COPY: ['from', 'chown', 'chmod'], ADD: ['chown', 'chmod'], RUN: [], HEALTHCHECK: HEALTHCHECK_FLAGS };
 
 export function planBuild(dockerfile: Dockerfile, target?: string): BuildPlan {
   const metaArgs: Instruction[] = [];
   const stages: Stage[] = [];
   for (const ins of dockerfile.instructions) {
-    if (ins.keyword in UNSUPPORTED) throw new DockerfileError(ins.line, UNSUPPORTED[ins.keyword]!);
-    for (const flag of Object.keys(ins.flags)) {
-      if (!(FLAGS[ins.keyword] ?? []).includes(flag)) throw new DockerfileError(ins.line, `unknown flag: --${flag} for ${ins.keyword}`);
-    }
+    checkFlags(ins);
     if (ins.keyword === 'FROM') {
       stages.push(stageOf(ins, stages));
     } else if (stages.length === 0) {
       if (ins.keyword !== 'ARG') throw new DockerfileError(ins.line, `${ins.keyword} before the first FROM: a Dockerfile must begin with FROM (or ARG)`);
       metaArgs.push(ins);
     } else {
-      checkInstruction(ins, stages);
+      checkInstruction(ins, stages, dockerfile.escape);
       stages.at(-1)!.steps.push(ins);
     }
   }
@@ -70,7 +64,24 @@ function stageOf(ins: Instruction, earlier: Stage[]): Stage {
   return { index: earlier.length, name, base: words[0]!, from: ins, steps: [] };
 }
 
-function checkInstruction(ins: Instruction, stages: Stage[]): void {
+export function checkFlags(ins: Instruction): void {
+  for (const flag of Object.keys(ins.flags)) {
+    if (!(FLAGS[ins.keyword] ?? []).includes(flag)) throw new DockerfileError(ins.line, `unknown flag: --${flag} for ${ins.keyword}`);
+  }
+}
+
+/**
+ * An instruction of a stage, refused now if it can be: also an ONBUILD trigger, both when the
+ * ONBUILD is written (its own Dockerfile) and when it runs (the child's build).
+ */
+export function checkInstruction(ins: Instruction, stages: Stage[], escape = '\\'): void {
+  if (ins.keyword === 'HEALTHCHECK') parseHealthcheck(ins);
+  if (ins.keyword === 'ONBUILD') {
+    const trigger = parseTrigger(ins.args, ins.line, escape);
+    checkFlags(trigger);
+    // COPY --from in a trigger names a stage of the child's build: not known here.
+    if (trigger.flags.from === undefined) checkInstruction(trigger, stages, escape);
+  }
   if (ins.keyword === 'SHELL' && ins.json === null) throw new DockerfileError(ins.line, 'SHELL requires the arguments to be in JSON form: SHELL ["executable", "parameters"]');
   if (ins.keyword === 'SHELL' && ins.json!.length === 0) throw new DockerfileError(ins.line, 'SHELL requires at least one argument');
   if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && (ins.json?.length ?? 2) < 2) throw new DockerfileError(ins.line, `${ins.keyword} requires at least two arguments: SOURCE... DEST`);

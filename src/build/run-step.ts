@@ -26,7 +26,8 @@ export async function runStep(rt: RuntimeInternals, step: RunContext): Promise<I
   const [{ run, remove }, { commitLayer }] = await Promise.all([import('../runtime/containers.js'), import('../runtime/images.js')]);
   let container;
   try {
-    container = await run(rt, { image: step.parent.id, command: step.argv, env: step.env, options: { network: step.network }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // No health checks in a build, as Docker's: the container lives for one command.
+    container = await run(rt, { image: step.parent.id, command: step.argv, env: step.env, options: { network: step.network }, stdio: ['ignore', 'pipe', 'pipe'], health: { none: true } });
   } catch (error) {
     // Refused or not startable (not found: 127, not executable: 126); run left nothing behind.
     if (error instanceof MydockerError && (error.exitCode === 126 || error.exitCode === 127)) {

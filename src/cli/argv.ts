@@ -44,6 +44,12 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--stop-signal <signal>', description: 'Signal `stop` sends first (default SIGTERM)' },
   { raw: '--stop-timeout <seconds>', description: 'Seconds `stop` waits before SIGKILL (default 10)' },
   { raw: '-l, --label <key=value>', description: 'Set a label on the container (repeatable)', repeatable: true },
+  { raw: '--health-cmd <command>', description: 'Command to run to check health (a shell command line; exit 0: healthy)' },
+  { raw: '--health-interval <duration>', description: 'Time between checks: 30s (default), 1m30s, 500ms' },
+  { raw: '--health-timeout <duration>', description: 'Longest a check may run before it counts as failed (default 30s)' },
+  { raw: '--health-retries <n>', description: 'Failures in a row that make it unhealthy (default 3)' },
+  { raw: '--health-start-period <duration>', description: 'Time to start before failures count (default 0s)' },
+  { raw: '--no-healthcheck', description: "Disable the image's HEALTHCHECK" },
   // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },
   { raw: '--storage-driver <driver>', description: 'Storage driver: overlay (default) or aufs' },

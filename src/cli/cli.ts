@@ -102,7 +102,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .command('ps', 'List containers')
     .option('-a, --all', 'Show all containers (default: running only)')
     .option('-q, --quiet', 'Only IDs')
-    .option('-f, --filter <key=value>', 'Only containers that match: id, name, status, exited, label, ancestor (repeatable)', { type: [String] })
+    .option('-f, --filter <key=value>', 'Only containers that match: id, name, status, exited, label, ancestor, health (repeatable)', { type: [String] })
     .option('--format <format>', 'table (default), json (one object per line), or a Go template: table {{.ID}}\\t{{.Names}}', { type: [String] })
     .example("mydocker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'");
   on(ps, () => import('./commands/ps.js'));
@@ -175,16 +175,21 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   on(logs, () => import('./commands/logs.js'));
 
   const system = cli
-    .command('system <action>', 'check: what of this state root belongs to no container (exit 1 when anything); prune: remove what nothing uses')
-    .usage('system check [--fix] | system prune [-a] [--volumes] [-f]')
+    .command('system <action>', 'check: what of this state root belongs to no container (exit 1 when anything); prune: remove what nothing uses; df: disk usage')
+    .usage('system check [--fix] | system prune [-a] [--volumes] [-f] | system df [-v] [--format F]')
     .option('--fix', 'check: remove what it finds')
     .option('-a, --all', 'prune: every image no container has, not only dangling ones')
     .option('--volumes', 'prune: anonymous volumes no container has too')
-    .option('-f, --force', 'prune: do not ask');
+    .option('-f, --force', 'prune: do not ask')
+    .option('-v, --verbose', 'df: each image, container, volume and cache entry')
+    .option('--format <format>', 'df: table (default), json, or a Go template: {{.Type}} {{.Size}}', { type: [String] });
   on(system, () => import('./commands/system.js'));
 
   // Internal: what a detached container's shim runs when the container ends.
   on(cli.command('cleanup <id>', '(internal) What a detached container\'s shim runs when it ends'), () => import('./commands/cleanup.js'));
+
+  // Internal: what a container's shim (or foreground run) runs every health-check interval.
+  on(cli.command('healthcheck <id>', '(internal) One health check of a running container'), () => import('./commands/healthcheck.js'));
 
   cli.help();
   cli.version(VERSION, '--version');

@@ -1,13 +1,15 @@
 // `ps --filter KEY=VALUE` as Docker's: values of one key are alternatives, different keys must all
 // match. id and name are regular expressions searched in the ID and in "/NAME" (Docker's stored
-// name, so `name=^/web$` is exact); status, exited, label and ancestor compare exactly.
+// name, so `name=^/web$` is exact); status, exited, label, ancestor and health (starting, healthy,
+// unhealthy, or none: no health check) compare exactly.
 import type { ContainerSummary } from '../runtime/summaries.js';
 import { MydockerError } from '../errors.js';
 import { normalizeRef } from '../image/store.js';
 
-const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor'] as const;
+const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'health'] as const;
 type Key = (typeof KEYS)[number];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 
 export type PsFilters = Map<Key, string[]>;
 
@@ -23,6 +25,9 @@ export function parsePsFilters(given: readonly string[]): PsFilters {
     }
     if (key === 'status' && !STATUSES.includes(value)) {
       throw new MydockerError(`invalid filter 'status=${value}'`, { exitCode: 1, hint: `a status is one of ${STATUSES.join(', ')}` });
+    }
+    if (key === 'health' && !HEALTH.includes(value)) {
+      throw new MydockerError(`invalid filter 'health=${value}'`, { exitCode: 1, hint: `a health status is one of ${HEALTH.join(', ')}` });
     }
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new MydockerError(`invalid filter 'exited=${value}'`, { exitCode: 1, hint: 'an exit code is an integer' });
     if (key === 'id' || key === 'name') compile(key, value);
@@ -58,6 +63,8 @@ function matchOne(c: ContainerSummary, key: Key, value: string): boolean {
       if (eq < 0) return Object.hasOwn(c.labels, value);
       return c.labels[value.slice(0, eq)] === value.slice(eq + 1);
     }
+    case 'health':
+      return (c.health ?? 'none') === value;
     case 'ancestor':
       return c.image !== '' && (sameRef(c.image, value) || imageIdMatches(c.imageId, value));
   }

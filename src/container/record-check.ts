@@ -60,6 +60,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
     }),
   ),
   security: optional(security),
+  healthcheck: optional(object({ Test: listOf(string), Interval: optional(number), Timeout: optional(number), StartPeriod: optional(number), StartInterval: optional(number), Retries: optional(integer) })),
   plugins: listOf(string),
   rootfs: nullable(string),
   detached: optional(object({ log: string, exitFile: string, shimPid: optional(integer), shimStartTime: optional(nullable(number)) })),

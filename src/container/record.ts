@@ -3,6 +3,7 @@
 // never trusted as stored, so it is right after a crash of mydocker or a reboot.
 import type { JsonValue, PluginState, SecuritySettings } from '../../hooks/index.js';
 import type { RestartPolicy } from './restart-policy.js';
+import type { HealthConfig } from './health.js';
 
 export type StoredStatus = 'created' | 'running' | 'exited';
 
@@ -44,6 +45,8 @@ export interface ContainerRecord {
   labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */
   security?: SecuritySettings;
+  /** The health check it runs (`--health-*` over the image's HEALTHCHECK); absent: none. Its state is health.json. */
+  healthcheck?: HealthConfig;
   /** Users' plugin files this container was created with; `rm` loads them to run their teardowns. */
   plugins: string[];
   /** Host path of the root filesystem while mounted. */

@@ -23,6 +23,8 @@ const configCheck = object({
   Volumes: optional(nullable(recordOf(object({})))),
   StopSignal: optional(nullable(string)),
   Shell: strings,
+  Healthcheck: optional(nullable(object({ Test: strings, Interval: optional(number), Timeout: optional(number), StartPeriod: optional(number), StartInterval: optional(number), Retries: optional(number) }))),
+  OnBuild: strings,
 }) as Check<ImageConfig>;
 
 export const imageRecordCheck: Check<ImageRecord> = object({

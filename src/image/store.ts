@@ -15,6 +15,7 @@ import type { StateRoot } from '../state-root.js';
 import type { WhiteoutKernel } from './extract-layer.js';
 import type { LockKernel } from './image-lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+import type { HealthConfig } from '../container/health.js';
 
 export interface ImageConfig {
   Env?: string[];
@@ -28,10 +29,14 @@ export interface ImageConfig {
   Volumes?: Record<string, Record<string, never>>;
   StopSignal?: string;
   Shell?: string[];
+  /** HEALTHCHECK, in Docker's form (durations in nanoseconds). */
+  Healthcheck?: HealthConfig;
+  /** ONBUILD: the instructions a build FROM this image runs first, as written. */
+  OnBuild?: string[];
 }
 
 /** The config's keys in the one order every image is written in: the same config is the same ID, however it was made. */
-export const CONFIG_KEYS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal', 'Shell'] as const;
+export const CONFIG_KEYS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal', 'Shell', 'Healthcheck', 'OnBuild'] as const;
 
 export function canonicalConfig(config: Readonly<Record<string, unknown>>): ImageConfig {
   const out: Record<string, unknown> = {};

@@ -57,7 +57,14 @@ export interface LaunchSpec {
    * Detached: the first process is started by the shim (which stays as its parent, logs its output
    * and records its exit status), and this process joins its namespaces instead of creating them.
    */
-  detached?: { shim: string; log: string; exitFile: string; cleanup: string[] };
+  detached?: {
+    shim: string;
+    log: string;
+    exitFile: string;
+    cleanup: string[];
+    /** A health check: the shim runs `argv` every `intervalMs` after the last one ended, killing it past `limitMs`. */
+    health?: { intervalMs: number; limitMs: number; argv: string[] };
+  };
   /** `--net host`: keep the host's network namespace instead of a new one (with its own lo). */
   hostNetwork?: boolean;
   /** `-u`, looked up in the container's own /etc/passwd and /etc/group ("" is root). */
@@ -224,6 +231,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.
       const d = spec.detached;
       const shimFlags = spec.hostNetwork ? ['--host-network'] : [];
+      if (d.health) shimFlags.push('--health', String(Math.max(1, Math.round(d.health.intervalMs))), String(Math.round(d.health.limitMs)), String(d.health.argv.length), ...d.health.argv);
       child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', INIT_PATH, INIT_READY_FLAG], {
         stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite, deps.initFd],
         env,

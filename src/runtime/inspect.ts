@@ -7,6 +7,8 @@ import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus, isRestarting } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 import { securityOf } from '../security/settings.js';
+import { readHealth } from '../container/health-file.js';
+import { initialHealth, type HealthState } from '../container/health.js';
 
 /** What the plugins' inspect sections returned, in order: [top-level key, fields merged into it]. */
 export type InspectSections = ReadonlyArray<readonly [string, Record<string, JsonValue>]>;
@@ -39,6 +41,7 @@ export function inspectContainer(
       Labels: record.labels ?? {},
       StopSignal: record.stopSignal ?? 'SIGTERM',
       ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
+      ...(record.healthcheck ? { Healthcheck: record.healthcheck } : {}),
     },
     HostConfig: hostConfig(record),
     State: {
@@ -53,6 +56,8 @@ export function inspectContainer(
       FinishedAt: end.finishedAt,
       // As Docker's: why the state is not all known ("" when it is), e.g. an unreadable exit file.
       Error: 'error' in end && end.error !== undefined ? end.error : '',
+      // As Docker's: present only for a container with a health check.
+      ...(record.healthcheck ? { Health: healthState(paths.stateDir) } : {}),
     },
     GraphDriver: {
       Name: record.storageDriver,
@@ -72,6 +77,15 @@ export function inspectContainer(
     out[section] = isObject(current) ? { ...current, ...fields } : { ...fields };
   }
   return out;
+}
+
+/** The last results; before the first check (or if its file cannot be read), `starting` with none. */
+function healthState(stateDir: string): HealthState {
+  try {
+    return readHealth(stateDir) ?? initialHealth();
+  } catch {
+    return initialHealth();
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

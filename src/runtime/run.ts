@@ -33,6 +33,8 @@ import { parseSignal } from '../container/signals.js';
 import { parseRestartPolicy } from '../container/restart-policy.js';
 import { eventAttributes, recordEvent } from './events.js';
 import { parseBytes } from '../../hooks/sizes.js';
+import { effectiveHealth, initialHealth, resolveHealthConfig, type HealthFlags } from '../container/health.js';
+import { healthFile, writeHealth } from '../container/health-file.js';
 
 export interface RunSpec {
   image: string;
@@ -75,6 +77,8 @@ export interface RunSpec {
   shmSize?: string;
   /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
   labels?: Record<string, string>;
+  /** `--health-cmd`, `--health-interval`, ... and `--no-healthcheck`, over the image's HEALTHCHECK. */
+  health?: HealthFlags;
 }
 
 export interface RunningContainer {
@@ -99,7 +103,7 @@ export interface RunDeps extends ReleaseDeps {
   images: ImageStore;
   launchDeps(): LaunchDeps;
   /** For detached containers: the shim binary, and the argv that releases a container by ID. */
-  detached?: { shim: string; cleanup(id: string): string[] };
+  detached?: { shim: string; cleanup(id: string): string[]; healthcheck(id: string): string[] };
   /** Where compiled seccomp programs are kept. */
   seccompCache: string;
 }
@@ -138,6 +142,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   // Its VOLUMEs: an anonymous volume at each path -v leaves free.
   const options = withImageVolumes(spec.options ?? {}, image.config.Volumes);
   const command = imageCommand(image, spec.command ?? [], spec.entrypoint);
+  const healthcheck = resolveHealthConfig(spec.health ?? {}, image.config.Healthcheck);
   // The image's User applies unless -u says otherwise.
   const security = await parseSecurityFlags({ ...securityFlags, user: securityFlags.user ?? image.config.User ?? '' });
   const id = newContainerId();
@@ -167,6 +172,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
+    ...(healthcheck ? { healthcheck } : {}),
     plugins: spec.plugins ?? [],
     rootfs: null,
     state: { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null },
@@ -215,6 +221,9 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
   record.detached = detachedPaths;
   if (detachedPaths) fs.rmSync(detachedPaths.exitFile, { force: true }); // the last run's
   record.state = { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null };
+  // Every start begins "starting", as Docker's: the last run's results are not this one's.
+  fs.rmSync(healthFile(stateDir), { force: true });
+  const health = record.healthcheck && deps.detached ? healthSchedule(record, deps.detached) : undefined;
 
   const begun: ReleaseStep[] = [];
   let child: ChildProcess | undefined;
@@ -260,7 +269,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         ...(record.shmSize !== undefined ? { shmSize: record.shmSize } : {}),
         cgroupJoins,
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
-        ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id) } } : {}),
+        ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id), ...(health ? { health } : {}) } } : {}),
       },
       deps.launchDeps(),
     );
@@ -287,6 +296,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
 
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();
+    if (health) writeHealth(stateDir, initialHealth());
     deps.containers.save(record);
     recordEvent(deps.root.dir, 'start', record.id, eventAttributes(record));
     stopPoint('setup:network-ready');
@@ -299,6 +309,11 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     }
     const exited = exitOf(launched.child);
     launched.go(message);
+    if (health) {
+      const { scheduleHealthChecks } = await import('./health-schedule.js');
+      const checks = scheduleHealthChecks(health.argv, health.intervalMs, health.limitMs);
+      void exited.then(() => checks.stop());
+    }
     return handle(deps, record, launched.child, launched.ptyMaster, exited);
   } catch (error) {
     abandon();
@@ -320,6 +335,15 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     }
     throw error;
   }
+}
+
+/**
+ * How a container's checks are run: `mydocker healthcheck ID` every interval (after the last one
+ * ended), killed if still running a minute past its own timeout (which it enforces itself).
+ */
+function healthSchedule(record: ContainerRecord, detached: NonNullable<RunDeps['detached']>): { intervalMs: number; limitMs: number; argv: string[] } {
+  const config = effectiveHealth(record.healthcheck!);
+  return { intervalMs: config.intervalNs / 1e6, limitMs: config.timeoutNs / 1e6 + 60_000, argv: detached.healthcheck(record.id) };
 }
 
 /** Detached containers need the compiled shim; refused before anything is created. */

@@ -29,6 +29,7 @@ import type { EventQuery, RuntimeEvent } from './events.js';
 import type { PruneReport } from './prune.js';
 import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
+import type { DiskUsage } from './disk-usage-totals.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
 import type { CheckReport } from './system-check.js';
@@ -38,6 +39,7 @@ export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
 export type { VolumeDetails } from './volumes.js';
 export type { CheckReport } from './system-check.js';
+export type { DiskUsage, DfRow } from './disk-usage-totals.js';
 export type { BuildEvent, BuildOptions, BuildResult } from '../build/build.js';
 
 export interface RuntimeOptions {
@@ -170,6 +172,7 @@ export class Runtime {
       detached: {
         shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),
         cleanup: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'cleanup', id],
+        healthcheck: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'healthcheck', id],
       },
     };
   }
@@ -279,6 +282,11 @@ export class Runtime {
     return (await import('./containers.js')).logs(this.internals, ref, options);
   }
 
+  /** Runs one health check of a running container and records its result (what its shim runs every interval). */
+  async healthcheck(ref: string): Promise<void> {
+    await (await import('./health-check.js')).runHealthCheck(this.internals, ref);
+  }
+
   /** Records how a detached container ended and releases it (what its shim runs at the end). */
   async cleanup(id: string): Promise<void> {
     return (await import('./containers.js')).cleanup(this.internals, id);
@@ -302,6 +310,11 @@ export class Runtime {
    * `system check`: one line per thing of this root that belongs to nothing (see system-check.ts);
    * with `fix`, each is removed too, and those that could not be are reported with why.
    */
+  /** `system df`: the bytes of images (shared layers once), containers' writable layers, volumes and the build cache. */
+  async diskUsage(): Promise<DiskUsage> {
+    return (await import('./disk-usage.js')).diskUsage(this.internals);
+  }
+
   async systemCheck(options: { fix?: boolean } = {}): Promise<CheckReport> {
     const [{ systemCheck }, deps] = await Promise.all([import('./system-check.js'), this.runDeps()]);
     return systemCheck(deps, { fix: options.fix ?? false });

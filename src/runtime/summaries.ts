@@ -4,6 +4,8 @@ import type { ContainerRecord } from '../container/record.js';
 import type { ContainerStore } from '../container/store.js';
 import { deriveStatus, isRestarting, type ContainerStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
+import { readHealth } from '../container/health-file.js';
+import type { HealthStatus } from '../container/health.js';
 
 export interface ContainerSummary {
   id: string;
@@ -21,6 +23,8 @@ export interface ContainerSummary {
   /** The `-p` specs as given. */
   publish: string[];
   labels: Record<string, string>;
+  /** The health check's status (the last one recorded; `starting` before the first); null: no health check. */
+  health: HealthStatus | null;
   /** Why the record (or the exit file) cannot be used: "<path>: <what is wrong>". */
   problem?: string;
 }
@@ -41,6 +45,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
       labels: r.labels ?? {},
+      health: r.healthcheck ? healthOf(containers.dir(r.id)) : null,
       ...(error === undefined ? {} : { problem: error }),
     };
   });
@@ -57,7 +62,17 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
     finishedAt: null,
     publish: [],
     labels: {},
+    health: null,
     problem: b.error.message,
   }));
   return [...listed, ...dead];
+}
+
+/** A damaged health file says nothing yet: `starting`, until the next check writes it whole. */
+function healthOf(stateDir: string): HealthStatus {
+  try {
+    return readHealth(stateDir)?.Status ?? 'starting';
+  } catch {
+    return 'starting';
+  }
 }

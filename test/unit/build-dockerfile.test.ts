@@ -75,6 +75,11 @@ describe('planBuild', () => {
     assert.equal(lineOf(() => plan('FROM a AS x\nCOPY --from=x /a /b\n')), 2, 'a stage copying from itself');
     assert.equal(lineOf(() => plan('FROM a\nCOPY --form=x /a /b\n')), 2, 'an unknown flag');
     assert.equal(lineOf(() => plan('FROM a\nSHELL /bin/bash -c\n')), 2, 'SHELL needs JSON');
-    assert.equal(lineOf(() => plan('FROM a\nONBUILD RUN x\n')), 2);
+    assert.equal(lineOf(() => plan('FROM a\nRUN y\nONBUILD ONBUILD RUN x\n')), 3, 'ONBUILD ONBUILD');
+    assert.equal(lineOf(() => plan('FROM a\nONBUILD FROM b\n')), 2, 'ONBUILD FROM');
+    assert.equal(lineOf(() => plan('FROM a\nONBUILD MAINTAINER me\n')), 2, 'ONBUILD MAINTAINER');
+    assert.equal(lineOf(() => plan('FROM a\nONBUILD COPY --form=x /a /b\n')), 2, "an unknown flag in a trigger");
+    assert.equal(lineOf(() => plan('FROM a\nHEALTHCHECK --interval=soon CMD true\n')), 2, 'a bad duration');
+    assert.equal(lineOf(() => plan('FROM a\nHEALTHCHECK --retries=3 CMD true\n\nHEALTHCHECK --shout=1 CMD x\n')), 4, 'an unknown HEALTHCHECK flag');
   });
 });

@@ -22,6 +22,7 @@ function summary(over: Partial<ContainerSummary>): ContainerSummary {
     finishedAt: null,
     publish: [],
     labels: {},
+    health: null,
     ...over,
   };
 }
@@ -49,6 +50,16 @@ describe('ps --filter', () => {
     assert.deepEqual(names(['ancestor=postgres:15']), ['db']);
     assert.deepEqual(names(['ancestor=busybox:latest']), ['web', 'job', 'webjob']);
     assert.deepEqual(names(['ancestor=cdcdcd']), ['db']);
+  });
+
+  it('health: the status of the check, none without one; unknown values refused', () => {
+    const list = [summary({ name: 'a', health: 'healthy' }), summary({ name: 'b', health: 'unhealthy' }), summary({ name: 'c', health: 'starting' }), summary({ name: 'd' })];
+    const by = (value: string): string[] => list.filter((c) => matchesPsFilters(c, parsePsFilters([`health=${value}`]))).map((c) => c.name);
+    assert.deepEqual(by('healthy'), ['a']);
+    assert.deepEqual(by('unhealthy'), ['b']);
+    assert.deepEqual(by('starting'), ['c']);
+    assert.deepEqual(by('none'), ['d']);
+    assert.throws(() => parsePsFilters(['health=fine']), /invalid filter 'health=fine'/);
   });
 
   it('ORs the values of one key and ANDs different keys', () => {

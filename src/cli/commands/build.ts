@@ -57,6 +57,8 @@ function printEvent(event: BuildEvent): void {
       return void process.stdout.write(`Removing intermediate container ${event.container}\n`);
     case 'image':
       return void process.stdout.write(` ---> ${event.id.slice(7, 19)}\n`);
+    case 'triggers':
+      return void process.stdout.write(`# Executing ${event.count} build ${event.count === 1 ? 'trigger' : 'triggers'}\n`);
     case 'warning':
       return void process.stderr.write(`[Warning] ${event.message}\n`);
   }

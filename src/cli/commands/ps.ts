@@ -3,7 +3,8 @@
 import type { ContainerSummary } from '../../runtime/runtime.js';
 import { cliRuntime } from '../runtime.js';
 import { shortId } from '../../container/ids.js';
-import { ago, humanDuration, quoteCommand, table } from '../format.js';
+import { ago, quoteCommand, table } from '../format.js';
+import { statusText } from '../status-text.js';
 import { lastValue, toArray } from '../argv.js';
 import { formatPort, parsePublish } from '../../../hooks/ports.js';
 import { filtersImplyAll, matchesPsFilters, parsePsFilters } from '../ps-filter.js';
@@ -84,14 +85,4 @@ function dockerTime(iso: string): string {
 function ports(c: ContainerSummary): string {
   if (c.status !== 'running') return '';
   return c.publish.map((spec) => formatPort(parsePublish(spec))).join(', ');
-}
-
-function statusText(c: ContainerSummary): string {
-  // Docker's word for a container that is neither running nor cleanly stopped; `inspect` says why.
-  if (c.status === 'dead') return 'Dead';
-  if (c.status === 'running') return `Up ${humanDuration(Date.now() - Date.parse(c.startedAt ?? c.created))}`;
-  if (c.status === 'created') return 'Created';
-  if (c.status === 'restarting') return `Restarting (${c.exitCode ?? ''}) ${c.finishedAt ? ago(c.finishedAt) : ''}`.trimEnd();
-  const code = c.exitCode === null ? '' : ` (${c.exitCode})`;
-  return c.finishedAt ? `Exited${code} ${ago(c.finishedAt)}` : `Exited${code}`;
 }

@@ -2,6 +2,7 @@
 // passes stdio through, forwards signals to PID 1, and returns the container's exit code.
 import type { JsonValue } from '../../../hooks/index.js';
 import { MydockerError } from '../../errors.js';
+import type { HealthFlags } from '../../container/health.js';
 import { cliRuntime } from '../runtime.js';
 import { lastValue, toArray } from '../argv.js';
 import { foreground, holdSignals, relayedStdio } from '../foreground.js';
@@ -39,6 +40,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
       shmSize: lastValue(options.shmSize),
       restart: lastValue(options.restart),
       stopTimeout: wholeSeconds(lastValue(options.stopTimeout)),
+      health: healthFlags(options),
       options: pluginOptions(options),
       security: {
         privileged: options.privileged === true,
@@ -61,6 +63,22 @@ export default async function run(args: unknown[], options: Record<string, unkno
     return 0;
   }
   return foreground(runtime.kernel, container, { interactive, signals: held });
+}
+
+/** `--health-*` as given (checked by the runtime); `--no-healthcheck` is cac's `healthcheck: false`. */
+function healthFlags(options: Record<string, unknown>): HealthFlags {
+  const text = (value: unknown): string | undefined => lastValue(value);
+  const retries = text(options.healthRetries);
+  if (retries !== undefined && !/^-?\d+$/.test(retries)) throw new MydockerError(`invalid --health-retries "${retries}"`, { hint: 'a whole number' });
+  const flags: HealthFlags = {
+    cmd: text(options.healthCmd),
+    interval: text(options.healthInterval),
+    timeout: text(options.healthTimeout),
+    startPeriod: text(options.healthStartPeriod),
+    retries: retries === undefined ? undefined : Number(retries),
+    none: options.healthcheck === false,
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as HealthFlags;
 }
 
 function wholeSeconds(given: string | undefined): number | undefined {

@@ -6,11 +6,13 @@
 // that could not be is reported on stderr with why, and the exit code is 1 while anything remains.
 import { MydockerError } from '../../errors.js';
 import { cliRuntime } from '../runtime.js';
+import { lastValue } from '../argv.js';
 
 export default async function system(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const action = String(args[0]);
   if (action === 'prune') return prune(options);
-  if (action !== 'check') throw new MydockerError(`unknown system command "${action}"`, { hint: 'usage: mydocker system check [--fix] | system prune [-a] [--volumes] [-f]' });
+  if (action === 'df') return (await import('./system-df.js')).default(options, lastValue(options.format));
+  if (action !== 'check') throw new MydockerError(`unknown system command "${action}"`, { hint: 'usage: mydocker system check [--fix] | system prune [-a] [--volumes] [-f] | system df [-v] [--format F]' });
   const runtime = await cliRuntime(options);
   const fix = options.fix === true;
   const report = await runtime.systemCheck({ fix });
