@@ -24,9 +24,14 @@ export interface NetworkInfo {
   readonly options: Readonly<Record<string, string>>;
 }
 
-/** A published port: `-p [hostIp:]hostPort:containerPort[/protocol]`. */
+/**
+ * A published port: `-p [hostIp:][hostPort:]containerPort[/protocol]`. As a request (JoinContext's
+ * `ports`), hostIp is '' when the spec names none (every host address, IPv4 and IPv6, as Docker's
+ * empty HostIp) and hostPort 0 when it names none (the driver picks a free one). As a binding (what
+ * the driver published, JoinContext's `published`), both are concrete: one address ('0.0.0.0' and
+ * '::' for all of a family) and one port.
+ */
 export interface PortMapping {
-  /** The host address to publish on; '0.0.0.0' (all of them) when the spec names none. */
   readonly hostIp: string;
   readonly hostPort: number;
   readonly containerPort: number;
@@ -57,6 +62,11 @@ export interface JoinContext extends NetworkContextBase {
   /** The address allocateAddress returned for this container. */
   readonly address: string;
   readonly ports: readonly PortMapping[];
+  /**
+   * Where the driver records the bindings it publishes, concrete (host ports picked for 0 given),
+   * before it makes them: the network plugin saves them, and `port`, `ps` and `inspect` show them.
+   */
+  readonly published: PortMapping[];
   /** This container's state for this driver (what leave needs); saved with the container. */
   readonly endpoint: PluginState;
 }

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { JsonValue } from './container.js';
 import { PluginFailure } from './errors.js';
 import type { PortMapping } from './network-driver.js';
-import { parsePublish } from './ports.js';
+import { parseExpose, parsePublish } from './ports.js';
 
 /**
  * Network options that cannot work, with a hint saying what to do instead. Thrown from a plugin's
@@ -56,6 +56,16 @@ export function publishedPorts(options: Readonly<Record<string, JsonValue>>): Po
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new NetworkOptionError('invalid published ports: expected a list of -p specs');
   return value.map((spec) => parsePublish(String(spec)));
+}
+
+/** `--expose` (options.expose, a list): the ports as Docker keys them ("80/tcp"), ranges expanded. */
+export function exposedPorts(options: Readonly<Record<string, JsonValue>>): string[] {
+  return stringList(options, 'expose').flatMap((spec) => parseExpose(spec));
+}
+
+/** `-P/--publish-all` (options.publishAll). */
+export function publishesAll(options: Readonly<Record<string, JsonValue>>): boolean {
+  return options.publishAll === true;
 }
 
 export function requestedAddress(options: Readonly<Record<string, JsonValue>>): string | null {

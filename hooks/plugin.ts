@@ -25,6 +25,8 @@ export interface PluginApi {
   readonly networks: Networks;
   /** The state root this runtime works in (images, containers). */
   readonly root: string;
+  /** The directory of mydocker's native programs (dist/shim: the port proxy, the shim). */
+  readonly shimDir: string;
 }
 
 export interface Plugin {

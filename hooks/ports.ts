@@ -1,10 +1,12 @@
-// `-p/--publish` specs. Docker's grammar is `[IP:][HOST_PORT:]CTR_PORT[/PROTO]` with ranges; we
-// support the subset that maps one fixed host port to one container port, and refuse the rest by
-// name instead of misreading it: a spec that silently published something else (or nothing) would
-// be found only when a connection fails. A helper of hooks/: used by the network plugin (checks,
-// setup), the bridge driver (collisions) and the CLI's `ps`.
-
+// `-p/--publish` and `--expose` specs, and the published ports as they are shown. Docker's grammar
+// is `[IP:][HOST_PORT:]CTR_PORT[/PROTO]` with ranges; we support one host port (given, or picked
+// by the network driver when none is) for one container port, and refuse the rest by name instead
+// of misreading it: a spec that silently published something else (or nothing) would be found only
+// when a connection fails. A helper of hooks/: used by the network plugin (checks, setup), the
+// bridge driver (collisions), the runtime (-P) and the CLI's `ps` and `port`.
+import { isIP } from 'node:net';
 import { PluginFailure } from './errors.js';
+import type { JsonValue, PluginState } from './container.js';
 import type { PortMapping } from './network-driver.js';
 import { parseAddress } from './ipv4.js';
 
@@ -23,8 +25,12 @@ export class PortSpecError extends PluginFailure {
   }
 }
 
-const ANY = '0.0.0.0';
-const SYNTAX_HINT = 'use [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80 or -p 127.0.0.1:5353:53/udp';
+/** A request's hostIp when the spec names none: every address of the host, IPv4 and IPv6 (Docker's ""). */
+export const ANY_HOST = '';
+/** A request's hostPort when the spec names none: the driver picks a free one (Docker's "0"). */
+export const RANDOM_PORT = 0;
+
+const SYNTAX_HINT = 'use [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80, -p 80, -p 127.0.0.1::53/udp or -p [::1]:8080:80';
 
 function refuse(spec: string, reason: string): never {
   throw new PortSpecError(`invalid publish spec "${spec}": ${reason}`, SYNTAX_HINT);
@@ -43,69 +49,148 @@ function parsePort(spec: string, text: string, which: 'host' | 'container'): num
 }
 
 /**
- * Parses one spec: `[IP:]HOST_PORT:CTR_PORT[/tcp|/udp]`. Throws a PortSpecError with a one-line
- * message naming the spec and a hint showing the syntax.
+ * Parses one spec: `[IP:][HOST_PORT:]CTR_PORT[/tcp|/udp]` into a request: hostIp ANY_HOST when no
+ * IP is given (every address, both families), hostPort RANDOM_PORT when no host port is. Throws a
+ * PortSpecError with a one-line message naming the spec and a hint showing the syntax.
  */
 export function parsePublish(spec: string): PortMapping {
   // Split like Docker: the last ':'-field is the container port, the one before the host port, and
-  // everything before that the IP (so an unbracketed IPv6 address lands there whole).
+  // everything before that the IP (so an IPv6 address, bracketed or not, lands there whole).
   const parts = spec.split(':');
   const containerField = parts[parts.length - 1] ?? '';
-  const hostPortText = parts.length >= 2 ? (parts[parts.length - 2] ?? '') : null;
-  const ipText = parts.length >= 3 ? parts.slice(0, -2).join(':') : null;
+  const hostPortText = parts.length >= 2 ? (parts[parts.length - 2] ?? '') : '';
+  const ipText = parts.length >= 3 ? parts.slice(0, -2).join(':') : '';
 
-  // The protocol hangs off the container port. Docker lower-cases it, so "80/TCP" is tcp.
-  const slash = containerField.indexOf('/');
-  const containerText = slash < 0 ? containerField : containerField.slice(0, slash);
-  let protocol: 'tcp' | 'udp' = 'tcp';
-  if (slash >= 0) {
-    const proto = containerField.slice(slash + 1).toLowerCase();
-    // Docker also knows sctp; we have no way to forward it, so it is refused with the rest.
-    if (proto !== 'tcp' && proto !== 'udp') {
-      refuse(spec, `protocol "${containerField.slice(slash + 1)}" is not supported (use tcp or udp)`);
-    }
-    protocol = proto;
-  }
+  const { port: containerText, protocol } = splitProtocol(containerField, (reason) => refuse(spec, reason));
   if (containerText === '') refuse(spec, 'no container port given');
 
-  let hostIp = ANY;
-  if (ipText !== null && ipText !== '') {
-    // Docker strips brackets ("[::1]", also "[127.0.0.1]"); what is left with a ':' is IPv6.
+  let hostIp = ANY_HOST;
+  if (ipText !== '') {
+    // Docker strips brackets ("[::1]", also "[127.0.0.1]").
     const bare = ipText.startsWith('[') && ipText.endsWith(']') ? ipText.slice(1, -1) : ipText;
-    if (bare.includes(':') || bare.includes('[') || bare.includes(']')) refuse(spec, 'IPv6 host addresses are not supported');
-    const address = parseAddress(bare);
-    if (address === null) refuse(spec, `"${bare}" is not a valid IPv4 address`);
-    hostIp = bare; // parseAddress is strict, so the accepted text is already the canonical form
+    const canonical = canonicalAddress(bare);
+    if (canonical === null) refuse(spec, `"${bare}" is not a valid IP address`);
+    hostIp = canonical;
   }
 
-  // Docker picks a free host port when none is given (`-p 80`, `-p 127.0.0.1::80`); we have no
-  // allocator for that, so a host port is required. Ranges are checked first so that
-  // "8000-8010:80-90" is reported as a range, not as a bad number.
-  if (RANGE.test(containerText) || (hostPortText !== null && RANGE.test(hostPortText))) {
-    refuse(spec, 'port ranges are not supported');
-  }
-  if (hostPortText === null || hostPortText === '') {
-    refuse(spec, 'a host port is required (publishing to a random host port is not supported)');
-  }
-  const hostPort = parsePort(spec, hostPortText, 'host');
+  // Ranges are checked first so that "8000-8010:80-90" is reported as a range, not as a bad number.
+  if (RANGE.test(containerText) || RANGE.test(hostPortText)) refuse(spec, 'port ranges are not supported');
+  const hostPort = hostPortText === '' ? RANDOM_PORT : parsePort(spec, hostPortText, 'host');
   const containerPort = parsePort(spec, containerText, 'container');
   return { hostIp, hostPort, containerPort, protocol };
 }
 
-/** Docker's `ps` style: "0.0.0.0:8080->80/tcp". */
+/** "80/udp" → port "80", udp; refuses protocols other than tcp and udp (lower-cased as Docker does). */
+function splitProtocol(field: string, fail: (reason: string) => never): { port: string; protocol: 'tcp' | 'udp' } {
+  const slash = field.indexOf('/');
+  if (slash < 0) return { port: field, protocol: 'tcp' };
+  const proto = field.slice(slash + 1).toLowerCase();
+  // Docker also knows sctp; we have no way to forward it, so it is refused with the rest.
+  if (proto !== 'tcp' && proto !== 'udp') fail(`protocol "${field.slice(slash + 1)}" is not supported (use tcp or udp)`);
+  return { port: field.slice(0, slash), protocol: proto };
+}
+
+/**
+ * The one way an address is written: a strict dotted quad for IPv4 (no leading zeros), the
+ * compressed lower-case form for IPv6 (so "0:0::1" and "::1" are one address); null for others.
+ */
+export function canonicalAddress(text: string): string | null {
+  if (parseAddress(text) !== null) return text;
+  if (isIP(text) !== 6) return null;
+  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+}
+
+export function isIpv6(address: string): boolean {
+  return address.includes(':');
+}
+
+/** The wildcard of an address's family: what "every address" means for it. */
+function wildcardOf(address: string): string {
+  return isIpv6(address) ? '::' : '0.0.0.0';
+}
+
+/**
+ * The bindings a request stands for: one per address it publishes on. A request for every address
+ * is published on 0.0.0.0 and, when the host has IPv6, on :: (as Docker does), with one host port.
+ */
+export function bindingsOf(request: PortMapping, hostPort: number, ipv6: boolean): PortMapping[] {
+  const addresses = request.hostIp !== ANY_HOST ? [request.hostIp] : ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
+  return addresses.map((hostIp) => ({ hostIp, hostPort, containerPort: request.containerPort, protocol: request.protocol }));
+}
+
+/** Docker's `ps` style, unbracketed even for IPv6: "0.0.0.0:8080->80/tcp", ":::8080->80/tcp". */
 export function formatPort(p: PortMapping): string {
   return `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`;
 }
 
+/** An address and port as `port` and error messages write them: "0.0.0.0:8080", "[::]:8080". */
+export function hostAndPort(hostIp: string, port: number): string {
+  return isIpv6(hostIp) ? `[${hostIp}]:${port}` : `${hostIp}:${port}`;
+}
+
 /**
- * Two mappings collide when protocol and host port are equal and their host IPs overlap
- * (0.0.0.0 overlaps every IP): the second bind() would fail with EADDRINUSE.
+ * Two bindings collide when protocol and host port are equal and their host IPs overlap: the
+ * second bind() would fail with EADDRINUSE. A wildcard overlaps every address of its family (IPv6
+ * listeners are IPv6-only: :: does not take 0.0.0.0's port), a request for every host address
+ * overlaps everything.
  */
 export function portsCollide(a: PortMapping, b: PortMapping): boolean {
   if (a.protocol !== b.protocol || a.hostPort !== b.hostPort) return false;
-  if (a.hostIp === ANY || b.hostIp === ANY) return true;
-  // Compare as numbers when both parse, so that equal addresses written differently still match.
-  const x = parseAddress(a.hostIp);
-  const y = parseAddress(b.hostIp);
-  return x !== null && y !== null ? x === y : a.hostIp === b.hostIp;
+  if (a.hostIp === ANY_HOST || b.hostIp === ANY_HOST) return true;
+  if (isIpv6(a.hostIp) !== isIpv6(b.hostIp)) return false;
+  const any = wildcardOf(a.hostIp);
+  if (a.hostIp === any || b.hostIp === any) return true;
+  return canonicalAddress(a.hostIp) === canonicalAddress(b.hostIp);
+}
+
+const EXPOSE_HINT = 'use PORT[/tcp|/udp] or a range FIRST-LAST[/tcp|/udp], e.g. --expose 80 --expose 5353/udp';
+/** More than this many ports in one --expose is a typo rather than a wish (and as many listeners). */
+const MAX_EXPOSE_RANGE = 1000;
+
+/**
+ * One `--expose` value (or an image's ExposedPorts key) as Docker keys its ExposedPorts: "80/tcp";
+ * a range "8000-8002" gives each port. Refuses what cannot be published, naming it.
+ */
+export function parseExpose(spec: string, what = '--expose'): string[] {
+  const fail = (reason: string): never => {
+    throw new PortSpecError(`invalid ${what} "${spec}": ${reason}`, EXPOSE_HINT);
+  };
+  const { port, protocol } = splitProtocol(spec, fail);
+  const match = /^([0-9]+)(?:-([0-9]+))?$/.exec(port);
+  if (!match) fail(`"${port}" is not a port number`);
+  const first = Number(match![1]);
+  const last = match![2] === undefined ? first : Number(match![2]);
+  if (first < 1 || last > 65535 || last < first) fail('ports are between 1 and 65535, a range from low to high');
+  if (last - first >= MAX_EXPOSE_RANGE) fail(`a range of more than ${MAX_EXPOSE_RANGE} ports`);
+  const keys: string[] = [];
+  for (let p = first; p <= last; p++) keys.push(`${p}/${protocol}`);
+  return keys;
+}
+
+/** The plugin whose state keeps the published ports (the built-in network plugin's tap name). */
+export const NETWORK_PLUGIN = 'mydocker:network';
+
+/**
+ * What a container publishes, as the network plugin saved it when its network was set up (the
+ * ports picked for `-p 80` and `-P` included): every binding, in order. A record of an older
+ * mydocker has none saved: its `-p` specs (all with a host port then) are read instead.
+ */
+export function savedPorts(options: Readonly<Record<string, JsonValue>>, pluginState: Readonly<Record<string, PluginState>>): PortMapping[] {
+  const saved = pluginState[NETWORK_PLUGIN]?.ports;
+  if (Array.isArray(saved)) return saved.filter(isBinding);
+  if (!Array.isArray(options.publish)) return [];
+  return options.publish.flatMap((spec) => {
+    try {
+      const request = parsePublish(String(spec));
+      return request.hostPort === RANDOM_PORT ? [] : bindingsOf(request, request.hostPort, false);
+    } catch {
+      return [];
+    }
+  });
+}
+
+function isBinding(value: JsonValue): value is PortMapping & { [key: string]: JsonValue } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { hostIp, hostPort, containerPort, protocol } = value;
+  return typeof hostIp === 'string' && typeof hostPort === 'number' && typeof containerPort === 'number' && (protocol === 'tcp' || protocol === 'udp');
 }

@@ -4,14 +4,16 @@
 //   setupNetwork  (after the first process exists in its own network namespace, before the user's
 //                 command runs): an address and the driver's join (see setup.ts).
 //   teardownNetwork / releaseRootfs undo them.
-//   an inspect section: NetworkSettings, the network, address and ports of a running container.
+//   an inspect section: NetworkSettings, the network, address and ports of a running container
+//                 (the ports as the driver published them: those it picked for `-p 80` and -P too).
 // `--net none` leaves loopback only (the core brings lo up in every new network namespace);
 // `--net host` keeps the host's namespace (the core does not make one). The drivers are separate
 // plugins: the built-in "bridge" (plugins/network/bridge/), or a user's (docs/plugins.md).
 import { definePlugin } from '../../hooks/index.js';
-import { NetworkOptionError, addedHosts, dnsSettings, networkMode, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
+import { NetworkOptionError, addedHosts, dnsSettings, exposedPorts, networkMode, publishedPorts, requestedAddress } from '../../hooks/network-options.js';
+import { NETWORK_PLUGIN, savedPorts } from '../../hooks/ports.js';
 
-export const NETWORK_PLUGIN = 'mydocker:network';
+export { NETWORK_PLUGIN };
 
 export default definePlugin({
   name: NETWORK_PLUGIN,
@@ -21,6 +23,7 @@ export default definePlugin({
     api.hooks.checkOptions.tap(NETWORK_PLUGIN, (ctx) => {
       const mode = networkMode(ctx.options);
       const ports = publishedPorts(ctx.options);
+      exposedPorts(ctx.options); // -P publishes them: refused now if they cannot be
       const ip = requestedAddress(ctx.options);
       addedHosts(ctx.options);
       const dns = dnsSettings(ctx.options);
@@ -49,7 +52,14 @@ export default definePlugin({
       NetworkMode: typeof container.options.network === 'string' ? container.options.network : 'bridge',
       IPAddress: running && typeof state.address === 'string' ? state.address : '',
       NetworkID: running && typeof state.network === 'string' ? state.network : '',
-      Ports: running && Array.isArray(container.options.publish) ? container.options.publish : [],
+      Ports: running ? dockerPorts(savedPorts(container.options, { [NETWORK_PLUGIN]: state })) : {},
     }));
   },
 });
+
+/** Docker's NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "49153"}, ...]}. */
+function dockerPorts(bindings: ReturnType<typeof savedPorts>): { [port: string]: Array<{ HostIp: string; HostPort: string }> } {
+  const ports: { [port: string]: Array<{ HostIp: string; HostPort: string }> } = {};
+  for (const b of bindings) (ports[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+  return ports;
+}

@@ -9,7 +9,8 @@
 //                state was never saved (a crash in the middle), and tolerates anything already gone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MS, type Networks, type NetworkInfo, type PluginState, type ProcessContext, type RootfsContext, type RootfsReleaseContext, type TeardownContext } from '../../hooks/index.js';
+import { MS, type JsonValue, type Networks, type NetworkInfo, type PluginState, type ProcessContext, type RootfsContext, type RootfsReleaseContext, type TeardownContext } from '../../hooks/index.js';
+import type { PortMapping } from '../../hooks/ports.js';
 import { containerResolvConf, hostnameFile, hostsFile, hostsLines } from './etc-files.js';
 import { makeMountPoint, unmountPinned, withPinnedPath } from '../../hooks/in-root.js';
 import { stopPoint } from '../../hooks/stop-point.js';
@@ -65,6 +66,9 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
   ctx.state.address = address;
   stopPoint('network:address-allocated');
   const endpoint = ((ctx.state.endpoint as PluginState | undefined) ??= {});
+  // What the driver publishes (ports it picked included), saved for `port`, `ps` and inspect.
+  const published: PortMapping[] = [];
+  ctx.state.ports = published as unknown as JsonValue[];
   await driver.join({
     network,
     state: networks.driverState(network),
@@ -73,6 +77,7 @@ export async function setup(ctx: ProcessContext, networks: Networks, root: strin
     pid: ctx.pid,
     address,
     ports: publishedPorts(ctx.container.options),
+    published,
     endpoint,
   });
   stopPoint('network:joined');
@@ -102,6 +107,7 @@ export async function teardown(ctx: TeardownContext, networks: Networks, root: s
   delete ctx.state.network;
   delete ctx.state.address;
   delete ctx.state.endpoint;
+  delete ctx.state.ports;
 }
 
 /**

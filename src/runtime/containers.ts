@@ -154,12 +154,12 @@ export async function processes(rt: RuntimeInternals, ref: string, procRoot = '/
   return found.sort((a, b) => a - b);
 }
 
-/** The ports a running container publishes (none when it is not running), from its `-p` specs. */
+/** The ports a running container publishes (none when it is not running), as its network was set up. */
 export async function ports(rt: RuntimeInternals, ref: string): Promise<PortMapping[]> {
   const record = rt.containers.resolve(ref);
-  if (deriveStatus(record) !== 'running' || !Array.isArray(record.options.publish)) return [];
-  const { parsePublish } = await import('../../hooks/ports.js');
-  return record.options.publish.map((spec) => parsePublish(String(spec)));
+  if (deriveStatus(record) !== 'running') return [];
+  const { savedPorts } = await import('../../hooks/ports.js');
+  return savedPorts(record.options, record.pluginState);
 }
 
 /** `diff`: the container's changes to its image's filesystem. */

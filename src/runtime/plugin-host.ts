@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as Tapable from 'tapable';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HOOKS, HOOK_NAMES, type HookKind, type HookName, type HookRole } from '../../hooks/index.js';
 import type {
   ContainerInfo,
@@ -54,7 +55,12 @@ export interface BaseContext {
 export interface PluginHostOptions {
   /** Receives a line per tap, hook call, plugin apply and driver call (see hook-trace.ts). */
   trace?: TraceSink | undefined;
+  /** Where mydocker's native programs are (default: dist/shim, beside this build). */
+  shimDir?: string;
 }
+
+/** dist/shim, from dist/src/runtime/ (or from the bundle in dist/src/cli/: the same depth). */
+const SHIM_DIR = fileURLToPath(new URL('../../shim/', import.meta.url));
 
 export class PluginHost {
   readonly hooks: LifecycleHooks;
@@ -87,6 +93,7 @@ export class PluginHost {
     },
   };
   private readonly trace: TraceSink | undefined;
+  private readonly shimDir: string;
 
   constructor(
     readonly root: string,
@@ -94,6 +101,7 @@ export class PluginHost {
     options: PluginHostOptions = {},
   ) {
     this.trace = options.trace;
+    this.shimDir = options.shimDir ?? SHIM_DIR;
     this.networks = new NetworkManager(path.join(root, 'networks'), {
       kernel,
       driver: (name) => this.networkDriver(name),
@@ -118,6 +126,7 @@ export class PluginHost {
     const api: PluginApi = {
       hooks: this.hooks,
       root: this.root,
+      shimDir: this.shimDir,
       registerStorageDriver: (driver) => {
         if (this.drivers.has(driver.name)) throw new MydockerError(`storage driver "${driver.name}" is registered twice`);
         // Every use of a driver goes through storageDriver(): traced once here, it is traced everywhere.

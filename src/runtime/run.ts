@@ -12,6 +12,7 @@ import { MydockerError, describe } from '../errors.js';
 import { buildEnv } from '../container/env.js';
 import { checkEnvSize } from '../container/env-size.js';
 import { withImageVolumes } from '../container/image-volumes.js';
+import { withPublishedExposed } from '../container/exposed-ports.js';
 import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
@@ -140,7 +141,8 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   if (stopSignal === undefined && image.config.StopSignal !== undefined) stopSignal = String(parseSignal(image.config.StopSignal));
   const labels = { ...(image.config.Labels ?? {}), ...(spec.labels ?? {}) };
   // Its VOLUMEs: an anonymous volume at each path -v leaves free.
-  const options = withImageVolumes(spec.options ?? {}, image.config.Volumes);
+  // -P: its EXPOSEd ports (and --expose's) on random host ports.
+  const options = withPublishedExposed(withImageVolumes(spec.options ?? {}, image.config.Volumes), image.config.ExposedPorts);
   const command = imageCommand(image, spec.command ?? [], spec.entrypoint);
   const healthcheck = resolveHealthConfig(spec.health ?? {}, image.config.Healthcheck);
   // The image's User applies unless -u says otherwise.

@@ -6,6 +6,7 @@ import { deriveStatus, isRestarting, type ContainerStatus } from '../container/s
 import { endOf } from '../container/exit-file.js';
 import { readHealth } from '../container/health-file.js';
 import type { HealthStatus } from '../container/health.js';
+import { savedPorts, type PortMapping } from '../../hooks/ports.js';
 
 export interface ContainerSummary {
   id: string;
@@ -20,8 +21,10 @@ export interface ContainerSummary {
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;
-  /** The `-p` specs as given. */
+  /** The `-p` specs as given (with those -P added). */
   publish: string[];
+  /** What it publishes, as its network was set up (host ports picked included). */
+  ports: PortMapping[];
   labels: Record<string, string>;
   /** The health check's status (the last one recorded; `starting` before the first); null: no health check. */
   health: HealthStatus | null;
@@ -44,6 +47,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       ...end,
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
+      ports: savedPorts(r.options, r.pluginState),
       labels: r.labels ?? {},
       health: r.healthcheck ? healthOf(containers.dir(r.id)) : null,
       ...(error === undefined ? {} : { problem: error }),
@@ -61,6 +65,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
     startedAt: null,
     finishedAt: null,
     publish: [],
+    ports: [],
     labels: {},
     health: null,
     problem: b.error.message,

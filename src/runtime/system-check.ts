@@ -2,7 +2,8 @@
 // half-way (a directory without a record, a name holding an ID that is no container, storage and its
 // mounts, a renamed directory of an interrupted `rm`), mounts of containers that are not running,
 // lock files of nothing, addresses the IPAM holds for no container, networks' directories without
-// their record, and what image commands killed half-way left (check-images.ts) — one finding per
+// their record, port proxies whose container has ended (proxy-check.ts), and what image commands
+// killed half-way left (check-images.ts) — one finding per
 // object, and with `fix` their removal. Only what this root proves its own is touched: things under
 // the root, and what the teardowns find by the IDs found there (cgroups named after the ID under this
 // process's parent, the veth and iptables rules named and tagged after it). A container whose lock is
@@ -56,6 +57,7 @@ export async function systemCheck(deps: ReleaseDeps, options: { fix: boolean }):
   await settle(nameFindings(deps), options.fix, report);
   await settle(await networkFindings(deps), options.fix, report);
   await settle(buildFindings(deps), options.fix, report);
+  await settle((await import('./proxy-check.js')).proxyFindings(deps.root.dir), options.fix, report);
   // Looked at (and fixed) only while no image command works: its staging and its new layer, whose
   // record is about to be written, would look like a killed command's remains.
   await withImageLockIfIdle(deps.kernel, deps.root.images, async () => settle(imageFindings(deps.root), options.fix, report));

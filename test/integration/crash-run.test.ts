@@ -20,6 +20,7 @@ const RUN_STEPS = [
   'setup:launched',
   'setup:cgroups-applied',
   'network:address-allocated',
+  'network:proxy-started',
   'network:joined',
   'setup:network-ready',
 ];

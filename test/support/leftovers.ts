@@ -1,10 +1,12 @@
 // For the crash tests (test/integration/crash-*.test.ts): every container ID a world has a trace of,
-// and everything of the host that could be left of those containers — what must be empty once
-// `rm -f` (or `system check --fix`) has run after a mydocker process was killed at some step.
+// and everything of the host that could be left of those containers (port proxies included) — what
+// must be empty once `rm -f` (or `system check --fix`) has run after a mydocker process was killed
+// at some step.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { containerTag, vethName } from '../../plugins/network/bridge/rules.js';
+import { runningProxies } from '../../hooks/port-proxy.js';
 import { waitFor, type World } from './world.js';
 
 /** Container IDs this world has any trace of: directories, names, locks, removals under way. */
@@ -48,6 +50,7 @@ export function leftovers(w: World, ids: string[]): string[] {
     const owners = (JSON.parse(fs.readFileSync(ipam, 'utf8')) as { owners: Record<string, string> }).owners;
     found.push(...Object.entries(owners).map(([address, owner]) => `address ${address} held by ${owner}`));
   }
+  for (const { pid, owner } of runningProxies()) if (owner.root === w.root) found.push(`port proxy ${pid} of ${owner.container}`);
   found.push(...w.systemCheck().map((line) => `system check: ${line}`));
   return found;
 }

@@ -35,6 +35,8 @@ async function world(t: { after(fn: () => void): void }) {
     join: async (ctx) => {
       log.push(`join ${ctx.container.name} ${ctx.address} pid=${ctx.pid} ports=${ctx.ports.map((p) => `${p.hostPort}:${p.containerPort}`).join(',')}`);
       ctx.endpoint.link = `link-${ctx.container.name}`;
+      // What a driver publishes: a random host port picked for a request without one.
+      for (const p of ctx.ports) ctx.published.push({ ...p, hostIp: p.hostIp || '0.0.0.0', hostPort: p.hostPort || 49153 });
     },
     leave: async (ctx) => void log.push(`leave ${ctx.container.name} ${String(ctx.endpoint.link)}`),
   };
@@ -69,7 +71,9 @@ describe('network plugin', () => {
     assert.throws(() => w.check({ network: 'host', publish: ['80:80'] }), refused(/cannot be used with --net host/));
     assert.throws(() => w.check({ network: 'none', ip: '198.18.40.9' }), refused(/--ip cannot be used with --net none/));
     assert.throws(() => w.check({ ip: '198.18.40.9' }), refused(/--ip needs a user-defined network/));
-    assert.throws(() => w.check({ publish: ['80'] }), refused(/invalid publish spec "80"/));
+    assert.throws(() => w.check({ publish: ['80/sctp'] }), refused(/invalid publish spec "80\/sctp"/));
+    assert.throws(() => w.check({ expose: ['http'] }), refused(/invalid --expose "http"/));
+    w.check({ publish: ['80', '[::1]::53/udp'], expose: ['8000-8002/udp'], publishAll: true });
     assert.throws(() => w.check({ network: 'container:web' }), refused(/not supported/));
     w.check({ network: 'n1', publish: ['8080:80'], ip: '198.18.40.9' });
     w.check({ network: 'none' });
@@ -94,7 +98,7 @@ describe('network plugin', () => {
 
   it('on a user network: address, then join with the ports, then everyone\'s names in everyone\'s hosts', async (t) => {
     const w = await world(t);
-    const a = w.container('alpha', { network: 'n1', publish: ['8080:80'] });
+    const a = w.container('alpha', { network: 'n1', publish: ['8080:80', '81'] });
     const b = w.container('beta', { network: 'n1', ip: '198.18.40.77' });
     for (const c of [a, b]) {
       await w.prepare(c);
@@ -103,19 +107,30 @@ describe('network plugin', () => {
     assert.deepEqual(w.log, [
       'create n1',
       'allocate alph 198.18.40.2',
-      'join alpha 198.18.40.2 pid=4242 ports=8080:80',
+      'join alpha 198.18.40.2 pid=4242 ports=8080:80,0:81',
       'allocate beta 198.18.40.77',
       'join beta 198.18.40.77 pid=4242 ports=',
     ]);
     const hostsOf = (c: typeof a) => fs.readFileSync(path.join(c.stateDir, 'hosts'), 'utf8');
     assert.match(hostsOf(a), /\n198\.18\.40\.2\th-alpha\n198\.18\.40\.2\talpha\n198\.18\.40\.77\tbeta h-beta\n$/);
     assert.match(hostsOf(b), /\n198\.18\.40\.77\th-beta\n198\.18\.40\.77\tbeta\n198\.18\.40\.2\talpha h-alpha\n$/);
-    assert.deepEqual(a.record.pluginState['mydocker:network'], { etcMounts: a.record.pluginState['mydocker:network']!.etcMounts, network: w.network.id, address: '198.18.40.2', endpoint: { link: 'link-alpha' } });
+    assert.deepEqual(a.record.pluginState['mydocker:network'], {
+      etcMounts: a.record.pluginState['mydocker:network']!.etcMounts,
+      network: w.network.id,
+      address: '198.18.40.2',
+      endpoint: { link: 'link-alpha' },
+      // What the driver published is saved, for `port`, `ps` and inspect.
+      ports: [
+        { hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+        { hostIp: '0.0.0.0', hostPort: 49153, containerPort: 81, protocol: 'tcp' },
+      ],
+    });
 
     assert.deepEqual(await w.teardown(b), []);
     assert.deepEqual(w.log.slice(5), ['leave beta link-beta', 'release beta']);
     assert.doesNotMatch(hostsOf(a), /beta/, 'a member that left is no longer in the others\' hosts');
     assert.equal(b.record.pluginState['mydocker:network']!.network, undefined);
+    assert.equal(b.record.pluginState['mydocker:network']!.ports, undefined, 'the published ports go with the network');
   });
 
   it('tears down from the options alone when the setup\'s state was never saved (a crash half-way)', async (t) => {

@@ -142,7 +142,15 @@ describe('inspect sections (api.registerInspectSection)', () => {
       pluginState: {
         fake: { paused: true },
         'mydocker:cgroups': { oomKilled: true },
-        'mydocker:network': { address: '172.28.0.2', network: 'n1' },
+        'mydocker:network': {
+          address: '172.28.0.2',
+          network: 'n1',
+          ports: [
+            { hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+            { hostIp: '::', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+            { hostIp: '127.0.0.1', hostPort: 49153, containerPort: 53, protocol: 'udp' },
+          ],
+        },
       },
     });
     const info = await runtime.inspect('web');
@@ -150,7 +158,19 @@ describe('inspect sections (api.registerInspectSection)', () => {
     assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Restarting', 'Pid', 'ExitCode', 'OOMKilled', 'StartedAt', 'FinishedAt', 'Error', 'Paused']);
     assert.equal(state.OOMKilled, true);
     assert.equal(state.Paused, true);
-    assert.deepEqual(info.NetworkSettings, { NetworkMode: 'backend', IPAddress: '172.28.0.2', NetworkID: 'n1', Ports: ['8080:80'] });
+    assert.deepEqual(info.NetworkSettings, {
+      NetworkMode: 'backend',
+      IPAddress: '172.28.0.2',
+      NetworkID: 'n1',
+      // Docker's shape: by container port, every host address and port it is published on.
+      Ports: {
+        '80/tcp': [
+          { HostIp: '0.0.0.0', HostPort: '8080' },
+          { HostIp: '::', HostPort: '8080' },
+        ],
+        '53/udp': [{ HostIp: '127.0.0.1', HostPort: '49153' }],
+      },
+    });
     assert.deepEqual(info.Quota, { Container: 'web', Running: true });
     assert.equal('Nothing' in info, false);
     const keys = Object.keys(info);
@@ -162,6 +182,6 @@ describe('inspect sections (api.registerInspectSection)', () => {
     saveRecord(runtime, { name: 'old', pluginState: { 'mydocker:network': { address: '172.28.0.2', network: 'n1' } } });
     const info = await runtime.inspect('old');
     assert.equal((info.State as Record<string, unknown>).OOMKilled, false);
-    assert.deepEqual(info.NetworkSettings, { NetworkMode: 'bridge', IPAddress: '', NetworkID: '', Ports: [] });
+    assert.deepEqual(info.NetworkSettings, { NetworkMode: 'bridge', IPAddress: '', NetworkID: '', Ports: {} });
   });
 });

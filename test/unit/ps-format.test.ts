@@ -21,6 +21,7 @@ function summary(over: Partial<ContainerSummary>): ContainerSummary {
     startedAt: null,
     finishedAt: null,
     publish: [],
+    ports: [],
     labels: {},
     health: null,
     ...over,

@@ -1,14 +1,15 @@
 // The built-in "bridge" network driver: a Linux bridge per network holding the gateway address, a
 // veth pair per container (host end on the bridge, the other end the container's eth0), addresses
 // from the state root's bitmap IPAM, and iptables rules for NAT, forwarding, isolation and
-// published ports. Links are made over rtnetlink (rtnl.ts), never with `ip`.
+// published ports, whose IPv6 side (and the holding of every published port) is mydocker-proxy's
+// (publish.ts, proxy.ts). Links are made over rtnetlink (rtnl.ts), never with `ip`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PortMapping } from '../../../hooks/index.js';
-import { withFileLock } from '../../../hooks/file-lock.js';
-import { portsCollide } from '../../../hooks/ports.js';
+import type { JoinContext, LeaveContext, NetworkContext, NetworkDriver, Networks, PluginState } from '../../../hooks/index.js';
+import { PROXY_PROGRAM } from '../../../hooks/port-proxy.js';
+import type { PortProxies, ProxyProcess } from './proxy.js';
 import type { Iptables } from './iptables.js';
-import { bridgeName, containerTag, networkRules, networkTag, portRules, publishedBy, vethName } from './rules.js';
+import { bridgeName, containerTag, networkRules, networkTag, vethName } from './rules.js';
 import { openRtnl, openRtnlIn, RtnlError, type Rtnl } from './rtnl.js';
 
 export interface BridgeDeps {
@@ -17,6 +18,9 @@ export interface BridgeDeps {
   root: string;
   iptables?: Iptables;
   sysctl?: (key: string, value: string) => void;
+  /** Where mydocker's native programs are (the port proxy). */
+  shimDir: string;
+  proxies?: PortProxies;
 }
 
 export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
@@ -24,6 +28,8 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
   // then only (every module is a millisecond or so of a run's start-up).
   const firewall = async (): Promise<Iptables> => (deps.iptables ??= (await import('./iptables.js')).iptables());
   const sysctl = deps.sysctl ?? writeSysctl;
+  // Loaded, like iptables, only by runs that publish ports.
+  const proxies = async (): Promise<PortProxies> => (deps.proxies ??= (await import('./proxy.js')).portProxies(path.join(deps.shimDir, PROXY_PROGRAM)));
 
   /** The bridge, its address and its rules; each step is skipped when already there (idempotent). */
   const ensureNetwork = async (ctx: NetworkContext): Promise<number> => {
@@ -133,35 +139,25 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
           rtnl.close();
         }
       }
-      if (hasPorts(ctx)) (await firewall()).remove(containerTag(ctx.container.id));
+      if (hasPorts(ctx)) {
+        await (await proxies()).stop(savedProxy(ctx.endpoint), { root: deps.root, container: ctx.container.id });
+        (await firewall()).remove(containerTag(ctx.container.id));
+      }
     },
   };
 
-  /**
-   * Refuses a host port another container (of any state root: the rules are the registry) or a host
-   * process already has, then adds the rules; under a lock, so two runs cannot both take one port.
-   */
+  /** The ports: picked, bound by the proxy, DNATed (publish.ts). */
   async function publish(ctx: JoinContext, bridge: string): Promise<void> {
-    const tag = containerTag(ctx.container.id);
-    const [rules, { hostListener }] = await Promise.all([firewall(), import('./host-ports.js')]);
-    await withFileLock(ctx.kernel, path.join(deps.root, 'networks', 'ports.lock'), async () => {
-      const taken = rules
-        .list('mydocker:ctr:')
-        .map((r) => publishedBy(r.line))
-        .filter((p): p is PortMapping => p !== null);
-      for (const port of ctx.ports) {
-        const clash = taken.find((t) => portsCollide(t, port));
-        if (clash) {
-          throw new Error(`Bind for ${port.hostIp}:${port.hostPort} failed: port is already allocated (to ${clash.hostIp}:${clash.hostPort}/${clash.protocol})`);
-        }
-        const listener = hostListener(port);
-        if (listener) throw new Error(`Bind for ${port.hostIp}:${port.hostPort} failed: a host process already listens on ${listener}`);
-      }
-      // Saved before the rules exist: leave removes them by tag even if this run dies right now.
-      ctx.endpoint.ports = ctx.ports.map((p) => ({ ...p }));
-      rules.add(tag, ctx.ports.flatMap((p) => portRules(bridge, ctx.network.subnet, ctx.address, p)));
-    });
+    const [rules, proxy, { publishPorts }] = await Promise.all([firewall(), proxies(), import('./publish.js')]);
+    await publishPorts(ctx, bridge, { root: deps.root, rules, proxies: proxy });
   }
+}
+
+/** The proxy a join saved, if it saved one. */
+function savedProxy(endpoint: PluginState): ProxyProcess | null {
+  const proxy = endpoint.proxy;
+  if (typeof proxy !== 'object' || proxy === null || Array.isArray(proxy)) return null;
+  return typeof proxy.pid === 'number' && typeof proxy.start === 'number' ? { pid: proxy.pid, start: proxy.start } : null;
 }
 
 /**

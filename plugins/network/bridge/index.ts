@@ -8,7 +8,7 @@ export default definePlugin({
   apply(api) {
     let loaded: Promise<NetworkDriver> | undefined;
     const real = (): Promise<NetworkDriver> =>
-      (loaded ??= import('./driver.js').then(({ bridgeDriver }) => bridgeDriver({ networks: api.networks, root: api.root })));
+      (loaded ??= import('./driver.js').then(({ bridgeDriver }) => bridgeDriver({ networks: api.networks, root: api.root, shimDir: api.shimDir })));
     api.registerNetworkDriver({
       name: 'bridge',
       createNetwork: async (ctx) => (await real()).createNetwork(ctx),

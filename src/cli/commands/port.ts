@@ -1,8 +1,9 @@
 // `mydocker port CONTAINER [PRIVATE_PORT[/PROTO]]`: the published ports of a running container, as
-// Docker prints them ("80/tcp -> 0.0.0.0:8080"); with a port, only where that one is published
+// Docker prints them ("80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"); with a port, only where that one is published
 // (exit 1 when it is not, as Docker's "No public port '80/tcp' published").
 import { cliRuntime } from '../runtime.js';
 import { MydockerError } from '../../errors.js';
+import { hostAndPort } from '../../../hooks/ports.js';
 
 export default async function port(args: unknown[], options: Record<string, unknown>): Promise<number> {
   const ref = String(args[0]);
@@ -11,7 +12,7 @@ export default async function port(args: unknown[], options: Record<string, unkn
   const published = await runtime.ports(ref);
   const lines = published
     .filter((p) => wanted === undefined || (p.containerPort === wanted.port && p.protocol === wanted.protocol))
-    .map((p) => (wanted === undefined ? `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`));
+    .map((p) => (wanted === undefined ? `${p.containerPort}/${p.protocol} -> ${hostAndPort(p.hostIp, p.hostPort)}` : hostAndPort(p.hostIp, p.hostPort)));
   if (wanted !== undefined && lines.length === 0) {
     throw new MydockerError(`no public port '${wanted.port}/${wanted.protocol}' published for ${ref}`, { exitCode: 1 });
   }

@@ -108,6 +108,9 @@ function pluginOptions(options: Record<string, unknown>): Record<string, JsonVal
   if (volumeDriver !== undefined) out.volumeDriver = volumeDriver;
   const publish = toArray(options.publish);
   if (publish.length > 0) out.publish = publish;
+  if (options.publishAll === true) out.publishAll = true;
+  const expose = toArray(options.expose);
+  if (expose.length > 0) out.expose = expose;
   const network = lastValue(options.network);
   if (network !== undefined) out.network = network;
   const ip = lastValue(options.ip);
