@@ -17,9 +17,10 @@ import { median } from './rounds.mjs';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist');
 
-function timed(argv, env) {
+/** `create` passes its stdio to the container's waiting process: no pipe of ours may be among it. */
+function timed(argv, env, stdio = ['ignore', 'ignore', 'pipe']) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', stdio });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim()}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -34,7 +35,7 @@ function waitStopped(bin, id, env) {
 
 /** One create/start/delete of `bin` on `bundle`: the three times. */
 function lifecycle(bin, bundle, id, env) {
-  const create = timed([bin, 'create', '--bundle', bundle, id], env);
+  const create = timed([bin, 'create', '--bundle', bundle, id], env, 'ignore');
   const start = timed([bin, 'start', id], env);
   waitStopped(bin, id, env);
   const del = timed([bin, 'delete', id], env);
