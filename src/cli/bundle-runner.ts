@@ -2,13 +2,26 @@
 // (<bundle>.cache): one file read and one deserialisation instead of every module resolved, read
 // and compiled. What both launchers do: src/cli/main.ts (mydocker) and src/cli/runc/main.ts
 // (mydocker-runc).
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { Script } from 'node:vm';
+// The launchers are ES modules, and an ES module's `import ... from 'node:fs'` makes an ESM facade
+// of fs that reads every export once, its lazy stream getters too: Node then loads its streams
+// (~8-10 ms here) before the bundle has run a line. process.getBuiltinModule (Node >= 20.16) hands
+// out the same built-in modules without a facade; the types alone are imported.
+import type * as Fs from 'node:fs';
+import type * as Module from 'node:module';
+import type * as Path from 'node:path';
+import type * as Url from 'node:url';
+import type * as Vm from 'node:vm';
+
+type Builtins = { 'node:fs': typeof Fs; 'node:module': typeof Module; 'node:path': typeof Path; 'node:url': typeof Url; 'node:vm': typeof Vm };
+
+/** A built-in module without an ESM facade; on a Node 20 older than 20.16, through import(). */
+export async function builtin<K extends keyof Builtins>(id: K): Promise<Builtins[K]> {
+  return (process.getBuiltinModule?.(id) as unknown as Builtins[K] | undefined) ?? ((await import(id)) as Builtins[K]);
+}
 
 /** False when there is no bundle (a development build): the caller imports the modules instead. */
-export function runBundle(bundle: string, importEsm: (specifier: string) => Promise<unknown>): boolean {
+export async function runBundle(bundle: string, importEsm: (specifier: string) => Promise<unknown>): Promise<boolean> {
+  const fs = await builtin('node:fs');
   let text: string;
   try {
     text = fs.readFileSync(bundle, 'utf8');
@@ -23,20 +36,23 @@ export function runBundle(bundle: string, importEsm: (specifier: string) => Prom
     // No cache yet: this run makes one.
   }
   // The same wrapper as Node's for a CommonJS file, so the bundle sees require, module, __filename.
+  const { Script } = await builtin('node:vm');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, { filename: bundle, cachedData });
   // A cache V8 refuses (another Node, other flags) or none: the code compiled by this run replaces it.
   if (cachedData === undefined || script.cachedDataRejected === true || process.env.MYDOCKER_WRITE_CODE_CACHE === '1') {
-    process.once('exit', () => writeCache(script, cacheFile));
+    process.once('exit', () => writeCache(fs, script, cacheFile));
   }
   // The bundle's import() of what it does not hold (a user's plugin, tsx): ours (src/runtime/esm-import.ts).
   (globalThis as Record<symbol, unknown>)[Symbol.for('mydocker.import')] = importEsm;
   const module = { exports: {} };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+  const { createRequire } = await builtin('node:module');
+  const { dirname } = await builtin('node:path');
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   return true;
 }
 
 /** Best effort, whole or not at all: a read-only install or a full disk just keeps the slower start. */
-function writeCache(script: Script, cacheFile: string): void {
+function writeCache(fs: typeof Fs, script: Vm.Script, cacheFile: string): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, script.createCachedData());

@@ -7,9 +7,10 @@
 // The `--` of the interpreter line: Node 20 reads `--env-file FILE` anywhere on its command line,
 // the script's arguments included (nodejs/node#54232), and would exit on `run --env-file` before
 // any of this runs; after `--` it leaves them alone.
-import { fileURLToPath } from 'node:url';
-import { runBundle } from './bundle-runner.js';
+import { builtin, runBundle } from './bundle-runner.js';
+
+const { fileURLToPath } = await builtin('node:url');
 
 // The bundle's import() of what it does not hold (a user's plugin, tsx) goes through ours: a
 // vm.Script's own import() has no module loader (src/runtime/esm-import.ts).
-if (!runBundle(fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url)), (specifier) => import(specifier))) await import('./cli.js');
+if (!(await runBundle(fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url)), (specifier) => import(specifier)))) await import('./cli.js');

@@ -5,8 +5,8 @@
 // modules it holds, so that paths made from import.meta.url, mydocker-init's among them, still
 // hold), with a V8 code cache beside it, and this launcher runs it as the main CLI's does
 // (src/cli/main.ts). Without a bundle (tsc alone) the program runs from its modules.
-import { fileURLToPath } from 'node:url';
-import { runBundle } from '../bundle-runner.js';
+import { builtin, runBundle } from '../bundle-runner.js';
 
+const { fileURLToPath } = await builtin('node:url');
 const bundle = fileURLToPath(new URL('../runc.bundle.cjs', import.meta.url));
-if (!runBundle(bundle, (specifier) => import(specifier))) await import('./cli.js');
+if (!(await runBundle(bundle, (specifier) => import(specifier)))) await import('./cli.js');
