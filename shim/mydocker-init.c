@@ -26,6 +26,10 @@
  *         soon as the message is read.
  *   fd 7… with --preserve-fds=N (OCI `create --preserve-fds N`): the caller's fds 3…3+N-1, which
  *         the program gets back at 3…3+N-1 (moved down just before the exec); nothing else above 2.
+ * The prelude of an OCI container with a user namespace ends with a join of it (F_JOIN_USER).
+ * Started with --hold-namespaces=FLAGS instead, it is no container process: it makes an OCI
+ * container's user namespace and the namespaces owned by it, says "ready <pid>" on fd 4 and holds
+ * them until fd 3 reaches EOF (see hold_namespaces).
  *
  * The message: "MDI1", a u32 body length, then fields of (u8 tag, u32 length, bytes); integers are
  * little-endian. Tags are in enum field below; ARG and ENV repeat. What it does with it, in order
@@ -112,6 +116,8 @@ enum field {
   /* Prelude only (a host path: meaningless after pivot_root). */
   F_JOIN_CGROUP = 14, /* a cgroup file (v1 tasks, v2 cgroup.procs): write "0" to it, joining that group */
   F_UMASK = 15,   /* u32: the program's umask (else it keeps the runtime's) */
+  F_JOIN_USER = 16,   /* a user namespace (/proc/<pid>/ns/user): setns into it and become its root
+                         (the prelude's last step; or a launch message's first, for an OCI exec) */
 };
 
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
@@ -203,6 +209,63 @@ static void join_cgroup(const unsigned char *value, uint32_t len) {
   close(fd);
 }
 
+static void say_ready(void);
+
+/*
+ * Enters the container's user namespace (an OCI config's linux.namespaces "user"), last in the
+ * prelude: its other namespaces were made inside it already (see hold_namespaces), and the host's
+ * root has done the rest. Then it becomes that namespace's root, so that what it makes from here
+ * (the cgroup view's tmpfs and directories) belongs to the container's root, as the kernel needs
+ * the maker's ids mapped in there. A namespace that maps no uid or gid 0 leaves the ids unmapped:
+ * the launch message's user switch comes later anyway.
+ */
+static void join_user(const unsigned char *value, uint32_t len) {
+  const unsigned char *at = value;
+  const char *file = len > 0 ? next_string(&at, value + len) : NULL;
+  if (!file) fail("bad launch message", "user namespace field");
+  /* For an exec the path resolves in the container's mount namespace, which its root may have
+     changed: O_NONBLOCK so that a FIFO put there cannot hold us; setns() refuses what is no user
+     namespace, and any user namespace reachable there is the container's or one below it. */
+  int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
+    say4("cannot join the user namespace ", file, ": ", strerror(errno));
+    _exit(125);
+  }
+  close(fd);
+  if (syscall(SYS_setgroups, (size_t)0, (gid_t *)NULL) < 0 && errno != EINVAL && errno != EPERM) die("cannot clear supplementary groups");
+  if (syscall(SYS_setresgid, 0, 0, 0) < 0 && errno != EINVAL) die("cannot become the user namespace's root group");
+  if (syscall(SYS_setresuid, 0, 0, 0) < 0 && errno != EINVAL) die("cannot become the user namespace's root");
+}
+
+/*
+ * --hold-namespaces=FLAGS [--user-ns=PATH]: not a container process but the maker of an OCI
+ * container's namespaces when it has a user namespace. The runtime (many threads) can neither
+ * create nor enter one; this single-threaded process makes it (or joins PATH) and, in the same
+ * unshare(), the other namespaces of FLAGS, which the kernel then makes owned by it. It says
+ * "ready <pid>" on fd 4, and holds them until fd 3 reaches EOF: meanwhile the runtime writes its
+ * uid_map and gid_map, joins the others and starts the first process in them.
+ */
+static void hold_namespaces(const char *flags_text, const char *user_ns) {
+  report_fd = 4;
+  int flags = (int)strtoul(flags_text, NULL, 10);
+  if (user_ns) {
+    int fd = open(user_ns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
+      say4("cannot join the user namespace ", user_ns, ": ", strerror(errno));
+      _exit(125);
+    }
+    close(fd);
+  }
+  if (unshare(flags) < 0) die("cannot create the container's namespaces");
+  say_ready();
+  char byte;
+  for (;;) {
+    ssize_t n = read(3, &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);
+  }
+}
+
 /* Tells the runtime our pid as the host sees it. */
 static void say_ready(void) {
   char stat[64], msg[80];
@@ -251,6 +314,7 @@ static void prelude(const unsigned char *body, uint32_t size) {
     uint32_t len = u32(body + at + 1);
     if (len > size - at - 5) fail("bad launch message", "truncated field");
     if (body[at] == F_JOIN_CGROUP) join_cgroup(body + at + 5, len);
+    else if (body[at] == F_JOIN_USER) join_user(body + at + 5, len);
     else if (body[at] == F_MKDIR || body[at] == F_MOUNT) setup_step(body[at], body + at + 5, len);
     else if (body[at] == F_TTY) take_terminal(body + at + 5, len);
     else fail("bad launch message", "not a prelude step");
@@ -359,6 +423,8 @@ int main(int argc, char **argv_in) {
   int preserved = 0;
   for (int i = 1; i < argc; i++)
     if (strncmp(argv_in[i], "--preserve-fds=", 15) == 0) preserved = atoi(argv_in[i] + 15);
+  if (argc > 1 && strncmp(argv_in[1], "--hold-namespaces=", 18) == 0)
+    hold_namespaces(argv_in[1] + 18, argc > 2 && strncmp(argv_in[2], "--user-ns=", 10) == 0 ? argv_in[2] + 10 : NULL);
   int ready = argc > 1 && strcmp(argv_in[1], "--ready") == 0;
   if (ready) say_ready();
 
@@ -408,6 +474,7 @@ int main(int argc, char **argv_in) {
         seccomp_len = len;
         break;
       case F_KEYRING: keyring = 1; break;
+      case F_JOIN_USER:
       case F_UNSHARE:
       case F_MKDIR:
       case F_MOUNT: break; /* done in order, below */
@@ -425,6 +492,7 @@ int main(int argc, char **argv_in) {
   for (uint32_t at = 0; at + 5 <= size; at += 5 + u32(body + at + 1)) {
     unsigned char tag = body[at];
     if (tag == F_UNSHARE || tag == F_MKDIR || tag == F_MOUNT) setup_step(tag, body + at + 5, u32(body + at + 1));
+    else if (tag == F_JOIN_USER) join_user(body + at + 5, u32(body + at + 1)); /* sent first: an OCI exec */
   }
 
   if (tty) {

@@ -17,6 +17,22 @@ export interface Limits {
   cpusetMems?: string;
   /** -1: unlimited. */
   pidsLimit?: number;
+  /** CFS period and quota in microseconds, as given (OCI's cpu.period and cpu.quota; quota -1: none). */
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  /** Real-time scheduling budget in microseconds (v1's cpu.rt_period_us, cpu.rt_runtime_us). */
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  /** Soft limit in bytes (v1's memory.soft_limit_in_bytes, v2's memory.low). */
+  memoryReservation?: number;
+  /** Kernel memory in bytes; -1: unlimited. Deprecated by Linux (5.4) and the runtime-spec. */
+  kernelMemory?: number;
+  /** Kernel TCP buffer memory in bytes; -1: unlimited (v1 only). */
+  kernelMemoryTcp?: number;
+  /** 0 to 100 (v1 only). */
+  memorySwappiness?: number;
+  /** The OOM killer left out: tasks wait for memory instead (v1 only). */
+  oomKillDisable?: boolean;
 }
 
 export interface HostResources {
@@ -70,7 +86,54 @@ export function parseLimits(options: Readonly<Record<string, JsonValue>>, host: 
     if (value < -1) throw new Error(`--pids-limit ${pids}: a whole number (-1 or 0 for unlimited)`);
     limits.pidsLimit = value <= 0 ? -1 : value;
   }
+  parseFineLimits(text, limits);
   return limits;
+}
+
+/**
+ * The limits only an OCI config gives (mydocker-runc's linux.resources): kept as given, not
+ * turned into Docker's --cpus, because a runtime must write back exactly the period and quota asked.
+ */
+function parseFineLimits(text: (key: string) => string | undefined, limits: Limits): void {
+  const whole = (key: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new Error(`${flag} ${value}: a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+    }
+    return Number(value);
+  };
+  const bytes = (key: string, flag: string): number | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    return value === '-1' ? -1 : parseBytes(value, flag);
+  };
+  // The kernel's own bounds: a period from 1 ms to 1 s, a quota of at least 1 ms (or -1: none).
+  const period = whole('cpuPeriod', '--cpu-period', 1000, 1000000);
+  if (period !== undefined) limits.cpuPeriod = period;
+  const quota = whole('cpuQuota', '--cpu-quota', -1);
+  if (quota !== undefined) {
+    if (quota !== -1 && quota < 1000) throw new Error(`--cpu-quota ${quota}: at least 1000 microseconds (or -1 for none)`);
+    if (limits.cpus !== undefined) throw new Error('--cpus and --cpu-quota cannot both be given');
+    limits.cpuQuota = quota;
+  }
+  const rtPeriod = whole('cpuRtPeriod', '--cpu-rt-period', 1, 1000000);
+  if (rtPeriod !== undefined) limits.cpuRtPeriod = rtPeriod;
+  const rtRuntime = whole('cpuRtRuntime', '--cpu-rt-runtime', -1);
+  if (rtRuntime !== undefined) limits.cpuRtRuntime = rtRuntime;
+  const reservation = bytes('memoryReservation', '--memory-reservation');
+  if (reservation !== undefined && reservation !== -1) limits.memoryReservation = reservation;
+  const kernel = bytes('kernelMemory', '--kernel-memory');
+  if (kernel !== undefined) limits.kernelMemory = kernel;
+  const tcp = bytes('kernelMemoryTcp', '--kernel-memory-tcp');
+  if (tcp !== undefined) limits.kernelMemoryTcp = tcp;
+  const swappiness = whole('memorySwappiness', '--memory-swappiness', 0, 100);
+  if (swappiness !== undefined) limits.memorySwappiness = swappiness;
+  const oom = text('oomKillDisable');
+  if (oom !== undefined) {
+    if (oom !== 'true' && oom !== 'false') throw new Error(`--oom-kill-disable ${oom}: true or false`);
+    limits.oomKillDisable = oom === 'true';
+  }
 }
 
 /** "0-2,4" -> [0,1,2,4]; refuses malformed lists and ids the host does not have. */

@@ -38,11 +38,14 @@ export class CgroupV1 implements CgroupDriver {
 
   create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
     for (const [controller, dir] of Object.entries(paths)) {
-      const parentDir = path.dirname(dir);
-      fs.mkdirSync(parentDir, { recursive: true });
-      // A new cpuset group has no CPUs and no memory nodes; nothing can join it until both are
-      // copied down from its parent, at every level.
-      if (this.isCpuset(controller)) inheritCpuset(parentDir);
+      // Level by level from the hierarchy's root: a new cpuset group has no CPUs and no memory
+      // nodes, and nothing can join it until both are copied down from its parent, at every level
+      // (a relative cgroupsPath such as a/b/c makes several at once).
+      const levels = levelsBelow(this.controllers[controller], dir);
+      for (const level of levels.slice(0, -1)) {
+        if (!fs.existsSync(level)) fs.mkdirSync(level);
+        if (this.isCpuset(controller)) inheritCpuset(level);
+      }
       fs.mkdirSync(dir, { recursive: true });
       made();
       if (this.isCpuset(controller)) {
@@ -52,20 +55,9 @@ export class CgroupV1 implements CgroupDriver {
       }
     }
     const memory = paths.memory;
-    if (memory !== undefined && limits.memory !== undefined) {
-      writeControl(memory, 'memory.limit_in_bytes', limits.memory);
-      // Docker's default swap allowance equals the memory limit (memory + swap = 2 x memory).
-      const memsw = limits.memorySwap ?? limits.memory * 2;
-      if (exists(memory, 'memory.memsw.limit_in_bytes')) writeControl(memory, 'memory.memsw.limit_in_bytes', memsw);
-    }
+    if (memory !== undefined) writeMemory(memory, limits);
     const cpu = paths.cpu;
-    if (cpu !== undefined) {
-      if (limits.cpus !== undefined) {
-        writeControl(cpu, 'cpu.cfs_period_us', CPU_PERIOD_US);
-        writeControl(cpu, 'cpu.cfs_quota_us', Math.round(limits.cpus * CPU_PERIOD_US));
-      }
-      if (limits.cpuShares !== undefined) writeControl(cpu, 'cpu.shares', limits.cpuShares);
-    }
+    if (cpu !== undefined) writeCpu(cpu, limits);
     if (paths.pids !== undefined && limits.pidsLimit !== undefined) {
       writeControl(paths.pids, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
     }
@@ -152,6 +144,57 @@ export class CgroupV1 implements CgroupDriver {
   private isCpuset(controller: string): boolean {
     return this.controllers.cpuset !== undefined && this.controllers[controller] === this.controllers.cpuset;
   }
+}
+
+/** The group directories from just below a hierarchy's root down to `dir`, `dir` last. */
+function levelsBelow(mount: string | undefined, dir: string): string[] {
+  if (mount === undefined || !dir.startsWith(`${mount}/`)) return [dir];
+  const parts = dir.slice(mount.length + 1).split('/').filter((p) => p !== '');
+  return parts.map((_, i) => path.join(mount, ...parts.slice(0, i + 1)));
+}
+
+function writeMemory(dir: string, limits: Limits): void {
+  if (limits.memory !== undefined) {
+    writeControl(dir, 'memory.limit_in_bytes', limits.memory);
+    // Docker's default swap allowance equals the memory limit (memory + swap = 2 x memory).
+    const memsw = limits.memorySwap ?? limits.memory * 2;
+    if (exists(dir, 'memory.memsw.limit_in_bytes')) writeControl(dir, 'memory.memsw.limit_in_bytes', memsw);
+  }
+  if (limits.memoryReservation !== undefined) writeControl(dir, 'memory.soft_limit_in_bytes', limits.memoryReservation);
+  if (limits.kernelMemory !== undefined) writeKernelMemory(dir, limits.kernelMemory);
+  if (limits.kernelMemoryTcp !== undefined) writeControl(dir, 'memory.kmem.tcp.limit_in_bytes', limits.kernelMemoryTcp);
+  if (limits.memorySwappiness !== undefined) writeControl(dir, 'memory.swappiness', limits.memorySwappiness);
+  if (limits.oomKillDisable !== undefined) writeControl(dir, 'memory.oom_control', limits.oomKillDisable ? 1 : 0);
+}
+
+/**
+ * Linux deprecated the kernel memory limit (5.4): newer kernels take the write and keep no limit
+ * (6.18 here), refuse it (EOPNOTSUPP) or have no file for it. The runtime-spec deprecates it too
+ * and lets runtimes ignore it, as runc does. It is written, and where the kernel refuses it or has
+ * no file, left out; any other failure is an error.
+ */
+function writeKernelMemory(dir: string, bytes: number): void {
+  if (!exists(dir, 'memory.kmem.limit_in_bytes')) return;
+  try {
+    writeControl(dir, 'memory.kmem.limit_in_bytes', bytes);
+  } catch (error) {
+    if (((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EOPNOTSUPP') return;
+    throw error;
+  }
+}
+
+function writeCpu(dir: string, limits: Limits): void {
+  if (limits.cpus !== undefined) {
+    writeControl(dir, 'cpu.cfs_period_us', CPU_PERIOD_US);
+    writeControl(dir, 'cpu.cfs_quota_us', Math.round(limits.cpus * CPU_PERIOD_US));
+  }
+  // Period first: a quota is checked against the period in place.
+  if (limits.cpuPeriod !== undefined) writeControl(dir, 'cpu.cfs_period_us', limits.cpuPeriod);
+  if (limits.cpuQuota !== undefined) writeControl(dir, 'cpu.cfs_quota_us', limits.cpuQuota);
+  if (limits.cpuShares !== undefined) writeControl(dir, 'cpu.shares', limits.cpuShares);
+  // The period first too: the runtime must fit in the period in place.
+  if (limits.cpuRtPeriod !== undefined) writeControl(dir, 'cpu.rt_period_us', limits.cpuRtPeriod);
+  if (limits.cpuRtRuntime !== undefined) writeControl(dir, 'cpu.rt_runtime_us', limits.cpuRtRuntime);
 }
 
 function inheritCpuset(dir: string): void {

@@ -34,6 +34,7 @@ export class CgroupV2 implements CgroupDriver {
   }
 
   create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
+    refuseV1Only(limits);
     const dir = paths.unified!;
     const parentDir = path.dirname(dir);
     fs.mkdirSync(parentDir, { recursive: true });
@@ -51,7 +52,14 @@ export class CgroupV2 implements CgroupDriver {
       const swap = limits.memorySwap === undefined ? limits.memory : limits.memorySwap === -1 ? 'max' : limits.memorySwap - limits.memory;
       if (fs.existsSync(path.join(dir, 'memory.swap.max'))) writeControl(dir, 'memory.swap.max', swap);
     }
+    if (limits.memoryReservation !== undefined) writeControl(dir, 'memory.low', limits.memoryReservation);
     if (limits.cpus !== undefined) writeControl(dir, 'cpu.max', `${Math.round(limits.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+    // cpu.max is "QUOTA PERIOD", with "max" for no quota; a period alone keeps the quota in place.
+    if (limits.cpuQuota !== undefined || limits.cpuPeriod !== undefined) {
+      const [quotaNow = 'max'] = (readControl(dir, 'cpu.max') ?? '').split(' ');
+      const quota = limits.cpuQuota === undefined ? quotaNow : limits.cpuQuota === -1 ? 'max' : String(limits.cpuQuota);
+      writeControl(dir, 'cpu.max', `${quota} ${limits.cpuPeriod ?? CPU_PERIOD_US}`);
+    }
     if (limits.cpuShares !== undefined) writeControl(dir, 'cpu.weight', sharesToWeight(limits.cpuShares));
     if (limits.cpusetCpus !== undefined) writeControl(dir, 'cpuset.cpus', limits.cpusetCpus);
     if (limits.cpusetMems !== undefined) writeControl(dir, 'cpuset.mems', limits.cpusetMems);
@@ -104,5 +112,23 @@ export class CgroupV2 implements CgroupDriver {
       const missing = WANTED.filter((c) => available.includes(c) && !enabled.includes(c));
       if (missing.length > 0) writeControl(level, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
     }
+  }
+}
+
+/**
+ * What v2 has no file for: refused by name before anything is made, never dropped. The kernel
+ * memory limit is the exception: deprecated by Linux and the runtime-spec, which lets runtimes
+ * ignore it, and v2 counts kernel memory in memory.max anyway.
+ */
+function refuseV1Only(limits: Limits): void {
+  const named: Array<[keyof Limits, string]> = [
+    ['kernelMemoryTcp', 'a kernel TCP memory limit (memory.kernelTCP)'],
+    ['memorySwappiness', 'a memory swappiness (memory.swappiness)'],
+    ['oomKillDisable', 'disabling the OOM killer (memory.disableOOMKiller)'],
+    ['cpuRtPeriod', 'a real-time CPU period (cpu.realtimePeriod)'],
+    ['cpuRtRuntime', 'a real-time CPU runtime (cpu.realtimeRuntime)'],
+  ];
+  for (const [key, what] of named) {
+    if (limits[key] !== undefined) throw new Error(`cgroup v2 cannot set ${what}: it exists on cgroup v1 only`);
   }
 }

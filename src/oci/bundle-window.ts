@@ -33,6 +33,7 @@ export function bundleLaunch(plan: LaunchPlan, bundle: string, preserveFds = 0):
   return {
     unshare: plan.unshare,
     join: plan.join,
+    userns: plan.userns,
     hostname: plan.hostname,
     holdGo: true,
     preserveFds,

@@ -9,7 +9,14 @@ import { parseMountOptions, type MountOptions } from './mount-options.js';
 
 export const CONFIG_FILE = 'config.json';
 
-export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'cgroup';
+export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'cgroup' | 'user';
+
+/** One line of a uid_map or gid_map: `size` ids from `containerID` inside are `hostID`… outside. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
 export interface OciProcess {
   terminal: boolean;
@@ -60,8 +67,24 @@ export interface OciDeviceRule {
 }
 
 export interface OciResources {
-  memory: { limit: number | null; reservation: number | null; swap: number | null };
-  cpu: { shares: number | null; quota: number | null; period: number | null; cpus: string | null; mems: string | null };
+  memory: {
+    limit: number | null;
+    reservation: number | null;
+    swap: number | null;
+    kernel: number | null;
+    kernelTCP: number | null;
+    swappiness: number | null;
+    disableOOMKiller: boolean | null;
+  };
+  cpu: {
+    shares: number | null;
+    quota: number | null;
+    period: number | null;
+    realtimeRuntime: number | null;
+    realtimePeriod: number | null;
+    cpus: string | null;
+    mems: string | null;
+  };
   pids: { limit: number | null };
   devices: OciDeviceRule[];
 }
@@ -79,6 +102,9 @@ export interface OciConfig {
   linux: {
     /** Each namespace to create (no path) or join (path). */
     namespaces: Array<{ type: NamespaceType; path: string | null }>;
+    /** The id mappings of a user namespace the container makes (empty without one). */
+    uidMappings: IdMapping[];
+    gidMappings: IdMapping[];
     cgroupsPath: string | null;
     resources: OciResources;
     devices: OciDevice[];
@@ -92,7 +118,7 @@ export interface OciConfig {
 }
 
 const SUPPORTED_VERSION = /^1\.[0-2]\.\d+(-.+)?$/;
-const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup'];
+const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup', 'user'];
 const RLIMIT = /^RLIMIT_(AS|CORE|CPU|DATA|FSIZE|LOCKS|MEMLOCK|MSGQUEUE|NICE|NOFILE|NPROC|RSS|RTPRIO|RTTIME|SIGPENDING|STACK)$/;
 const PROPAGATIONS = ['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable'];
 
@@ -214,8 +240,6 @@ function parseHooks(value: Json | undefined, at: At): Record<HookKind, OciHook[]
 }
 
 function parseLinux(linux: JsonObject, at: At): OciConfig['linux'] {
-  refuseSet(linux.uidMappings, at.child('uidMappings'), 'no user namespaces yet');
-  refuseSet(linux.gidMappings, at.child('gidMappings'), 'no user namespaces yet');
   refuseSet(linux.intelRdt, at.child('intelRdt'), 'no Intel RDT');
   refuseSet(linux.personality, at.child('personality'), 'no execution domains');
   refuseSet(linux.timeOffsets, at.child('timeOffsets'), 'no time namespaces');
@@ -225,7 +249,7 @@ function parseLinux(linux: JsonObject, at: At): OciConfig['linux'] {
     const nAt = at.child('namespaces').child(i);
     const ns = object(n, nAt);
     const type = string(ns.type, nAt.child('type'));
-    if (type === 'user' || type === 'time') nAt.child('type').fail(`is "${type}": mydocker has no ${type} namespaces yet`);
+    if (type === 'time') nAt.child('type').fail(`is "${type}": mydocker has no ${type} namespaces yet`);
     if (!NAMESPACES.includes(type)) nAt.child('type').fail(`is "${type}", which is no namespace type (${NAMESPACES.join(', ')})`);
     if (seen.has(type)) nAt.child('type').fail(`repeats the ${type} namespace`);
     seen.add(type);
@@ -233,10 +257,26 @@ function parseLinux(linux: JsonObject, at: At): OciConfig['linux'] {
     if (nsPath !== null && !nsPath.startsWith('/')) nAt.child('path').fail(`must be an absolute path, not "${nsPath}"`);
     return { type: type as NamespaceType, path: nsPath };
   });
+  const uidMappings = idMappings(linux.uidMappings, at.child('uidMappings'));
+  const gidMappings = idMappings(linux.gidMappings, at.child('gidMappings'));
+  const user = namespaces.find((ns) => ns.type === 'user');
+  // runc's rules: a user namespace of its own needs both maps (with none the container's root
+  // would be nobody); mappings without one, or for a joined one, cannot be applied.
+  if (user === undefined && (uidMappings.length > 0 || gidMappings.length > 0)) {
+    at.child(uidMappings.length > 0 ? 'uidMappings' : 'gidMappings').fail('is set, but linux.namespaces has no user namespace to apply it to');
+  }
+  if (user !== undefined && user.path === null && (uidMappings.length === 0 || gidMappings.length === 0)) {
+    at.child(uidMappings.length === 0 ? 'uidMappings' : 'gidMappings').fail('is missing: a new user namespace needs both uidMappings and gidMappings');
+  }
+  if (user !== undefined && user.path !== null && (uidMappings.length > 0 || gidMappings.length > 0)) {
+    at.child(uidMappings.length > 0 ? 'uidMappings' : 'gidMappings').fail('is set, but the user namespace is joined by path: its mappings are already written');
+  }
   const propagation = optionalString(linux.rootfsPropagation, at.child('rootfsPropagation')) ?? null;
   if (propagation !== null && !PROPAGATIONS.includes(propagation)) at.child('rootfsPropagation').fail(`is "${propagation}" (one of ${PROPAGATIONS.join(', ')})`);
   return {
     namespaces,
+    uidMappings,
+    gidMappings,
     cgroupsPath: optionalString(linux.cgroupsPath, at.child('cgroupsPath')) ?? null,
     resources: parseResources(optionalObject(linux.resources, at.child('resources')) ?? {}, at.child('resources')),
     devices: list(linux.devices, at.child('devices')).map((d, i) => parseDevice(d, at.child('devices').child(i))),
@@ -259,19 +299,29 @@ function parseResources(r: JsonObject, at: At): OciResources {
   for (const key of ['blockIO', 'hugepageLimits', 'network', 'rdma', 'unified']) refuseSet(r[key], at.child(key), 'mydocker does not set it');
   const memAt = at.child('memory');
   const memory = optionalObject(r.memory, memAt) ?? {};
-  for (const key of ['kernel', 'kernelTCP', 'swappiness', 'disableOOMKiller', 'useHierarchy', 'checkBeforeUpdate']) refuseSet(memory[key], memAt.child(key), 'mydocker does not set it');
+  for (const key of ['useHierarchy', 'checkBeforeUpdate']) refuseSet(memory[key], memAt.child(key), 'mydocker does not set it');
   const cpuAt = at.child('cpu');
   const cpu = optionalObject(r.cpu, cpuAt) ?? {};
-  for (const key of ['realtimeRuntime', 'realtimePeriod', 'idle', 'burst']) refuseSet(cpu[key], cpuAt.child(key), 'mydocker does not set it');
+  for (const key of ['idle', 'burst']) refuseSet(cpu[key], cpuAt.child(key), 'mydocker does not set it');
   const pids = optionalObject(r.pids, at.child('pids')) ?? {};
   // -1 means "no limit" in memory.limit, memory.swap and pids.limit.
   const limit = (value: Json | undefined, fieldAt: At): number | null => optionalInteger(value, fieldAt, { min: -1 }) ?? null;
   return {
-    memory: { limit: limit(memory.limit, memAt.child('limit')), reservation: limit(memory.reservation, memAt.child('reservation')), swap: limit(memory.swap, memAt.child('swap')) },
+    memory: {
+      limit: limit(memory.limit, memAt.child('limit')),
+      reservation: limit(memory.reservation, memAt.child('reservation')),
+      swap: limit(memory.swap, memAt.child('swap')),
+      kernel: limit(memory.kernel, memAt.child('kernel')),
+      kernelTCP: limit(memory.kernelTCP, memAt.child('kernelTCP')),
+      swappiness: optionalInteger(memory.swappiness, memAt.child('swappiness'), { min: 0, max: 100 }) ?? null,
+      disableOOMKiller: memory.disableOOMKiller === undefined || memory.disableOOMKiller === null ? null : boolean(memory.disableOOMKiller, memAt.child('disableOOMKiller'), false),
+    },
     cpu: {
       shares: optionalInteger(cpu.shares, cpuAt.child('shares'), { min: 0 }) ?? null,
       quota: optionalInteger(cpu.quota, cpuAt.child('quota'), { min: -1 }) ?? null,
       period: optionalInteger(cpu.period, cpuAt.child('period'), { min: 0 }) ?? null,
+      realtimeRuntime: optionalInteger(cpu.realtimeRuntime, cpuAt.child('realtimeRuntime'), { min: -1 }) ?? null,
+      realtimePeriod: optionalInteger(cpu.realtimePeriod, cpuAt.child('realtimePeriod'), { min: 0 }) ?? null,
       cpus: optionalString(cpu.cpus, cpuAt.child('cpus')) || null,
       mems: optionalString(cpu.mems, cpuAt.child('mems')) || null,
     },
@@ -310,6 +360,28 @@ function parseDevice(value: Json, at: At): OciDevice {
     uid: optionalInteger(d.uid, at.child('uid'), { min: 0 }) ?? null,
     gid: optionalInteger(d.gid, at.child('gid'), { min: 0 }) ?? null,
   };
+}
+
+/** A uid_map's or gid_map's lines; the kernel takes at most 340 and no two may overlap. */
+function idMappings(value: Json | undefined, at: At): IdMapping[] {
+  const MAX_ID = 0xffffffff;
+  const maps = list(value, at).map((m, i) => {
+    const mAt = at.child(i);
+    const map = object(m, mAt);
+    const size = integer(map.size, mAt.child('size'), { min: 1, max: MAX_ID });
+    const containerID = integer(map.containerID, mAt.child('containerID'), { min: 0, max: MAX_ID - 1 });
+    const hostID = integer(map.hostID, mAt.child('hostID'), { min: 0, max: MAX_ID - 1 });
+    if (containerID + size > MAX_ID || hostID + size > MAX_ID) mAt.fail('runs past the last id (4294967294)');
+    return { containerID, hostID, size };
+  });
+  if (maps.length > 340) at.fail(`has ${maps.length} lines: the kernel takes at most 340`);
+  const overlaps = (a: number, b: number, key: 'containerID' | 'hostID'): boolean => maps[a]![key] < maps[b]![key] + maps[b]!.size && maps[b]![key] < maps[a]![key] + maps[a]!.size;
+  for (let a = 0; a < maps.length; a++) {
+    for (let b = a + 1; b < maps.length; b++) {
+      if (overlaps(a, b, 'containerID') || overlaps(a, b, 'hostID')) at.child(b).fail(`overlaps line ${a}: the kernel refuses overlapping ranges`);
+    }
+  }
+  return maps;
 }
 
 function stringMap(value: Json | undefined, at: At): Record<string, string> {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { MydockerError } from '../errors.js';
 import { execInContainer } from '../runtime/exec.js';
-import { parseProcessFile, type OciProcess } from './config.js';
+import { parseProcessFile, type OciConfig, type OciProcess } from './config.js';
 import type { OciDeps } from './create.js';
 import { readBundleConfig, writePidFile } from './create.js';
 import { hookRecord } from './engine.js';
@@ -30,6 +30,20 @@ export interface ExecOptions {
   user: string | null;
 }
 
+/**
+ * The container's user namespace as the exec'd process finds it (it starts in the container's
+ * mount and PID namespaces, the runtime never in its user namespace): through the container's
+ * PID 1, which is 1 in a PID namespace of its own and its host pid in the host's. Without it the
+ * process would run as the host's root in the container.
+ */
+function userNamespaceInside(config: OciConfig, pid: number | null): string | null {
+  const namespaces = config.linux.namespaces;
+  if (!namespaces.some((ns) => ns.type === 'user')) return null;
+  if (namespaces.some((ns) => ns.type === 'pid' && ns.path === null)) return '/proc/1/ns/user';
+  if (pid === null) throw new MydockerError('the container has no first process to find its user namespace by', { exitCode: 1 });
+  return `/proc/${pid}/ns/user`;
+}
+
 /** The exit code of the process, or 0 once a detached one is started. */
 export async function execProcess(deps: OciDeps, options: ExecOptions): Promise<number> {
   const container = deps.store.get(options.id);
@@ -46,7 +60,7 @@ export async function execProcess(deps: OciDeps, options: ExecOptions): Promise<
   const started = await execInContainer(
     { host, kernel: deps.kernel, stateDir: deps.store.dir(options.id), spawn, initFd: deps.launchDeps().initFd, seccompCache: '' },
     record,
-    { command: proc.args, tty: proc.terminal, stdio: [0, 1, 2], launch: { ...processInit(proc), seccomp } },
+    { command: proc.args, tty: proc.terminal, stdio: [0, 1, 2], launch: { ...processInit(proc), seccomp, userNamespace: userNamespaceInside(config, container.pid) } },
   );
   try {
     if (started.ptyMaster !== null) deps.sendConsole(options.consoleSocket!, started.ptyMaster);

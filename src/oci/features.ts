@@ -10,7 +10,7 @@ export function features(): Record<string, unknown> {
     hooks: [],
     mountOptions: ['async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'loud', 'mand', 'noatime', 'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private', 'rbind', 'relatime', 'remount', 'ro', 'rprivate', 'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'sync', 'unbindable'],
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
       capabilities: CAPABILITIES.map((c) => `CAP_${c}`),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: true },

@@ -10,6 +10,7 @@ import { capabilityMask } from '../security/capabilities.js';
 import type { InitConfig } from '../process/first-process.js';
 import type { NamespaceType, OciConfig, OciDevice, OciProcess, OciResources } from './config.js';
 import { propagationFlags } from './mount-options.js';
+import { formatIdMap, hostId, mountDataForHost, requireHostId } from './id-mapping.js';
 
 export const NAMESPACE_FLAGS: Readonly<Record<NamespaceType, number>> = {
   pid: CLONE.NEWPID,
@@ -18,6 +19,7 @@ export const NAMESPACE_FLAGS: Readonly<Record<NamespaceType, number>> = {
   ipc: CLONE.NEWIPC,
   uts: CLONE.NEWUTS,
   cgroup: CLONE.NEWCGROUP,
+  user: CLONE.NEWUSER,
 };
 
 /** The order to join namespaces by path: the mount namespace last (after it, host paths may mean other things). */
@@ -44,9 +46,23 @@ export interface DeviceNode {
   gid: number;
 }
 
+/** A user namespace of the container's: made with its maps written, or joined by path. */
+export interface PlannedUserNamespace {
+  path: string | null;
+  /** /proc/<pid>/uid_map and gid_map's text ("" when joined). */
+  uidMap: string;
+  gidMap: string;
+  /** The host uid of the container's root, when the maps give one. */
+  rootUid: number | null;
+}
+
 export interface LaunchPlan {
-  /** CLONE_NEW* flags the window unshares (cgroup excluded: the first process makes it, once in its groups). */
+  /**
+   * CLONE_NEW* flags the window unshares (cgroup excluded: the first process makes it, once in its
+   * groups); with a user namespace, the flags made inside it instead (never NEWUSER itself).
+   */
   unshare: number;
+  userns: PlannedUserNamespace | null;
   join: Array<{ path: string; nstype: number }>;
   hostname: string | null;
   /** Every mount, in the config's order (those of type proc are made by the first process). */
@@ -100,6 +116,14 @@ export function launchPlan(config: OciConfig): LaunchPlan {
     if (nsPath !== null) join.push({ path: nsPath, nstype: NAMESPACE_FLAGS[type] });
     else if (type !== 'cgroup') unshare |= NAMESPACE_FLAGS[type];
   }
+  const user = config.linux.namespaces.find((ns) => ns.type === 'user');
+  // The runtime cannot enter a user namespace (it has threads): a single-threaded process makes it
+  // and the others inside it, which the runtime joins (launch.ts); joining others by path as well
+  // would need them entered from inside it.
+  if (user !== undefined && join.length > 0) {
+    throw new MydockerError('config.json: a user namespace together with namespaces joined by path is not supported by mydocker', { hint: 'join them all by path, or make them all new' });
+  }
+  const maps = { uid: config.linux.uidMappings, gid: config.linux.gidMappings };
   if (listed.get('cgroup')) throw new MydockerError('config.json: joining a cgroup namespace by path is not supported by mydocker', { hint: 'list {"type": "cgroup"} without a path, or leave it out' });
   // runc's rule: a hostname needs a UTS namespace listed, made or joined (a pod's), or it would
   // rename the host. A joined one that is the host's own is refused by `create` (refuseHostUts).
@@ -120,7 +144,8 @@ export function launchPlan(config: OciConfig): LaunchPlan {
     const bind = m.type === 'bind' || (m.options.flags & MS.BIND) !== 0;
     if (!bind && m.type === null) throw new MydockerError(`config.json: the mount on ${m.destination} has no type`, { hint: 'give it a type ("tmpfs", "proc", "bind", ...)' });
     if (m.type === 'cgroup' || m.type === 'cgroup2') continue; // the cgroups plugin mounts the container's view (cgroupOptions.cgroupView)
-    const planned: PlannedMount = { destination: m.destination, type: bind ? null : m.type, source: m.source, flags: m.options.flags, data: m.options.data, propagation: m.options.propagation, bind };
+    const data = user !== undefined && user.path === null && !bind ? mountDataForHost(m.type, m.options.data, maps, m.destination) : m.options.data;
+    const planned: PlannedMount = { destination: m.destination, type: bind ? null : m.type, source: m.source, flags: m.options.flags, data, propagation: m.options.propagation, bind };
     if (bind && m.source === null) throw new MydockerError(`config.json: the bind mount on ${m.destination} has no source`);
     mounts.push(planned);
   }
@@ -128,9 +153,23 @@ export function launchPlan(config: OciConfig): LaunchPlan {
 
   const byPath = new Map<string, DeviceNode>(DEFAULT_DEVICES.map((d) => [d.path, d]));
   for (const d of config.linux.devices) byPath.set(d.path, deviceNode(d));
+  // The host's root makes them: owned by the host ids the container's ids map to.
+  const devices = [...byPath.values()].map((d) => ({ ...d }));
+  if (user !== undefined && user.path === null) {
+    for (const d of devices) {
+      d.uid = requireHostId(maps.uid, d.uid, `the owner of ${d.path}`);
+      d.gid = requireHostId(maps.gid, d.gid, `the group of ${d.path}`);
+    }
+  }
 
   return {
     unshare,
+    userns:
+      user === undefined
+        ? null
+        : user.path === null
+          ? { path: null, uidMap: formatIdMap(maps.uid), gidMap: formatIdMap(maps.gid), rootUid: hostId(maps.uid, 0) }
+          : { path: user.path, uidMap: '', gidMap: '', rootUid: null },
     join,
     hostname: hasUts && config.hostname !== '' ? (config.hostname ?? null) : null,
     mounts,
@@ -138,7 +177,7 @@ export function launchPlan(config: OciConfig): LaunchPlan {
       slave: propagation === 'slave' || propagation === 'rslave',
       after: propagation === null || /^r?(private|slave)$/.test(propagation) ? null : (propagationFlags(propagation) ?? null),
     },
-    devices: [...byPath.values()],
+    devices,
     maskedPaths: config.linux.maskedPaths,
     readonlyPaths: config.linux.readonlyPaths,
     readonlyRoot: config.root.readonly,
@@ -206,8 +245,17 @@ export function limitOptions(r: OciResources): Record<string, JsonValue> {
   const options: Record<string, JsonValue> = {};
   if (r.memory.limit !== null && r.memory.limit > 0) options.memory = String(r.memory.limit);
   if (r.memory.swap !== null && r.memory.swap !== 0 && options.memory !== undefined) options.memorySwap = String(r.memory.swap);
-  if (r.memory.reservation !== null && r.memory.reservation > 0) throw new MydockerError('config.json: linux.resources.memory.reservation is not supported by mydocker');
-  if (r.cpu.quota !== null && r.cpu.quota > 0) options.cpus = String(r.cpu.quota / (r.cpu.period ?? 100000));
+  if (r.memory.reservation !== null && r.memory.reservation > 0) options.memoryReservation = String(r.memory.reservation);
+  if (r.memory.kernel !== null && r.memory.kernel !== 0) options.kernelMemory = String(r.memory.kernel);
+  if (r.memory.kernelTCP !== null && r.memory.kernelTCP !== 0) options.kernelMemoryTcp = String(r.memory.kernelTCP);
+  if (r.memory.swappiness !== null) options.memorySwappiness = String(r.memory.swappiness);
+  // false is every group's default: only true asks for something (and v2 cannot).
+  if (r.memory.disableOOMKiller === true) options.oomKillDisable = 'true';
+  // The period and quota as given, not as a CPU fraction: the group must show exactly these.
+  if (r.cpu.period !== null && r.cpu.period > 0) options.cpuPeriod = String(r.cpu.period);
+  if (r.cpu.quota !== null && r.cpu.quota !== 0) options.cpuQuota = String(r.cpu.quota);
+  if (r.cpu.realtimePeriod !== null && r.cpu.realtimePeriod > 0) options.cpuRtPeriod = String(r.cpu.realtimePeriod);
+  if (r.cpu.realtimeRuntime !== null && r.cpu.realtimeRuntime !== 0) options.cpuRtRuntime = String(r.cpu.realtimeRuntime);
   // runc writes any shares; mydocker's floor is Docker's (2), which is what CRI's sandboxes ask for.
   if (r.cpu.shares !== null && r.cpu.shares > 0) options.cpuShares = String(Math.max(2, r.cpu.shares));
   if (r.cpu.cpus !== null) options.cpusetCpus = r.cpu.cpus;

@@ -7,9 +7,10 @@
 //             takes a prelude on GO_FD, what it must do while it still sees the host's files: join
 //             its cgroups itself (a write of "0"), and the mounts only a process inside the new PID
 //             namespace can make (its /proc), and (an OCI bundle with a terminal) the pty to hold on
-//             0, 1, 2; it answers "done\n" (or the line of what failed). An OCI bundle sends one
-//             prelude per proc mount, between the mounts the runtime makes itself, so that all
-//             appear in its config's order. The init closes READY_FD when the launch message comes
+//             0, 1, 2, and last, for an OCI container with one, entering its user namespace; it
+//             answers "done\n" (or the line of what failed). An OCI bundle sends one prelude per
+//             proc mount, between the mounts the runtime makes itself, so that all appear in its
+//             config's order. The init closes READY_FD when the launch message comes
 //   INIT_FD   its own binary, which it is exec'd through; close-on-exec like everything above 2
 //   GO_HELD_FD given --go-held (OCI `create`): a write end of its own go pipe, so that the pipe
 //             outlives the `create` process; `start` reopens the pipe through /proc/<pid>/fd/GO_FD.
@@ -55,6 +56,11 @@ export interface InitConfig {
   seccomp?: Buffer | null;
   /** Join a new anonymous session keyring. */
   newKeyring?: boolean;
+  /**
+   * A user namespace to enter before anything else (as the container sees its path: an OCI
+   * container's, for `mydocker-runc exec`), becoming its root; then the steps and the user switch.
+   */
+  userNamespace?: string | null;
   /** What plugins asked of the process itself, done first and in this order. */
   steps?: readonly InitStep[];
   /** setrlimit(2) calls (resource numbers of <sys/resource.h>), before the user's program. */
@@ -88,16 +94,28 @@ const enum Field {
   /** Prelude only: a cgroup file (v1 tasks, v2 cgroup.procs) the init writes "0" into, joining that group. */
   JoinCgroup = 14,
   Umask = 15,
+  /** A user namespace (/proc/<pid>/ns/user) the init enters, becoming its root: the prelude's last step, or a launch message's first. */
+  JoinUser = 16,
 }
 
 /**
- * A step of the prelude: the setup steps that make sense before pivot_root, joining a cgroup, and
- * taking a terminal (a host path) on 0, 1, 2 without making it the controlling one yet.
+ * A step of the prelude: the setup steps that make sense before pivot_root, joining a cgroup,
+ * taking a terminal (a host path) on 0, 1, 2 without making it the controlling one yet, and
+ * entering the container's user namespace (the last step of the last prelude).
  */
 export type PreludeStep =
   | Extract<InitStep, { op: 'mkdir' | 'mount' }>
   | { readonly op: 'join-cgroup'; readonly file: string }
-  | { readonly op: 'terminal'; readonly path: string };
+  | { readonly op: 'terminal'; readonly path: string }
+  | { readonly op: 'join-user'; readonly file: string };
+
+/**
+ * The init's first argument when it only makes an OCI container's namespaces (a user namespace and
+ * those owned by it) and holds them while the runtime joins them: `--hold-namespaces=<CLONE flags>`,
+ * then `--user-ns=<path>` to join that user namespace instead of making one.
+ */
+export const INIT_HOLD_FLAG = '--hold-namespaces=';
+export const INIT_HOLD_USERNS_FLAG = '--user-ns=';
 
 export function encodeInitConfig(config: InitConfig): Buffer {
   const fields = new Fields();
@@ -123,6 +141,7 @@ export function encodeInitConfig(config: InitConfig): Buffer {
   if (config.noNewPrivileges) fields.add(Field.NoNewPrivs, Buffer.alloc(0));
   if (config.seccomp) fields.add(Field.Seccomp, config.seccomp);
   if (config.newKeyring) fields.add(Field.Keyring, Buffer.alloc(0));
+  if (config.userNamespace) fields.text(Field.JoinUser, config.userNamespace);
   for (const step of config.steps ?? []) fields.step(step);
   for (const { resource, soft, hard } of config.rlimits ?? []) {
     const limit = Buffer.alloc(20);
@@ -150,6 +169,7 @@ export function encodePrelude(steps: readonly PreludeStep[]): Buffer {
   for (const step of steps) {
     if (step.op === 'join-cgroup') fields.text(Field.JoinCgroup, step.file);
     else if (step.op === 'terminal') fields.text(Field.Tty, step.path);
+    else if (step.op === 'join-user') fields.text(Field.JoinUser, step.file);
     else fields.step(step);
   }
   return fields.frame('MDP1');

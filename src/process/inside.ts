@@ -57,3 +57,18 @@ export function readContainerFile(file: string): string | null {
 export function writeAll(fd: number, data: Buffer): void {
   for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done);
 }
+/**
+ * One line from a blocking pipe, without its newline; null at EOF before one. Byte by byte: the
+ * next line (or message) that follows on the same pipe is not ours to take.
+ */
+export function readLine(fd: number, max = 512): string | null {
+  const buf = Buffer.alloc(max);
+  let got = 0;
+  while (got < max) {
+    if (fs.readSync(fd, buf, got, 1, null) === 0) return null;
+    if (buf[got] === 10) return buf.subarray(0, got).toString();
+    got++;
+  }
+  return buf.toString();
+}
+

@@ -18,6 +18,9 @@
 // the first process is spawned before them (right after the hostname) so that it makes the proc
 // mounts in their place among the others (one prelude each) and, with a terminal, takes the pty in
 // a last prelude, and it holds its own go pipe so that `start`, a later process, can send "go".
+// With a user namespace, the bundle's namespaces are made inside it by a holder process and joined
+// here instead (namespace-holder.ts), the PID one unshared here; the first process enters the user
+// namespace in a prelude of its own, after every other.
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +36,8 @@ import {
   type OwnNamespaces,
 } from '../../hooks/namespaces.js';
 import { MydockerError } from '../errors.js';
-import { checkCommand, readContainerFile, writeAll } from './inside.js';
+import { checkCommand, readContainerFile, readLine, writeAll } from './inside.js';
+import { holdNamespaces, type BundleUserNamespace, type NamespaceHolder } from './namespace-holder.js';
 import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READY_FLAG, PRELUDE_DONE, READY_MESSAGE, encodePrelude, type PreludeStep } from './first-process.js';
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
@@ -107,6 +111,11 @@ export interface BundleLaunch {
   holdGo: boolean;
   /** This process's fds 3…3+N-1, which the program gets at the same numbers (`--preserve-fds N`). */
   preserveFds: number;
+  /**
+   * A user namespace of the container's: a holder process makes it and, inside it, the namespaces
+   * of `unshare`, which this thread joins instead of unsharing them (namespace-holder.ts).
+   */
+  userns?: BundleUserNamespace | null;
 }
 
 export interface Launched {
@@ -175,6 +184,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     childEnds.clear();
   };
   let firstPid: number | undefined;
+  let holder: NamespaceHolder | undefined;
   const abort = (): void => {
     if (child?.pid !== undefined) child.kill('SIGKILL'); // harmless if it already exited
     if (firstPid !== undefined && firstPid !== child?.pid) killQuietly(firstPid);
@@ -248,6 +258,13 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         throw error instanceof NamespaceReturnError ? strandedError(error) : error;
       }
       inside = true;
+    } else if (bundle?.userns) {
+      holder = holdNamespaces(deps, bundle.unshare & ~CLONE.NEWPID, bundle.userns);
+      joinByPath(kernel, holder.joins, () => (inside = true));
+      inside = true;
+      // A PID namespace cannot be entered before it has a process (its PID 1 is ours to start):
+      // this one is made here, owned by the host's user namespace (see namespace-holder.ts).
+      if ((bundle.unshare & CLONE.NEWPID) !== 0) kernel.unshare(CLONE.NEWPID);
     } else if (bundle) {
       joinByPath(kernel, bundle.join, () => (inside = true));
       inside = true;
@@ -283,6 +300,9 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       ptyMaster = fs.openSync(path.join(spec.rootfs, 'dev/pts/ptmx'), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       const n = kernel.unlockPty(ptyMaster);
       ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+      // Made by the host's root: the container's root, which opens it, must own it (its group is devpts's gid=).
+      const owner = bundle?.userns?.rootUid;
+      if (owner !== undefined && owner !== null) fs.fchownSync(ptySlave, owner, -1);
       ttyPath = `/dev/pts/${n}`;
       if (bundle) {
         // An OCI container's terminal is also its /dev/console, as runc makes it (the spec asks for it).
@@ -302,7 +322,12 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         ...joins,
         { op: 'mount', source: 'proc', target: path.join(spec.rootfs, 'proc'), fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: null },
       ]);
+    } else if (holder) {
+      // Last: from there on it is the user namespace's root, without the host root's rights.
+      prelude(goWrite, readyRead, [{ op: 'join-user', file: holder.userNamespace }]);
     }
+    // The first process holds them all now.
+    holder?.release();
 
     kernel.chdir(spec.rootfs);
     kernel.pivotRoot('.', '.');
@@ -357,6 +382,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     if (inside) returnIfInside(error);
     throw error;
   } finally {
+    holder?.release();
     closeChildEnds();
     if (readyRead >= 0) fs.closeSync(readyRead);
     if (ptySlave !== null) fs.closeSync(ptySlave);
@@ -407,7 +433,11 @@ function prelude(goFd: number, readyFd: number, steps: readonly PreludeStep[]): 
   const answer = readLine(readyFd);
   if (answer === PRELUDE_DONE) return;
   if (answer === null) throw new MydockerError('the container\'s first process died while joining its cgroups and mounting /proc');
-  const what = answer.startsWith('mydocker: cannot join the cgroup') ? 'joining the container\'s cgroups' : 'mounting /proc in the container';
+  const what = answer.startsWith('mydocker: cannot join the cgroup')
+    ? 'joining the container\'s cgroups'
+    : /^mydocker: cannot (join the user namespace|become|clear)/.test(answer)
+      ? 'entering the container\'s user namespace'
+      : 'mounting /proc in the container';
   throw new MydockerError(`${what} failed: ${answer.replace(/^mydocker: /, '')}`);
 }
 
@@ -433,21 +463,6 @@ function joinByPath(kernel: Kernel, join: BundleLaunch['join'], entered: () => v
   } finally {
     for (const { fd } of fds) fs.closeSync(fd);
   }
-}
-
-/**
- * One line from a blocking pipe, without its newline; null at EOF before one. Byte by byte: the
- * next line (or message) that follows on the same pipe is not ours to take.
- */
-function readLine(fd: number, max = 512): string | null {
-  const buf = Buffer.alloc(max);
-  let got = 0;
-  while (got < max) {
-    if (fs.readSync(fd, buf, got, 1, null) === 0) return null;
-    if (buf[got] === 10) return buf.subarray(0, got).toString();
-    got++;
-  }
-  return buf.toString();
 }
 
 function killQuietly(pid: number): void {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { integrationSkipReason, waitFor } from '../support/world.js';
+import { cgroupMounts, integrationSkipReason, waitFor } from '../support/world.js';
 import { RUNC, ctrConfig, lastLoggedError, makeBundle, mountsBelow, runc, runcCreate, writeConfig } from '../support/oci-bundle.js';
 import { World } from '../support/world.js';
 
@@ -262,7 +262,10 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
 
     writeConfig(dir, { ...ctrConfig(['true'], cgroupsPath), linux: { ...ctrConfig(['true'], cgroupsPath).linux, uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] } });
     assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 1);
-    assert.match(lastLoggedError(dir)!, /linux\.uidMappings is not supported by mydocker/);
+    assert.match(lastLoggedError(dir)!, /linux\.uidMappings is set, but linux\.namespaces has no user namespace to apply it to/);
+    writeConfig(dir, { ...ctrConfig(['true'], cgroupsPath), linux: { ...ctrConfig(['true'], cgroupsPath).linux, namespaces: [{ type: 'mount' }, { type: 'time' }] } });
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 1);
+    assert.match(lastLoggedError(dir)!, /mydocker has no time namespaces yet/);
 
     assert.equal(runc(oci.root, dir, ['--systemd-cgroup', 'create', '--bundle', dir, id]).status, 1);
     assert.match(lastLoggedError(dir)!, /--systemd-cgroup is not supported/);
@@ -271,11 +274,17 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     assert.equal(fs.existsSync(path.join(oci.root, id)), false);
   });
 
-  it('--console-socket: the pty master from the container\'s devpts arrives as one SCM_RIGHTS message, and the program has it as its terminal', { skip: spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0 ? false : 'python3 >= 3.9 is needed to receive the descriptor' }, async (t) => {
-    const oci = ociWorld(t, 'oci-tty');
+  for (const userns of [false, true]) {
+  it(`--console-socket: the pty master from the container's devpts arrives as one SCM_RIGHTS message, and the program has it as its terminal${userns ? ' (in a user namespace: the terminal is its root\'s)' : ''}`, { skip: spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0 ? false : 'python3 >= 3.9 is needed to receive the descriptor' }, async (t) => {
+    const oci = ociWorld(t, userns ? 'oci-tty-userns' : 'oci-tty');
     const { dir, id } = oci.bundle('main', ['sh', '-c', 'tty; echo term=$TERM; echo on-console > /dev/console'], (c) => {
       c.process.terminal = true;
       c.process.env.push('TERM=xterm');
+      if (userns) {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }
     });
     const socketPath = path.join(oci.world.root, 'console.sock');
     // The peer accepts only after create has returned (as containerd's shim does), then prints the
@@ -296,6 +305,7 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     assert.match(received, /term=xterm/);
     assert.match(received, /on-console/, '/dev/console is the terminal too');
   });
+  }
 
   it('exec: attached with its exit code, in the container\'s cgroup; --detach --process --pid-file leaves it with no mydocker parent; ps --format json prints only the pids', async (t) => {
     const oci = ociWorld(t, 'oci-exec');
@@ -546,6 +556,124 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     assert.equal(ipc, fs.readlinkSync(`/proc/${pausePid}/ns/ipc`));
     assert.notEqual(pid, fs.readlinkSync(`/proc/${pausePid}/ns/pid`), 'its own PID namespace');
     assert.equal(runc(oci.root, sandbox.dir, ['delete', '--force', sandbox.id]).status, 0);
+  });
+
+  it('a user namespace: its maps written, its root an unprivileged id on the host, the namespaces it makes its own; without it the same config writes a host file', async (t) => {
+    const oci = ociWorld(t, 'oci-userns');
+    const hostDir = path.join(oci.world.root, 'host-owned');
+    fs.mkdirSync(hostDir, { mode: 0o755 });
+    const bindHostDir = (c: Record<string, any>) => {
+      c.mounts.push({ destination: '/data', type: 'bind', source: hostDir, options: ['rbind', 'rw'] });
+      c.process.capabilities = Object.fromEntries(['bounding', 'effective', 'permitted'].map((set) => [set, [...c.process.capabilities[set], 'CAP_SYS_ADMIN']]));
+    };
+    const userns = (c: Record<string, any>) => {
+      bindHostDir(c);
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    };
+    const script = [
+      "awk '{print \"map\", $1, $2, $3}' /proc/self/uid_map /proc/self/gid_map",
+      'echo "id $(id -u):$(id -g)"',
+      'echo "null $(stat -c %u:%g /dev/null) dev $(stat -c %u:%g /dev)"',
+      'mount -t tmpfs none /run 2>/dev/null; echo "mount $?"',
+      'hostname inside 2>/dev/null; echo "hostname $?"',
+      'touch /data/x 2>/dev/null; echo "host-write $?"',
+    ].join('; ');
+    const inside = oci.bundle('inside', ['sh', '-c', script], userns);
+    const result = runc(oci.root, inside.dir, ['run', '--bundle', inside.dir, inside.id]);
+    assert.equal(result.status, 0, lastLoggedError(inside.dir) ?? result.stderr);
+    assert.equal(result.stdout, ['map 0 100000 65536', 'map 0 100000 65536', 'id 0:0', 'null 0:0 dev 0:0', 'mount 0', 'hostname 0', 'host-write 1', ''].join('\n'));
+    assert.equal(fs.existsSync(path.join(hostDir, 'x')), false, "the container's root is not the host's");
+
+    // The same config without the user namespace: its root is the host's, and the write goes through.
+    const plain = oci.bundle('plain', ['sh', '-c', 'touch /data/x; echo "host-write $?"'], bindHostDir);
+    const unprotected = runc(oci.root, plain.dir, ['run', '--bundle', plain.dir, plain.id]);
+    assert.equal(unprotected.stdout, 'host-write 0\n', lastLoggedError(plain.dir) ?? unprotected.stderr);
+    assert.equal(fs.statSync(path.join(hostDir, 'x')).uid, 0);
+
+    // Seen from the host, the created container's first process already is 100000, not root; the
+    // holder that made its namespaces is gone.
+    const waiting = oci.bundle('waiting', ['sleep', '100'], userns);
+    assert.equal(runcCreate(oci.root, waiting.dir, ['--bundle', waiting.dir, waiting.id]).status, 0, lastLoggedError(waiting.dir) ?? '');
+    const pid = oci.state(waiting.dir, waiting.id).pid;
+    assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\t100000\t100000\t100000\t100000$/m);
+    assert.deepEqual(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/), ['0', '100000', '65536']);
+    assert.notEqual(fs.readlinkSync(`/proc/${pid}/ns/user`), fs.readlinkSync('/proc/self/ns/user'));
+    await waitFor(() => !spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.includes('--hold-namespaces'), 'the holder to go');
+
+    // An exec'd process enters the same user namespace: without it, it would be the host's root.
+    assert.equal(runc(oci.root, waiting.dir, ['start', waiting.id]).status, 0);
+    const attached = runc(oci.root, waiting.dir, ['exec', waiting.id, 'sh', '-c', 'awk \'{print "map", $1, $2, $3}\' /proc/self/uid_map; echo "id $(id -u)"; touch /data/y 2>/dev/null; echo "host-write $?"']);
+    assert.equal(attached.stdout, 'map 0 100000 65536\nid 0\nhost-write 1\n', lastLoggedError(waiting.dir) ?? attached.stderr);
+    // Its stdio files, not pipes: the detached process keeps them open.
+    const out = fs.openSync(path.join(waiting.dir, 'exec.out'), 'w');
+    const detached = spawnSync(process.execPath, [RUNC, '--root', oci.root, '--log', path.join(waiting.dir, 'log.json'), '--log-format', 'json', 'exec', '--detach', '--pid-file', path.join(waiting.dir, 'e.pid'), waiting.id, 'sleep', '100'], { cwd: waiting.dir, stdio: ['ignore', out, out], timeout: 60_000 });
+    fs.closeSync(out);
+    assert.equal(detached.status, 0, lastLoggedError(waiting.dir) ?? '');
+    const execPid = Number(fs.readFileSync(path.join(waiting.dir, 'e.pid'), 'utf8'));
+    assert.match(fs.readFileSync(`/proc/${execPid}/status`, 'utf8'), /^Uid:\t100000\t100000\t100000\t100000$/m);
+    assert.equal(runc(oci.root, waiting.dir, ['delete', '--force', waiting.id]).status, 0);
+    assert.equal(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), false);
+  });
+
+  it('a user namespace joined by path: a second container in the first one\'s, with mount, UTS and PID namespaces of its own made inside it', (t) => {
+    const oci = ociWorld(t, 'oci-userns-join');
+    const first = oci.bundle('first', ['sleep', '1000'], (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    });
+    assert.equal(runcCreate(oci.root, first.dir, ['--bundle', first.dir, first.id]).status, 0, lastLoggedError(first.dir) ?? '');
+    const firstPid = oci.state(first.dir, first.id).pid;
+    const second = oci.bundle('second', ['sh', '-c', "awk '{print \"map\", $1, $2, $3}' /proc/self/uid_map; readlink /proc/self/ns/user; hostname second 2>/dev/null; echo \"hostname $?\""], (c) => {
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }, { type: 'mount' }, { type: 'user', path: `/proc/${firstPid}/ns/user` }];
+      c.process.capabilities = Object.fromEntries(['bounding', 'effective', 'permitted'].map((set) => [set, [...c.process.capabilities[set], 'CAP_SYS_ADMIN']]));
+    });
+    const result = runc(oci.root, second.dir, ['run', '--bundle', second.dir, second.id]);
+    assert.equal(result.status, 0, lastLoggedError(second.dir) ?? result.stderr);
+    assert.equal(result.stdout, `map 0 200000 65536\n${fs.readlinkSync(`/proc/${firstPid}/ns/user`)}\nhostname 0\n`);
+  });
+
+  it('a relative cgroupsPath several levels deep, below the runtime\'s parent: cpuset copied down every level, the period and quota as given', (t) => {
+    const oci = ociWorld(t, 'oci-relcg');
+    const relative = `${oci.world.cgroupParent}/nested/container`;
+    t.after(() => {
+      // Below mydocker's default parent, not the world's: its levels are removed here, deepest first.
+      for (const mount of cgroupMounts()) {
+        const top = path.join(mount, 'mydocker', oci.world.cgroupParent);
+        for (const dir of [path.join(top, 'nested/container'), path.join(top, 'nested'), top]) {
+          try {
+            fs.rmdirSync(dir);
+          } catch {
+            // not there (or not ours to force)
+          }
+        }
+      }
+    });
+    const { dir, id } = oci.bundle('main', ['sleep', '100'], (c) => {
+      c.linux.cgroupsPath = relative;
+      c.linux.resources.cpu = { cpus: '0', mems: '0', period: 500000, quota: 50000 };
+    });
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0, lastLoggedError(dir) ?? '');
+    const pid = oci.state(dir, id).pid;
+    const cgroupLines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+    const v1 = cgroupLines.some((l) => /^\d+:[^:]*cpuset[^:]*:/.test(l));
+    const line = cgroupLines.find((l) => (v1 ? /^\d+:[^:]*cpuset[^:]*:/.test(l) : l.startsWith('0::')))!;
+    assert.equal(line.slice(line.lastIndexOf(':') + 1), `/mydocker/${relative}`);
+    const group = (controller: string) => {
+      const mount = cgroupMounts().find((m) => (v1 ? path.basename(m).split(',').includes(controller) : true))!;
+      return path.join(mount, 'mydocker', relative);
+    };
+    assert.equal(fs.readFileSync(path.join(group('cpuset'), 'cpuset.cpus'), 'utf8').trim(), '0');
+    if (v1) {
+      assert.equal(fs.readFileSync(path.join(group('cpu'), 'cpu.cfs_period_us'), 'utf8').trim(), '500000');
+      assert.equal(fs.readFileSync(path.join(group('cpu'), 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
+    } else {
+      assert.equal(fs.readFileSync(path.join(group('cpu'), 'cpu.max'), 'utf8').trim(), '50000 500000');
+    }
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
+    assert.equal(fs.existsSync(group('cpuset')), false);
   });
 
   it('create killed at each step: delete --force removes whatever it had begun (its waiting process, its groups, its directory)', (t) => {

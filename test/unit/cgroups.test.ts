@@ -61,6 +61,16 @@ describe('cgroup limits', () => {
     assert.deepEqual(parseLimits({}, HOST), {});
   });
 
+  it("accepts an OCI config's finer limits, kept as given", () => {
+    assert.deepEqual(
+      parseLimits(
+        { cpuPeriod: '500000', cpuQuota: '-1', cpuRtPeriod: '1000000', cpuRtRuntime: '950000', memoryReservation: '50593792', kernelMemory: '-1', kernelMemoryTcp: '50593792', memorySwappiness: '0', oomKillDisable: 'true' },
+        HOST,
+      ),
+      { cpuPeriod: 500000, cpuQuota: -1, cpuRtPeriod: 1000000, cpuRtRuntime: 950000, memoryReservation: 50593792, kernelMemory: -1, kernelMemoryTcp: 50593792, memorySwappiness: 0, oomKillDisable: true },
+    );
+  });
+
   for (const [options, message] of [
     [{ memory: '10x' }, /--memory 10x/],
     [{ memory: '1m' }, /minimum memory limit is 6MB/],
@@ -75,6 +85,12 @@ describe('cgroup limits', () => {
     [{ cpusetMems: '1' }, /requested 1, available: 0/],
     [{ pidsLimit: 'abc' }, /--pids-limit abc/],
     [{ pidsLimit: '-5' }, /--pids-limit -5/],
+    [{ cpuPeriod: '999' }, /--cpu-period 999: a whole number from 1000 to 1000000/],
+    [{ cpuQuota: '500' }, /--cpu-quota 500: at least 1000 microseconds/],
+    [{ cpus: '0.5', cpuQuota: '50000' }, /--cpus and --cpu-quota cannot both be given/],
+    [{ memorySwappiness: '101' }, /--memory-swappiness 101: a whole number from 0 to 100/],
+    [{ oomKillDisable: 'yes' }, /--oom-kill-disable yes: true or false/],
+    [{ kernelMemoryTcp: 'lots' }, /--kernel-memory-tcp lots: expected a size/],
   ] as const) {
     it(`refuses ${JSON.stringify(options)}`, () => {
       assert.throws(() => parseLimits(options, HOST), message);
@@ -122,6 +138,44 @@ describe('cgroup v1 writer', () => {
     driver.addProcess(paths, 4242);
     for (const dir of Object.values(paths)) assert.equal(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8'), '4242');
     assert.deepEqual(driver.procsFiles(paths), Object.values(paths).map((d) => path.join(d, 'cgroup.procs')));
+  });
+
+  it("writes an OCI config's period and quota as given, the real-time budget and the memory fields", (t) => {
+    const root = tempDir(t, 'cgv1-');
+    const driver = new CgroupV1(fakeV1(root));
+    const paths = driver.paths('', 'cgrouptest');
+    fs.mkdirSync(paths.memory!, { recursive: true });
+    // The kernel's files of a new memory group; kmem.limit_in_bytes is left out (a kernel without it).
+    for (const file of ['memory.memsw.limit_in_bytes', 'memory.kmem.tcp.limit_in_bytes']) fs.writeFileSync(path.join(paths.memory!, file), '');
+    driver.create(
+      paths,
+      { memory: 50593792, memorySwap: 50593792, memoryReservation: 50593792, kernelMemory: 50593792, kernelMemoryTcp: 50593792, memorySwappiness: 10, oomKillDisable: true, cpuShares: 1024, cpuPeriod: 500000, cpuQuota: 50000, cpuRtPeriod: 1000000, cpuRtRuntime: 950000 },
+      [],
+    );
+    const read = (controller: string, file: string): string => fs.readFileSync(path.join(paths[controller]!, file), 'utf8');
+    assert.equal(read('cpu', 'cpu.cfs_period_us'), '500000', 'not turned into a fraction of the default period');
+    assert.equal(read('cpu', 'cpu.cfs_quota_us'), '50000');
+    assert.equal(read('cpu', 'cpu.rt_period_us'), '1000000');
+    assert.equal(read('cpu', 'cpu.rt_runtime_us'), '950000');
+    assert.equal(read('memory', 'memory.memsw.limit_in_bytes'), '50593792');
+    assert.equal(read('memory', 'memory.soft_limit_in_bytes'), '50593792');
+    assert.equal(read('memory', 'memory.kmem.tcp.limit_in_bytes'), '50593792');
+    assert.equal(read('memory', 'memory.swappiness'), '10');
+    assert.equal(read('memory', 'memory.oom_control'), '1');
+    assert.ok(!fs.existsSync(path.join(paths.memory!, 'memory.kmem.limit_in_bytes')), 'no kernel memory file: nothing to set');
+    assert.equal(paths.memory, path.join(root, 'memory', 'cgrouptest'), 'an absolute cgroupsPath is under the hierarchy\'s root');
+  });
+
+  it('copies cpuset down at every level a relative cgroupsPath makes, or nothing could join the group', (t) => {
+    const root = tempDir(t, 'cgv1-');
+    const driver = new CgroupV1(fakeV1(root));
+    const paths = containerPaths(driver, 'mydocker', { id: 'x', options: { cgroupsPath: 'testdir/cgrouptest/container' } } as never);
+    assert.equal(paths.cpuset, path.join(root, 'cpuset/mydocker/testdir/cgrouptest/container'));
+    driver.create(paths, { cpusetCpus: '0-1', cpusetMems: '0' }, []);
+    for (const level of ['mydocker', 'mydocker/testdir', 'mydocker/testdir/cgrouptest', 'mydocker/testdir/cgrouptest/container']) {
+      assert.equal(fs.readFileSync(path.join(root, 'cpuset', level, 'cpuset.cpus'), 'utf8'), '0-1', level);
+      assert.equal(fs.readFileSync(path.join(root, 'cpuset', level, 'cpuset.mems'), 'utf8'), '0', level);
+    }
   });
 
   it('has the first process join by each group\'s tasks file; moves it only where a group lacks it', (t) => {
@@ -254,6 +308,44 @@ describe('cgroup v2 writer', () => {
     fs.writeFileSync(path.join(paths.unified!, 'memory.current'), '8192');
     fs.writeFileSync(path.join(paths.unified!, 'pids.current'), '2');
     assert.deepEqual(driver.stats(paths), { cpuNanos: 2_000_000, memoryBytes: 8192, memoryLimit: 100 * 1024 * 1024, pids: 2 });
+  });
+});
+
+describe('cgroup v2 writer: OCI limits', () => {
+  const v2 = (t: Parameters<typeof tempDir>[0]) => {
+    const root = tempDir(t, 'cgv2-');
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpuset cpu memory pids');
+    const driver = new CgroupV2(root);
+    const paths = driver.paths('mydocker', 'abc');
+    fs.mkdirSync(paths.unified!, { recursive: true });
+    return { driver, paths, read: (file: string) => fs.readFileSync(path.join(paths.unified!, file), 'utf8') };
+  };
+
+  it('writes the period and quota as given into cpu.max, and the reservation as memory.low', (t) => {
+    const { driver, paths, read } = v2(t);
+    driver.create(paths, { cpuPeriod: 500000, cpuQuota: 50000, memoryReservation: 50593792 }, []);
+    assert.equal(read('cpu.max'), '50000 500000');
+    assert.equal(read('memory.low'), '50593792');
+    driver.create(paths, { cpuPeriod: 200000 }, []);
+    assert.equal(read('cpu.max'), '50000 200000', 'a period alone keeps the quota in place');
+    driver.create(paths, { cpuQuota: -1 }, []);
+    assert.equal(read('cpu.max'), 'max 100000');
+  });
+
+  it('refuses by name what only v1 has, before making anything; the deprecated kernel memory limit is let go', (t) => {
+    const { driver, paths } = v2(t);
+    for (const [limits, message] of [
+      [{ kernelMemoryTcp: 1 << 20 }, /cgroup v2 cannot set a kernel TCP memory limit \(memory\.kernelTCP\)/],
+      [{ memorySwappiness: 10 }, /memory swappiness/],
+      [{ oomKillDisable: true }, /disabling the OOM killer/],
+      [{ cpuRtPeriod: 1000000 }, /real-time CPU period/],
+      [{ cpuRtRuntime: 950000 }, /real-time CPU runtime/],
+    ] as const) {
+      const fresh = driver.paths('mydocker', `refused-${Object.keys(limits)[0]}`);
+      assert.throws(() => driver.create(fresh, limits, []), message);
+      assert.ok(!fs.existsSync(fresh.unified!), 'nothing made');
+    }
+    assert.doesNotThrow(() => driver.create(paths, { kernelMemory: 1 << 20 }, []));
   });
 });
 

@@ -51,6 +51,15 @@ describe('the launch message of mydocker-init', () => {
     assert.deepEqual(tags, [1, 3]);
   });
 
+  it("a user namespace to enter (an OCI exec's) comes before the setup steps, which the init takes in order", () => {
+    const fields = decode(encodeInitConfig({ argv: ['true'], env: [], cwd: '/', userNamespace: '/proc/1/ns/user', steps: [{ op: 'unshare', flags: 0x02000000 }] }));
+    assert.deepEqual(
+      fields.map((f) => f.tag),
+      [1, 3, 16, 10],
+    );
+    assert.equal(fields[2]!.value.toString(), '/proc/1/ns/user\0');
+  });
+
   it('refuses a NUL inside a string (it would cut the argument short)', () => {
     assert.throws(() => encodeInitConfig({ argv: ['echo', 'a\0b'], env: [], cwd: '/' }), /NUL/);
   });

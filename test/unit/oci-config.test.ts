@@ -58,8 +58,8 @@ describe('parseConfig', () => {
     assert.equal(c.process.terminal, false);
     assert.deepEqual(c.linux.namespaces.map((n) => `${n.type}:${n.path ?? '-'}`), ['pid:-', 'ipc:-', 'uts:-', 'mount:-', 'network:/proc/42/ns/net']);
     assert.equal(c.linux.cgroupsPath, '/default/web');
-    assert.deepEqual(c.linux.resources.memory, { limit: 104857600, reservation: null, swap: null });
-    assert.deepEqual(c.linux.resources.cpu, { shares: 2, quota: 50000, period: 100000, cpus: null, mems: null });
+    assert.deepEqual(c.linux.resources.memory, { limit: 104857600, reservation: null, swap: null, kernel: null, kernelTCP: null, swappiness: null, disableOOMKiller: null });
+    assert.deepEqual(c.linux.resources.cpu, { shares: 2, quota: 50000, period: 100000, realtimeRuntime: null, realtimePeriod: null, cpus: null, mems: null });
     assert.deepEqual(c.linux.resources.pids, { limit: -1 });
     assert.deepEqual(c.linux.resources.devices[1], { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' });
     assert.deepEqual(c.linux.resources.devices[0], { allow: false, type: 'a', major: null, minor: null, access: 'rwm' });
@@ -90,14 +90,61 @@ describe('parseConfig', () => {
   });
 
   it('refuses by name what it cannot honour, rather than running without it', () => {
-    refused(with_((c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }])), /linux\.uidMappings is not supported by mydocker \(no user namespaces yet\)/);
-    refused(with_((c) => c.linux.namespaces.push({ type: 'user' })), /mydocker has no user namespaces yet/);
+    refused(with_((c) => c.linux.namespaces.push({ type: 'time' })), /mydocker has no time namespaces yet/);
     refused(with_((c) => (c.process.apparmorProfile = 'docker-default')), /process\.apparmorProfile is not supported/);
     refused(with_((c) => (c.linux.resources.blockIO = { weight: 10 })), /linux\.resources\.blockIO is not supported/);
-    refused(with_((c) => (c.linux.resources.memory.swappiness = 0)), /linux\.resources\.memory\.swappiness is not supported/);
+    refused(with_((c) => (c.linux.resources.memory.useHierarchy = true)), /linux\.resources\.memory\.useHierarchy is not supported/);
+    refused(with_((c) => (c.linux.resources.cpu.idle = 1)), /linux\.resources\.cpu\.idle is not supported/);
     refused(with_((c) => c.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] })), /mounts\[3\]\.options\[0\] is "tmpcopyup"/);
     // Empty values say nothing: accepted.
     assert.doesNotThrow(() => parse(with_((c) => Object.assign(c.linux, { uidMappings: [], mountLabel: '' }))));
+  });
+});
+
+describe('parseConfig: memory and cpu resources', () => {
+  it('reads the memory fields runc sets on v1 and the real-time cpu budget', () => {
+    const c = parse(
+      with_((c) => {
+        c.linux.resources.memory = { limit: 50593792, reservation: 50593792, swap: 50593792, kernel: 50593792, kernelTCP: 50593792, swappiness: 10, disableOOMKiller: true };
+        c.linux.resources.cpu = { shares: 1024, quota: 50000, period: 500000, realtimeRuntime: 950000, realtimePeriod: 1000000 };
+      }),
+    );
+    assert.deepEqual(c.linux.resources.memory, { limit: 50593792, reservation: 50593792, swap: 50593792, kernel: 50593792, kernelTCP: 50593792, swappiness: 10, disableOOMKiller: true });
+    assert.deepEqual(c.linux.resources.cpu, { shares: 1024, quota: 50000, period: 500000, realtimeRuntime: 950000, realtimePeriod: 1000000, cpus: null, mems: null });
+    refused(with_((c) => (c.linux.resources.memory.swappiness = 101)), /linux\.resources\.memory\.swappiness must be at most 100/);
+    refused(with_((c) => (c.linux.resources.memory.disableOOMKiller = 1)), /linux\.resources\.memory\.disableOOMKiller must be true or false/);
+  });
+});
+
+describe('parseConfig: user namespaces', () => {
+  const userns = (edit: (c: Record<string, any>) => void = () => {}) =>
+    with_((c) => {
+      c.linux.namespaces = c.linux.namespaces.filter((n: { path?: string }) => n.path === undefined);
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 2000 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 3000 }];
+      edit(c);
+    });
+
+  it('reads the namespace and both maps', () => {
+    const c = parse(userns());
+    assert.ok(c.linux.namespaces.some((n) => n.type === 'user' && n.path === null));
+    assert.deepEqual(c.linux.uidMappings, [{ containerID: 0, hostID: 1000, size: 2000 }]);
+    assert.deepEqual(c.linux.gidMappings, [{ containerID: 0, hostID: 1000, size: 3000 }]);
+    // Joined by path, it has its maps already.
+    const joined = parse(userns((c) => (c.linux.namespaces.at(-1).path = '/proc/42/ns/user', delete c.linux.uidMappings, delete c.linux.gidMappings)));
+    assert.deepEqual(joined.linux.uidMappings, []);
+  });
+
+  it('refuses maps it could not apply, or a new namespace without them', () => {
+    refused(with_((c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }])), /linux\.uidMappings is set, but linux\.namespaces has no user namespace/);
+    refused(userns((c) => delete c.linux.gidMappings), /linux\.gidMappings is missing: a new user namespace needs both/);
+    refused(userns((c) => (c.linux.namespaces.at(-1).path = '/proc/42/ns/user')), /linux\.uidMappings is set, but the user namespace is joined by path/);
+    refused(userns((c) => (c.linux.uidMappings[0].size = 0)), /linux\.uidMappings\[0\]\.size must be at least 1/);
+    refused(userns((c) => c.linux.uidMappings.push({ containerID: 1999, hostID: 5000, size: 1 })), /linux\.uidMappings\[1\] overlaps line 0/);
+    refused(userns((c) => c.linux.gidMappings.push({ containerID: 5000, hostID: 1500, size: 1 })), /linux\.gidMappings\[1\] overlaps line 0/);
+    refused(userns((c) => (c.linux.uidMappings[0].hostID = 4294967290)), /runs past the last id/);
+    refused(userns((c) => (c.mounts[0].uidMappings = [{ containerID: 0, hostID: 1, size: 1 }])), /no id-mapped mounts/);
   });
 });
 

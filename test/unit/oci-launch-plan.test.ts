@@ -101,7 +101,8 @@ describe('launchPlan', () => {
       cgroupsPath: '/default/web',
       memory: '104857600',
       memorySwap: '209715200',
-      cpus: '0.5',
+      cpuPeriod: '100000',
+      cpuQuota: '50000',
       cpuShares: '512',
       cpusetCpus: '0',
       cpusetMems: '0',
@@ -145,6 +146,56 @@ describe('launchPlan', () => {
     refused((c) => (c.linux.cgroupsPath = '/a/../../b'), /must not contain "\.\."/);
     refused((c) => (c.linux.sysctl = { 'vm.swappiness': '10' }), /"vm\.swappiness" cannot be set \(it is not namespaced/);
     refused((c) => c.mounts.push({ destination: '/x', source: '/y' }), /the mount on \/x has no type/);
+  });
+
+  it('the period and quota as given (not a CPU fraction), and memory and real-time fields in mydocker\'s keys', () => {
+    const p = plan((c) => {
+      c.linux.resources.memory = { limit: 50593792, reservation: 50593792, swap: 50593792, kernel: 50593792, kernelTCP: 50593792, swappiness: 10, disableOOMKiller: true };
+      c.linux.resources.cpu = { shares: 1024, quota: 50000, period: 500000, realtimeRuntime: 950000, realtimePeriod: 1000000 };
+    });
+    const { cpuPeriod, cpuQuota, cpuRtPeriod, cpuRtRuntime, memoryReservation, kernelMemory, kernelMemoryTcp, memorySwappiness, oomKillDisable, cpus } = p.cgroupOptions;
+    assert.deepEqual(
+      { cpuPeriod, cpuQuota, cpuRtPeriod, cpuRtRuntime, memoryReservation, kernelMemory, kernelMemoryTcp, memorySwappiness, oomKillDisable, cpus },
+      { cpuPeriod: '500000', cpuQuota: '50000', cpuRtPeriod: '1000000', cpuRtRuntime: '950000', memoryReservation: '50593792', kernelMemory: '50593792', kernelMemoryTcp: '50593792', memorySwappiness: '10', oomKillDisable: 'true', cpus: undefined },
+    );
+    assert.equal(plan((c) => (c.linux.resources.memory = { disableOOMKiller: false })).cgroupOptions.oomKillDisable, undefined, 'false is the default: nothing to ask');
+  });
+
+  it('a user namespace: made by a holder with the others inside it, its maps as text, devices and mount owners as host ids', () => {
+    const p = plan((c) => {
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }, { type: 'user' }];
+      c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 2000 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 3000 }, { containerID: 5000, hostID: 9000, size: 1 }];
+      c.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, uid: 5, gid: 5000 }];
+    });
+    assert.equal(p.unshare, CLONE.NEWPID | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS | CLONE.NEWNET, 'never NEWUSER: the holder adds it');
+    assert.deepEqual(p.userns, { path: null, uidMap: '0 1000 2000\n', gidMap: '0 1000 3000\n5000 9000 1\n', rootUid: 1000 });
+    assert.deepEqual(p.devices.find((d) => d.path === '/dev/null'), { ...DEFAULT_DEVICES[0], uid: 1000, gid: 1000 });
+    assert.deepEqual(p.devices.find((d) => d.path === '/dev/fuse')?.uid, 1005);
+    assert.deepEqual(p.devices.find((d) => d.path === '/dev/fuse')?.gid, 9000);
+    assert.equal(DEFAULT_DEVICES[0]!.uid, 0, 'the defaults themselves are left alone');
+    const data = Object.fromEntries(p.mounts.map((m) => [m.destination, m.data]));
+    assert.equal(data['/dev/pts'], 'newinstance,ptmxmode=0666,mode=0620,gid=1005');
+    assert.equal(data['/dev'], 'mode=755,size=65536k,uid=1000,gid=1000', "a tmpfs is the container's root's, as if it had mounted it");
+    assert.equal(data['/dev/mqueue'], null);
+    const joined = plan((c) => {
+      c.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }, { type: 'mount' }, { type: 'user', path: '/proc/9/ns/user' }];
+    });
+    assert.deepEqual(joined.userns, { path: '/proc/9/ns/user', uidMap: '', gidMap: '', rootUid: null });
+    assert.deepEqual(joined.devices, DEFAULT_DEVICES, 'joined: no maps known here, ids as given');
+  });
+
+  it('a user namespace: refuses namespaces joined by path beside it, and ids its maps leave out', () => {
+    const userns = (c: Record<string, any>) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    };
+    refused((c) => (userns(c), (c.linux.namespaces[4] = { type: 'network', path: '/proc/9/ns/net' })), /a user namespace together with namespaces joined by path is not supported/);
+    const own = userns;
+    assert.doesNotThrow(() => plan(own));
+    refused((c) => (own(c), (c.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, uid: 50 }])), /the owner of \/dev\/fuse is 50, which the user namespace's mappings leave out/);
+    refused((c) => (own(c), c.mounts.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['gid=50'] })), /the gid= of the mount on \/x is 50/);
   });
 
   it('sysctls: only those of a namespace the container has of its own', () => {
