@@ -48,6 +48,14 @@
  *   8. the umask, when the message has one
  *   9. execvp with the container's environment: 127 when not found, 126 when not executable.
  * Any failure before the exec prints one line on stderr and exits 125.
+ *
+ * With F_STAY_AS_INIT (`run --init`) step 8 happens in a child: this process stays as the
+ * container's PID 1, as docker-init (tini) does: it reaps every process that ends (orphans are
+ * reparented to it), forwards each signal it gets to the program (as PID 1 it has no default
+ * actions: without a handler a SIGTERM from `stop` would be ignored), and exits with the program's
+ * code (128+N when signal N killed it); the kernel then ends the rest of the PID namespace. With a
+ * terminal the program gets a process group of its own, the terminal's foreground one (^C reaches
+ * it directly).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -60,8 +68,11 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* The few kernel ABI definitions needed, spelled out: musl's headers do not include the kernel's. */
@@ -118,6 +129,7 @@ enum field {
   F_UMASK = 15,   /* u32: the program's umask (else it keeps the runtime's) */
   F_JOIN_USER = 16,   /* a user namespace (/proc/<pid>/ns/user): setns into it and become its root
                          (the prelude's last step; or a launch message's first, for an OCI exec) */
+  F_STAY_AS_INIT = 17, /* no bytes: fork the program, stay as its init (see above) */
 };
 
 /* Where a failure is told: stderr, or during the prelude the runtime itself (fd 4). */
@@ -407,6 +419,53 @@ static void set_rlimit(const unsigned char *value, uint32_t len) {
   if (setrlimit((int)u32(value), &limit) < 0) die("cannot set a resource limit");
 }
 
+/* The program, exec'd: 127 when not found, 126 when it cannot be executed. */
+static void exec_program(char **argv, char **envp) {
+  environ = envp;
+  execvp(argv[0], argv);
+  int error = errno;
+  say("exec: \"", argv[0], error == ENOENT ? "\": no such file or directory" : error == EACCES ? "\": permission denied" : error == E2BIG ? "\": argument list too long" : "\": cannot execute");
+  _exit(error == ENOENT ? 127 : 126);
+}
+
+/* --init: the program in a child; this process reaps and forwards signals until the program ends. */
+static void stay_as_init(char **argv, char **envp, int tty) {
+  sigset_t all, old;
+  sigfillset(&all);
+  /* Blocked, signals wait for sigwaitinfo: even those PID 1 would drop for want of a handler. */
+  if (sigprocmask(SIG_SETMASK, &all, &old) < 0) die("cannot block signals");
+  pid_t child = fork();
+  if (child < 0) die("cannot start the program");
+  if (child == 0) {
+    if (tty && setpgid(0, 0) == 0) {
+      /* SIGTTOU is still blocked: a background group may take the terminal. */
+      if (tcsetpgrp(0, getpid()) < 0) { /* the terminal stays the init's group's */ }
+    }
+    if (sigprocmask(SIG_SETMASK, &old, NULL) < 0) die("cannot unblock signals");
+    exec_program(argv, envp);
+  }
+  /* Nothing of the caller's (preserved descriptors) is held open by the init past the program. */
+  if (syscall(SYS_close_range, 3, ~0U, 0) < 0) { /* before 5.9: they stay, close-on-exec */ }
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&all, &info);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      die("cannot wait for signals");
+    }
+    if (sig != SIGCHLD) {
+      if (kill(child, sig) < 0 && errno != ESRCH) { /* nothing better to do */ }
+      continue;
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid != child) continue; /* an orphan, reaped */
+      _exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125);
+    }
+  }
+}
+
 #define PRESERVED_BASE 7
 
 /* The preserved descriptors, from PRESERVED_BASE down to 3 in ascending order (a target is always
@@ -447,7 +506,7 @@ int main(int argc, char **argv_in) {
   const char *cwd = NULL, *tty = NULL;
   const unsigned char *user = NULL, *caps = NULL, *seccomp = NULL;
   uint32_t user_len = 0, seccomp_len = 0;
-  int nnp = 0, keyring = 0, has_umask = 0;
+  int nnp = 0, keyring = 0, has_umask = 0, stay = 0;
   mode_t new_umask = 0;
   nargs = nenv = 0;
   for (uint32_t at = 0; at + 5 <= size;) {
@@ -484,6 +543,7 @@ int main(int argc, char **argv_in) {
         has_umask = 1;
         new_umask = (mode_t)u32(value);
         break;
+      case F_STAY_AS_INIT: stay = 1; break;
       default: fail("bad launch message", "unknown field");
     }
     at += 5 + len;
@@ -520,9 +580,6 @@ int main(int argc, char **argv_in) {
   if (seccomp && nnp) install_seccomp(seccomp, seccomp_len);
 
   if (has_umask) umask(new_umask);
-  environ = envp;
-  execvp(argv[0], argv);
-  int error = errno;
-  say("exec: \"", argv[0], error == ENOENT ? "\": no such file or directory" : error == EACCES ? "\": permission denied" : error == E2BIG ? "\": argument list too long" : "\": cannot execute");
-  _exit(error == ENOENT ? 127 : 126);
+  if (stay) stay_as_init(argv, envp, tty != NULL);
+  exec_program(argv, envp);
 }

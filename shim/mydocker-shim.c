@@ -2,23 +2,34 @@
  * mydocker-shim: what stays behind a detached container (`mydocker run -d`), in the role of
  * podman's conmon. No Node process may stay per container; this one is a few hundred kilobytes.
  *
- *   mydocker-shim [--host-network] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE
- *                 [CLEANUP ARGV...] -- FIRST-PROCESS ARGV...
+ *   mydocker-shim [--host-network] [--tty] [--stdin] [--socket PATH]
+ *                 [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP ARGV...]
+ *                 -- FIRST-PROCESS ARGV...
  *
  * --host-network keeps the host's network namespace (`--net host`).
+ * --socket PATH  serves the container's stdio to attachers (`mydocker attach`) on a unix socket at
+ *                PATH, made before the first process starts and removed at the end (see "Attach").
+ * --tty          the container has a terminal (`run -d -t`): the runtime opens its pty in the
+ *                container's devpts and hands the master over the socket ("T" with the descriptor,
+ *                before it lets the first process go); the shim reads the terminal's output from it
+ *                (logged as stdout, as Docker's) and writes attachers' input to it.
+ * --stdin        (`run -d -i`) attachers' input reaches the container: without a terminal through a
+ *                pipe on its stdin, whose write end the shim holds (so stdin stays open, as Docker's).
  * --health runs the N-word ARGV (`mydocker healthcheck ID`: one health check, which records its
  *    own result) INTERVAL_MS after the container starts and then INTERVAL_MS after each one ended,
  *    one at a time, killing one still running after LIMIT_MS (its own timeout is enforced inside
  *    it; this is the backstop). It is our child, in our process group (`rm -f` kills it with us),
  *    dies with us (PR_SET_PDEATHSIG), and is killed when the container ends: no check outlives it.
+ *
  * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
  *    in the host's namespaces, is its parent, so it can collect its exit status.
  * 2. The child unshares its mount, UTS, IPC and network namespaces, starts a session, takes pipes
  *    as stdout and stderr, and execs the first process (mydocker-init, from the sealed copy the
  *    runtime passes as fd 5: it says "ready" on fd 4 and waits for its launch message on fd 3,
  *    while the runtime joins its namespaces and prepares them).
- * 3. The shim copies both pipes into LOG, one JSON object per line:
+ * 3. The shim copies both pipes (and the terminal) into LOG, one JSON object per line:
  *      {"time":"2026-01-02T03:04:05.123456789Z","stream":"stdout","log":"text\n"}
+ *    and to every attacher.
  * 4. When PID 1 has ended, it writes its status to EXITFILE (the exit code, or 128+N for signal N)
  *    atomically, and execs the cleanup command (`mydocker cleanup ID`, with a clean environment),
  *    which releases the container's resources. Standard input of the container is /dev/null.
@@ -30,16 +41,31 @@
  * nowhere to go any more), collects its status, writes EXITFILE and runs the cleanup in its stead.
  * Both are in one process group (the watcher's, a session of its own): `rm -f` kills the group
  * before the container, so that no cleanup runs for an end that `rm` itself releases.
+ *
+ * Attach. A client connects to the socket and sends one byte: "A" (attach, with its input) or "O"
+ * (output only), or "W" and the terminal's new size (big-endian u16 rows, u16 columns: an attacher's
+ * window, set on the pty, whose foreground process group the kernel then sends SIGWINCH); everything
+ * an attacher sends after its byte is input, taken from one attacher at a time (the first
+ * "A" still connected), and only with --stdin. The container's output goes to every attacher as it
+ * goes to the log: raw with a terminal, else in Docker's frames (a byte 1 for stdout or 2 for
+ * stderr, three zero bytes, a big-endian u32 length, the bytes). An attacher that goes away, or
+ * does not take what is sent within a second, is dropped: the container never waits for one. At
+ * the end of the output the attachers are disconnected (they then read the exit code elsewhere).
+ * At most MAX_CLIENTS attach at once; the socket's directory (the container's state directory,
+ * 0700) keeps everyone but root out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -51,6 +77,7 @@
 
 struct stream {
   const char *name;
+  int id; /* in attachers' frames: 1 stdout, 2 stderr */
   int fd;
   char buf[MAX_LINE];
   size_t len;
@@ -194,6 +221,161 @@ static void emit(const struct stream *s, const char *line, size_t len) {
   write_all(log_fd, out, o);
 }
 
+#define MAX_CLIENTS 8
+
+static int tty_mode, stdin_mode;
+static int clients[MAX_CLIENTS]; /* attachers' sockets, -1 for a free slot */
+static int handshaken[MAX_CLIENTS];
+static int input_ended[MAX_CLIENTS]; /* it shut its sending side: only its going away is watched */
+static int input_owner = -1; /* the slot whose input is taken */
+static int input_fd = -1;    /* where input goes: the pty master, or the stdin pipe's write end */
+
+static void drop_client(int i) {
+  close(clients[i]);
+  clients[i] = -1;
+  if (input_owner == i) input_owner = -1;
+}
+
+static int send_all(int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1; /* gone, or full for a whole second (SO_SNDTIMEO) */
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* What the container wrote, to every attacher. */
+static void relay(int stream_id, const char *data, size_t len) {
+  unsigned char head[8] = {(unsigned char)stream_id, 0, 0, 0, (unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len};
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i] < 0 || !handshaken[i]) continue;
+    if ((!tty_mode && send_all(clients[i], head, sizeof head) < 0) || send_all(clients[i], data, len) < 0) drop_client(i);
+  }
+}
+
+/* An attacher's input, to the container; dropped when the container does not take it within a second. */
+static void write_input(const char *data, size_t len) {
+  while (len > 0 && input_fd >= 0) {
+    struct pollfd p = {.fd = input_fd, .events = POLLOUT};
+    if (poll(&p, 1, 1000) <= 0 || (p.revents & (POLLERR | POLLHUP))) return;
+    ssize_t n = write(input_fd, data, len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return;
+    data += n;
+    len -= (size_t)n;
+  }
+}
+
+static void accept_client(int listen_fd) {
+  int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i] >= 0) continue;
+    /* Blocking sends, for at most a second each: a stalled attacher is dropped, not waited for. */
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    struct timeval second = {.tv_sec = 1, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof second);
+    clients[i] = fd;
+    handshaken[i] = 0;
+    input_ended[i] = 0;
+    return;
+  }
+  close(fd); /* too many */
+}
+
+/* A client's message: its handshake byte first (with the runtime's, the pty master), then input. */
+static void client_message(int i, struct stream *terminal) {
+  char buf[4096];
+  union {
+    char bytes[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+  ssize_t n = recvmsg(clients[i], &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  int passed = -1;
+  struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+  if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) memcpy(&passed, CMSG_DATA(c), sizeof passed);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  size_t at = 0;
+  if (n > 0 && !handshaken[i]) {
+    at = 1;
+    if (buf[0] == 'T' && tty_mode && passed >= 0 && terminal->fd < 0) {
+      terminal->fd = passed;
+      if (stdin_mode) input_fd = passed;
+      passed = -1;
+      n = 0; /* the runtime's connection has done its job */
+    } else if (buf[0] == 'W' && n >= 5 && terminal->fd >= 0) {
+      struct winsize size = {.ws_row = (unsigned short)((unsigned char)buf[1] << 8 | (unsigned char)buf[2]),
+                             .ws_col = (unsigned short)((unsigned char)buf[3] << 8 | (unsigned char)buf[4])};
+      if (ioctl(terminal->fd, TIOCSWINSZ, &size) < 0) { /* the terminal is gone: the container ended */ }
+      n = 0;
+    } else if (buf[0] == 'A' || buf[0] == 'O') {
+      handshaken[i] = 1;
+      if (buf[0] == 'A' && input_owner < 0) input_owner = i;
+    } else {
+      n = 0;
+    }
+  }
+  if (passed >= 0) close(passed);
+  if (n == 0 && handshaken[i] && at == 0) {
+    /* Its input has ended (the container's stdin stays open, as Docker's); its output goes on. */
+    input_ended[i] = 1;
+    if (input_owner == i) input_owner = -1;
+    return;
+  }
+  if (n <= 0) {
+    drop_client(i);
+    return;
+  }
+  if (i == input_owner && (size_t)n > at) write_input(buf + at, (size_t)n - at);
+}
+
+/* The socket file this shim made: at the end it is removed only if still ours (a `start` right after
+   the container's end may have made the next run's there already). */
+static struct stat socket_file;
+
+/* The socket attachers connect to, at PATH (through /proc/self/fd: a state directory's path may be
+   longer than a socket address holds). */
+static int listen_at(const char *path) {
+  char dir[4096], address_path[sizeof ((struct sockaddr_un *)0)->sun_path];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL || slash == dir) return -1;
+  *slash = '\0';
+  int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) die("open the socket's directory");
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  if (snprintf(address_path, sizeof address_path, "/proc/self/fd/%d/%s", dir_fd, slash + 1) >= (int)sizeof address_path) {
+    errno = ENAMETOOLONG;
+    die("socket name");
+  }
+  memcpy(address.sun_path, address_path, sizeof address_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) die("socket");
+  unlink(path); /* the last run's */
+  if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, MAX_CLIENTS) < 0) die("listen on the attach socket");
+  if (stat(path, &socket_file) < 0) die("stat the attach socket");
+  close(dir_fd);
+  return fd;
+}
+
+/* After the pipes ended without a terminal: the runtime's "T" was sent before the first process
+   could take its terminal (which ends the pipes), so it waits, accepted or not, unread. */
+static void take_pending_terminal(int listen_fd, struct stream *terminal) {
+  for (int i = 0; i < MAX_CLIENTS; i++) accept_client(listen_fd);
+  for (int i = 0; i < MAX_CLIENTS && terminal->fd < 0; i++) {
+    if (clients[i] < 0 || handshaken[i]) continue;
+    struct pollfd p = {.fd = clients[i], .events = POLLIN};
+    if (poll(&p, 1, 1000) > 0) client_message(i, terminal);
+  }
+}
+
 /* Reads what is there; emits every complete line. Returns 0 at end of stream. */
 static int pump(struct stream *s) {
   ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
@@ -203,6 +385,7 @@ static int pump(struct stream *s) {
     s->len = 0;
     return 0;
   }
+  relay(s->id, s->buf + s->len, (size_t)n);
   s->len += (size_t)n;
   size_t start = 0;
   for (size_t i = 0; i < s->len; i++) {
@@ -374,8 +557,16 @@ static int watch(pid_t shim, const char *exit_path, char **cleanup) {
 
 int main(int argc, char **argv) {
   int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
-  if (argc > 1 && strcmp(argv[1], "--host-network") == 0) {
-    namespaces &= ~CLONE_NEWNET;
+  const char *socket_path = NULL;
+  for (;;) {
+    if (argc > 1 && strcmp(argv[1], "--host-network") == 0) namespaces &= ~CLONE_NEWNET;
+    else if (argc > 1 && strcmp(argv[1], "--tty") == 0) tty_mode = 1;
+    else if (argc > 1 && strcmp(argv[1], "--stdin") == 0) stdin_mode = 1;
+    else if (argc > 2 && strcmp(argv[1], "--socket") == 0) {
+      socket_path = argv[2];
+      argv++;
+      argc--;
+    } else break;
     argv++;
     argc--;
   }
@@ -395,7 +586,7 @@ int main(int argc, char **argv) {
     argc -= 4 + words;
   }
   if (argc < 5) {
-    fprintf(stderr, "usage: mydocker-shim [--host-network] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
+    fprintf(stderr, "usage: mydocker-shim [--host-network] [--tty] [--stdin] [--socket PATH] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
     return 125;
   }
   const char *log_path = argv[1];
@@ -418,8 +609,12 @@ int main(int argc, char **argv) {
 
   log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) die("open log");
-  int out[2], err[2];
+  int out[2], err[2], in[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die("pipe");
+  if (stdin_mode && !tty_mode && pipe2(in, O_CLOEXEC) < 0) die("pipe");
+  for (int i = 0; i < MAX_CLIENTS; i++) clients[i] = -1;
+  /* Listening before the first process exists: the runtime hands the terminal over once it is ready. */
+  int listen_fd = socket_path != NULL ? listen_at(socket_path) : -1;
   /* unshare(CLONE_NEWPID) only changes where our children are born; we switch that back right
      after the fork, or nothing we exec later (the cleanup) could start a thread: the kernel refuses
      CLONE_THREAD while the namespace for children differs from our own. */
@@ -432,9 +627,10 @@ int main(int argc, char **argv) {
   if (child == 0) {
     if (unshare(namespaces) < 0) die("unshare");
     if (setsid() < 0) die("setsid");
-    int null = open("/dev/null", O_RDONLY);
+    int null = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) die("dup2");
     if (null > 2) close(null);
+    if (listen_fd >= 0) close(listen_fd);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -453,6 +649,10 @@ int main(int argc, char **argv) {
   close(5);
   close(out[1]);
   close(err[1]);
+  if (in[0] >= 0) {
+    close(in[0]);
+    input_fd = in[1];
+  }
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -468,21 +668,46 @@ int main(int argc, char **argv) {
     health_next = now_ms() + health_interval;
   }
 
-  static struct stream streams[2];
+  /* stdout, stderr, and with a terminal its master (once the runtime has handed it over). */
+  static struct stream streams[3];
   streams[0].name = "stdout";
+  streams[0].id = 1;
   streams[0].fd = out[0];
   streams[1].name = "stderr";
+  streams[1].id = 2;
   streams[1].fd = err[0];
-  int open_streams = 2;
-  while (open_streams > 0) {
-    struct pollfd fds[3];
+  streams[2].name = "stdout";
+  streams[2].id = 1;
+  streams[2].fd = -1;
+  int terminal_seen = 0;
+  for (;;) {
+    if (streams[2].fd >= 0) terminal_seen = 1;
+    if (streams[0].fd < 0 && streams[1].fd < 0 && streams[2].fd < 0) {
+      /* The pipes end when the first process takes its terminal, which it does after the runtime
+         handed the master over: it is in the socket's queue, if it was not read yet. */
+      if (tty_mode && !terminal_seen && listen_fd >= 0) {
+        take_pending_terminal(listen_fd, &streams[2]);
+        if (streams[2].fd >= 0) continue;
+      }
+      break;
+    }
+    struct pollfd fds[3 + 1 + MAX_CLIENTS + 1];
+    int which[3 + 1 + MAX_CLIENTS + 1]; /* 0-2 a stream, 3 the socket, 4+ a client, -1 the SIGCHLD pipe */
     nfds_t n = 0;
-    int which[3];
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
       if (streams[i].fd < 0) continue;
-      fds[n].fd = streams[i].fd;
-      fds[n].events = POLLIN;
+      fds[n] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
       which[n++] = i;
+    }
+    if (listen_fd >= 0) {
+      fds[n] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+      which[n++] = 3;
+    }
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+      if (clients[i] < 0) continue;
+      /* POLLHUP is reported whatever the events: an attacher whose input ended is dropped when it goes. */
+      fds[n] = (struct pollfd){.fd = clients[i], .events = input_ended[i] ? 0 : POLLIN};
+      which[n++] = 4 + i;
     }
     int timeout = tend_health();
     nfds_t wake = n;
@@ -502,14 +727,32 @@ int main(int argc, char **argv) {
     }
     for (nfds_t i = 0; i < wake; i++) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      struct stream *s = &streams[which[i]];
-      if (!pump(s)) {
-        close(s->fd);
-        s->fd = -1;
-        open_streams--;
+      if (which[i] == 3) {
+        accept_client(listen_fd);
+      } else if (which[i] >= 4) {
+        int c = which[i] - 4;
+        if (clients[c] != fds[i].fd) continue; /* dropped meanwhile */
+        if (input_ended[c]) drop_client(c);
+        else client_message(c, &streams[2]);
+      } else {
+        struct stream *s = &streams[which[i]];
+        if (!pump(s)) {
+          if (s->fd == input_fd) input_fd = -1;
+          close(s->fd);
+          s->fd = -1;
+        }
       }
     }
   }
+  /* The output has ended: attachers are told by their socket's end; nobody new may come. */
+  if (listen_fd >= 0) {
+    close(listen_fd);
+    struct stat now;
+    if (stat(socket_path, &now) == 0 && now.st_ino == socket_file.st_ino && now.st_dev == socket_file.st_dev) unlink(socket_path);
+  }
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i] >= 0) drop_client(i);
+  if (in[1] >= 0) close(in[1]);
 
   /* The container has ended (its output with it): no more checks, and none left behind. */
   stop_health_checks();

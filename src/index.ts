@@ -7,6 +7,8 @@ export { Runtime, createRuntime, type RuntimeOptions, type ContainerSummary, typ
 export type { RunSpec, RunningContainer } from './runtime/run.js';
 export type { ImageConfig, ImageRecord, ImageSummary } from './image/store.js';
 export type { LogEntry, LogQuery } from './runtime/logs.js';
+export type { Attachment } from './runtime/attach.js';
+export { frameReader, type OutputStream } from './runtime/attach-frames.js';
 export type { Change } from './image/container-diff.js';
 export type { RuntimeInfo } from './runtime/info.js';
 export type { EventQuery, RuntimeEvent } from './runtime/events.js';

@@ -23,14 +23,9 @@ import { CgroupV1 } from './v1.js';
 import { CgroupV2 } from './v2.js';
 import { deviceRules } from './device-rules.js';
 import { stopPoint } from '../../hooks/stop-point.js';
+import { CGROUPS_PLUGIN, type CgroupState } from './name.js';
 
-export const CGROUPS_PLUGIN = 'mydocker:cgroups';
-
-export interface CgroupState {
-  layout: string;
-  paths: CgroupPaths;
-  oomKilled?: boolean;
-}
+export { CGROUPS_PLUGIN, type CgroupState } from './name.js';
 
 let cachedLayout: CgroupLayout | undefined;
 

@@ -34,6 +34,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '-t, --tty', description: 'Allocate a pseudo-terminal' },
   { raw: '-d, --detach', description: 'Run in the background and print the container ID' },
   { raw: '--rm', description: 'Remove the container and everything of it when it exits' },
+  { raw: '--init', description: 'Run an init as PID 1 that reaps zombies and forwards signals to the command' },
   { raw: '--name <name>', description: 'Assign a name to the container' },
   { raw: '-e, --env <K=V>', description: 'Set an environment variable (repeatable; -e K copies K from your environment)', repeatable: true },
   { raw: '--env-file <file>', description: 'Read environment variables from a file (repeatable)', repeatable: true },

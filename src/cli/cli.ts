@@ -54,6 +54,15 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
   const kill = cli.command('kill [...containers]', 'Send a signal to running containers').option('-s, --signal <signal>', 'Signal to send (default KILL)', { type: [String] });
   on(kill, () => import('./commands/kill.js'));
 
+  const attachCommand = cli
+    .command('attach <container>', "Connect to a running detached container's input and output (ctrl-p ctrl-q detaches, with a terminal)")
+    .option('--no-stdin', 'Do not attach your input')
+    .option('--sig-proxy', 'Send the signals this command gets to the container (default true; --sig-proxy=false: not)')
+    .option('--detach-keys <keys>', 'The keys that detach (default ctrl-p,ctrl-q)', { type: [String] });
+  on(attachCommand, () => import('./commands/attach.js'));
+  on(cli.command('pause [...containers]', 'Freeze all processes of running containers'), () => import('./commands/pause.js'));
+  on(cli.command('unpause [...containers]', 'Thaw paused containers'), () => import('./commands/unpause.js'));
+
   const start = cli
     .command('start [...containers]', 'Start stopped containers (in the background, or attached with -a)')
     .option('-a, --attach', 'Attach its output and wait for it to end')

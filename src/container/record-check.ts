@@ -50,6 +50,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   stopSignal: optional(string),
   stopTimeout: optional(integer),
   shmSize: optional(integer),
+  init: optional(boolean),
   restart: optional(
     object({
       policy: object({ name: oneOf('no', 'on-failure', 'always', 'unless-stopped'), maxRetries: integer }),

@@ -39,6 +39,8 @@ export interface ContainerRecord {
   stopTimeout?: number;
   /** `--restart` of a detached container, and how its restarts go; absent: no restarts. */
   restart?: RestartState;
+  /** `--init`: mydocker-init stays as PID 1, reaping zombies and forwarding signals to the command. */
+  init?: boolean;
   /** `--shm-size` in bytes; absent: Docker's 64 MiB. */
   shmSize?: number;
   /** `--label` key=value pairs; absent when none was given. */

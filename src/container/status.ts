@@ -1,6 +1,7 @@
 // Status as users see it, derived from the record and the live process table when read.
 import type { ContainerRecord } from './record.js';
 import { isSameProcessAlive } from './proc-stat.js';
+import { cgroupPathsIn, freezerIn, isGroupFrozen } from './freezer.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -25,4 +26,13 @@ export function deriveStatus(record: ContainerRecord, procRoot = '/proc'): Conta
     return 'running';
   }
   return state.status;
+}
+
+/**
+ * Whether a running container is paused: its cgroup frozen (`pause`). Still 'running' for
+ * deriveStatus (its processes live); `ps` and `inspect` show it as paused.
+ */
+export function isPaused(record: ContainerRecord, procRoot = '/proc'): boolean {
+  const group = freezerIn(cgroupPathsIn(record.pluginState));
+  return group !== undefined && deriveStatus(record, procRoot) === 'running' && isGroupFrozen(group);
 }

@@ -67,6 +67,11 @@ export interface InitConfig {
   rlimits?: ReadonlyArray<{ resource: number; soft: number; hard: number }>;
   /** The program's umask (OCI process.user.umask); absent, it keeps the runtime's. */
   umask?: number | null;
+  /**
+   * `--init`: the init stays (as PID 1), forks the program instead of exec'ing it, reaps every
+   * child and forwards the signals it gets to the program; it exits with the program's code.
+   */
+  stayAsInit?: boolean;
 }
 
 export interface CapabilitySets {
@@ -96,6 +101,7 @@ const enum Field {
   Umask = 15,
   /** A user namespace (/proc/<pid>/ns/user) the init enters, becoming its root: the prelude's last step, or a launch message's first. */
   JoinUser = 16,
+  StayAsInit = 17,
 }
 
 /**
@@ -155,6 +161,7 @@ export function encodeInitConfig(config: InitConfig): Buffer {
     umask.writeUInt32LE(config.umask);
     fields.add(Field.Umask, umask);
   }
+  if (config.stayAsInit) fields.add(Field.StayAsInit, Buffer.alloc(0));
   return fields.frame('MDI1');
 }
 

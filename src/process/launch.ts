@@ -68,6 +68,10 @@ export interface LaunchSpec {
     cleanup: string[];
     /** A health check: the shim runs `argv` every `intervalMs` after the last one ended, killing it past `limitMs`. */
     health?: { intervalMs: number; limitMs: number; argv: string[] };
+    /** Where the shim serves the container's stdio to attachers (see shim/mydocker-shim.c). */
+    socket?: string;
+    /** `-i`: attachers' input reaches the container (without a terminal, a pipe on its stdin). */
+    stdin?: boolean;
   };
   /** `--net host`: keep the host's network namespace instead of a new one (with its own lo). */
   hostNetwork?: boolean;
@@ -240,7 +244,12 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     if (spec.detached) {
       // The shim, in the host's namespaces, makes the first process in new ones; we join them.
       const d = spec.detached;
-      const shimFlags = spec.hostNetwork ? ['--host-network'] : [];
+      const shimFlags = [
+        ...(spec.hostNetwork ? ['--host-network'] : []),
+        ...(spec.tty ? ['--tty'] : []),
+        ...(d.stdin ? ['--stdin'] : []),
+        ...(d.socket !== undefined ? ['--socket', d.socket] : []),
+      ];
       if (d.health) shimFlags.push('--health', String(Math.max(1, Math.round(d.health.intervalMs))), String(Math.round(d.health.limitMs)), String(d.health.argv.length), ...d.health.argv);
       child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', INIT_PATH, INIT_READY_FLAG], {
         stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite, deps.initFd],
@@ -294,15 +303,18 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     }
 
     let ttyPath: string | null = null;
-    if (spec.tty && spec.detached) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
     if (spec.tty) {
       // The pty comes from the container's own devpts, so inside it is /dev/pts/N.
       ptyMaster = fs.openSync(path.join(spec.rootfs, 'dev/pts/ptmx'), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
       const n = kernel.unlockPty(ptyMaster);
-      ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-      // Made by the host's root: the container's root, which opens it, must own it (its group is devpts's gid=).
-      const owner = bundle?.userns?.rootUid;
-      if (owner !== undefined && owner !== null) fs.fchownSync(ptySlave, owner, -1);
+      // Detached, the first process (the shim's child, started already) opens the slave itself; a
+      // slave opened and closed here would read as the terminal's end to the shim holding the master.
+      if (!spec.detached) {
+        ptySlave = fs.openSync(path.join(spec.rootfs, 'dev/pts', String(n)), fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+        // Made by the host's root: the container's root, which opens it, must own it (its group is devpts's gid=).
+        const owner = bundle?.userns?.rootUid;
+        if (owner !== undefined && owner !== null) fs.fchownSync(ptySlave, owner, -1);
+      }
       ttyPath = `/dev/pts/${n}`;
       if (bundle) {
         // An OCI container's terminal is also its /dev/console, as runc makes it (the spec asks for it).

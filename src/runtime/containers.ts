@@ -74,7 +74,7 @@ export async function start(
     import('../container/env-size.js'),
   ]);
   const attach = options.attach ?? false;
-  if (!attach) requireShim(deps, found.tty);
+  if (!attach) requireShim(deps);
   const starting = lockContainer(rt.kernel, rt.containers, found.id, async () => {
     if (!rt.containers.exists(found.id)) throw new NoSuchContainerError(ref);
     const record = rt.containers.load(found.id);

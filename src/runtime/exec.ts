@@ -12,7 +12,7 @@ import { constants as osConstants } from 'node:os';
 import type { Kernel } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../errors.js';
 import type { ContainerRecord } from '../container/record.js';
-import { deriveStatus } from '../container/status.js';
+import { deriveStatus, isPaused } from '../container/status.js';
 import { overrideEnv } from '../container/env.js';
 import type { StdioTarget } from '../process/launch.js';
 import { checkCommand, readContainerFile, writeAll } from '../process/inside.js';
@@ -67,6 +67,7 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
   if (deriveStatus(record) !== 'running') {
     throw new MydockerError(`container ${record.name} is not running`, { hint: `start it first: mydocker start ${record.name}` });
   }
+  if (isPaused(record)) throw new MydockerError(`container ${record.name} is paused, unpause the container before exec`);
   if (spec.command.length === 0) throw new MydockerError('exec needs a command', { hint: "see 'mydocker exec --help'" });
   const pid = record.state.pid!;
   const env = spec.launch ? [...spec.launch.env] : overrideEnv(record.env, spec.env ?? [], spec.callerEnv ?? process.env);

@@ -33,13 +33,14 @@ const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 export function runtimeInfo(root: string, containers: readonly ContainerSummary[], images: number, host: PluginHost): RuntimeInfo {
   const running = containers.filter((c) => c.status === 'running').length;
+  const paused = containers.filter((c) => c.status === 'paused').length;
   const loaded = host.loaded();
   return {
     ServerVersion: VERSION,
     Containers: containers.length,
     ContainersRunning: running,
-    ContainersPaused: 0,
-    ContainersStopped: containers.length - running,
+    ContainersPaused: paused,
+    ContainersStopped: containers.length - running - paused,
     Images: images,
     Driver: loaded.storage[0] ?? '',
     CgroupDriver: 'cgroupfs',

@@ -4,7 +4,7 @@
 import { DEFAULT_SHM_BYTES } from '../process/dev.js';
 import type { JsonValue } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
-import { deriveStatus, isRestarting } from '../container/status.js';
+import { deriveStatus, isPaused, isRestarting } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 import { securityOf } from '../security/settings.js';
 import { readHealth } from '../container/health-file.js';
@@ -19,6 +19,7 @@ export function inspectContainer(
   sections: InspectSections = [],
 ): Record<string, unknown> {
   const status = deriveStatus(record);
+  const paused = isPaused(record);
   const end = status === 'running' ? { exitCode: null, finishedAt: null } : endOf(record);
   const out: Record<string, unknown> = {
     Id: record.id,
@@ -45,8 +46,10 @@ export function inspectContainer(
     },
     HostConfig: hostConfig(record),
     State: {
-      Status: isRestarting(record) ? 'restarting' : status,
+      Status: isRestarting(record) ? 'restarting' : paused ? 'paused' : status,
+      // As Docker's: a paused container is running too.
       Running: status === 'running',
+      Paused: paused,
       Restarting: isRestarting(record),
       Pid: status === 'running' ? record.state.pid : 0,
       ExitCode: end.exitCode,
@@ -108,6 +111,8 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
     Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
     ShmSize: record.shmSize ?? DEFAULT_SHM_BYTES,
+    // As Docker's: true with --init, null without.
+    Init: record.init === true ? true : null,
     RestartPolicy: { Name: record.restart?.policy.name ?? 'no', MaximumRetryCount: record.restart?.policy.maxRetries ?? 0 },
   };
 }

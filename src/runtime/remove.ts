@@ -6,6 +6,7 @@
 import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus } from '../container/status.js';
 import { isSameProcessAlive } from '../container/proc-stat.js';
+import { cgroupPathsIn, freezerIn, thawGroup, type FreezerGroup } from '../container/freezer.js';
 import { MydockerError, NoSuchContainerError, describe } from '../errors.js';
 import { lockContainer } from '../container/lock.js';
 import { stopPoint } from '../../hooks/stop-point.js';
@@ -41,7 +42,7 @@ async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options:
     }
     const shim = record.detached;
     const shimGroup = shim?.shimPid !== undefined && isSameProcessAlive(shim.shimPid, shim.shimStartTime ?? null) ? shim.shimPid : null;
-    await killAndWait(record.state.pid!, record.state.pidStartTime!, shimGroup);
+    await killAndWait(record.state.pid!, record.state.pidStartTime!, shimGroup, freezerIn(cgroupPathsIn(record.pluginState)));
   }
   stopPoint('rm:killed');
   const failures = await endLocked(deps, record, { remove: true, removeVolumes: options.volumes ?? false });
@@ -55,9 +56,10 @@ async function removeLocked(deps: ReleaseDeps, record: ContainerRecord, options:
 /**
  * SIGKILL, then wait until the process is gone or a zombie (it is not our child: poll /proc). A
  * detached container's shim (and its watcher, in the same process group) is killed first: it would
- * otherwise start a `mydocker cleanup` for an end this very command records and releases.
+ * otherwise start a `mydocker cleanup` for an end this very command records and releases. A
+ * container's freezer is thawed after the SIGKILL (a frozen process cannot die).
  */
-async function killAndWait(pid: number, startTime: number, shimGroup: number | null): Promise<void> {
+async function killAndWait(pid: number, startTime: number, shimGroup: number | null, freezer: FreezerGroup | undefined): Promise<void> {
   if (shimGroup !== null) {
     try {
       process.kill(-shimGroup, 'SIGKILL');
@@ -70,6 +72,8 @@ async function killAndWait(pid: number, startTime: number, shimGroup: number | n
   } catch {
     return;
   }
+  // A paused container: its processes take the SIGKILL once thawed (as Docker's rm -f does).
+  if (freezer !== undefined) thawGroup(freezer);
   for (let i = 0; i < 500; i++) {
     if (!isSameProcessAlive(pid, startTime)) return;
     await new Promise((r) => setTimeout(r, 10));

@@ -36,6 +36,7 @@ import { eventAttributes, recordEvent } from './events.js';
 import { parseBytes } from '../../hooks/sizes.js';
 import { effectiveHealth, initialHealth, resolveHealthConfig, type HealthFlags } from '../container/health.js';
 import { healthFile, writeHealth } from '../container/health-file.js';
+import { attachSocketPath, handTerminalToShim } from './attach-socket.js';
 
 export interface RunSpec {
   image: string;
@@ -76,6 +77,11 @@ export interface RunSpec {
   restart?: string;
   /** `--shm-size`: the size of /dev/shm, in Docker's units (64m, 1g). */
   shmSize?: string;
+  /**
+   * `--init`: a minimal init as PID 1 (mydocker-init stays, forks the command, reaps every zombie
+   * and forwards signals to it, as docker-init does); the container's code is the command's.
+   */
+  init?: boolean;
   /** `--label`: key=value metadata, shown by inspect and matched by `ps --filter label=`. */
   labels?: Record<string, string>;
   /** `--health-cmd`, `--health-interval`, ... and `--no-healthcheck`, over the image's HEALTHCHECK. */
@@ -121,7 +127,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new MydockerError(`invalid hostname "${spec.hostname}"`, { hint: 'letters, digits, "." and "-", at most 63 characters' });
   }
-  if (spec.detach) requireShim(deps, spec.tty ?? false);
+  if (spec.detach) requireShim(deps);
   const securityFlags = spec.security ?? {};
   const shmSize = spec.shmSize === undefined ? undefined : parseShmSize(spec.shmSize);
   const restartPolicy = spec.restart === undefined ? undefined : parseRestartPolicy(spec.restart);
@@ -171,6 +177,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(stopSignal !== undefined ? { stopSignal } : {}),
     ...(shmSize !== undefined ? { shmSize } : {}),
+    ...(spec.init ? { init: true } : {}),
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
@@ -271,7 +278,18 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
         ...(record.shmSize !== undefined ? { shmSize: record.shmSize } : {}),
         cgroupJoins,
         stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
-        ...(detachedPaths ? { detached: { shim: deps.detached!.shim, ...detachedPaths, cleanup: deps.detached!.cleanup(record.id), ...(health ? { health } : {}) } } : {}),
+        ...(detachedPaths
+          ? {
+              detached: {
+                shim: deps.detached!.shim,
+                ...detachedPaths,
+                cleanup: deps.detached!.cleanup(record.id),
+                socket: attachSocketPath(stateDir),
+                stdin: record.interactive,
+                ...(health ? { health } : {}),
+              },
+            }
+          : {}),
       },
       deps.launchDeps(),
     );
@@ -302,8 +320,17 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     deps.containers.save(record);
     recordEvent(deps.root.dir, 'start', record.id, eventAttributes(record));
     stopPoint('setup:network-ready');
-    const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps });
+    const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps, stayAsInit: record.init === true });
     if (detachedPaths) {
+      if (launched.ptyMaster !== null) {
+        // The terminal's master goes to the shim, which logs its output and serves it to attachers;
+        // before "go", so that it is there when the first process opens the terminal.
+        try {
+          await handTerminalToShim(attachSocketPath(stateDir), launched.ptyMaster);
+        } finally {
+          fs.closeSync(launched.ptyMaster);
+        }
+      }
       launched.go(message);
       launched.child.unref(); // the shim outlives us
       stopPoint('setup:started');
@@ -349,13 +376,12 @@ function healthSchedule(record: ContainerRecord, detached: NonNullable<RunDeps['
 }
 
 /** Detached containers need the compiled shim; refused before anything is created. */
-export function requireShim(deps: RunDeps, tty: boolean): void {
+export function requireShim(deps: RunDeps): void {
   if (!deps.detached || !fs.existsSync(deps.detached.shim)) {
     throw new MydockerError('detached containers need the mydocker-shim binary, which is not built', {
       hint: 'install gcc and libc6-dev, then run: npm run build',
     });
   }
-  if (tty) throw new MydockerError('a detached container with a terminal (-d -t) is not supported yet', { hint: 'drop -t' });
 }
 
 async function findImage(deps: RunDeps, ref: string): Promise<ImageRecord> {

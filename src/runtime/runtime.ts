@@ -30,6 +30,7 @@ import type { PruneReport } from './prune.js';
 import type { CopySpec } from './containers.js';
 import type { RuntimeInternals } from './internals.js';
 import type { DiskUsage } from './disk-usage-totals.js';
+import type { Attachment } from './attach.js';
 import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
 import type { CheckReport } from './system-check.js';
@@ -262,6 +263,27 @@ export class Runtime {
   /** Sends a signal (default SIGKILL) to a running container's PID 1. */
   async kill(ref: string, signal: NodeJS.Signals | number = 'SIGKILL'): Promise<void> {
     return (await import('./containers.js')).kill(this.internals, ref, signal);
+  }
+
+  /**
+   * Connects to a running detached container's stdio, served by its shim: its output from now on,
+   * and with `stdin` (and a container run with -i) the input written to the socket. See Attachment.
+   */
+  async attach(ref: string, options: { stdin?: boolean } = {}): Promise<Attachment> {
+    return (await import('./attach.js')).attachContainer(this.internals, ref, { stdin: options.stdin ?? true });
+  }
+
+  /**
+   * Freezes a running container's processes (the kernel's cgroup freezer): refused when it is not
+   * running or already paused. `stop`, `kill -s KILL` and `rm -f` thaw it for the kill, as Docker's.
+   */
+  async pause(ref: string): Promise<void> {
+    return (await import('./pause.js')).pause(this.internals, ref);
+  }
+
+  /** Thaws a paused container; refused when it is not paused. */
+  async unpause(ref: string): Promise<void> {
+    return (await import('./pause.js')).unpause(this.internals, ref);
   }
 
   /** Everything known of a container, in Docker's shape where Docker has one. */

@@ -1,8 +1,12 @@
 // `stop` and `kill`: signals to a container's PID 1, from any process. The process that ran the
 // container (its parent) records the exit and releases it; `rm` does, if that process is gone.
 // PID 1 has no default signal actions: a SIGTERM it does not handle is ignored, hence the SIGKILL.
+// A paused container's processes take a signal only once thawed: as Docker's, SIGKILL (and the
+// container's own --stop-signal) thaws it right after the signal; any other waits for `unpause`.
+import { constants as osConstants } from 'node:os';
 import type { ContainerRecord } from '../container/record.js';
-import { deriveStatus } from '../container/status.js';
+import { deriveStatus, isPaused } from '../container/status.js';
+import { cgroupPathsIn, freezerIn, thawGroup } from '../container/freezer.js';
 import { isSameProcessAlive } from '../container/proc-stat.js';
 import { MydockerError } from '../errors.js';
 
@@ -20,9 +24,9 @@ export async function stopContainer(record: ContainerRecord, timeoutSeconds?: nu
   const alive = (): boolean => isSameProcessAlive(pid, pidStartTime);
   timeoutSeconds ??= record.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
   const signal = record.stopSignal === undefined ? 'SIGTERM' : /^\d+$/.test(record.stopSignal) ? Number(record.stopSignal) : (record.stopSignal as NodeJS.Signals);
-  signalPid(pid!, signal);
+  signalContainer(record, signal);
   if (await until(() => !alive(), timeoutSeconds * 1000)) return;
-  signalPid(pid!, 'SIGKILL');
+  signalContainer(record, 'SIGKILL');
   if (!(await until(() => !alive(), 10_000))) {
     throw new MydockerError(`container ${record.name} did not end after SIGKILL`, { hint: 'its process may be stuck in the kernel (D state)' });
   }
@@ -32,7 +36,26 @@ export function killContainer(record: ContainerRecord, signal: NodeJS.Signals | 
   if (deriveStatus(record) !== 'running') {
     throw new MydockerError(`cannot kill container ${record.name}: it is not running`, { exitCode: 1 });
   }
+  signalContainer(record, signal);
+}
+
+function signalContainer(record: ContainerRecord, signal: NodeJS.Signals | number): void {
+  const paused = isPaused(record);
   signalPid(record.state.pid!, signal);
+  const group = freezerIn(cgroupPathsIn(record.pluginState));
+  if (paused && thawsForSignal(signal, record.stopSignal) && group !== undefined) thawGroup(group);
+}
+
+/** Docker's rule: SIGKILL thaws a paused container, and so does the container's own --stop-signal. */
+export function thawsForSignal(signal: NodeJS.Signals | number, stopSignal: string | undefined): boolean {
+  const number = signalNumber(signal);
+  return number === osConstants.signals.SIGKILL || (stopSignal !== undefined && number === signalNumber(stopSignal));
+}
+
+function signalNumber(signal: NodeJS.Signals | number | string): number | undefined {
+  if (typeof signal === 'number') return signal;
+  if (/^\d+$/.test(signal)) return Number(signal);
+  return osConstants.signals[signal as NodeJS.Signals];
 }
 
 function signalPid(pid: number, signal: NodeJS.Signals | number): void {

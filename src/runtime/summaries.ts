@@ -2,7 +2,7 @@
 // record cannot be used, its ID, its name (from the name files) and what is wrong, as 'dead'.
 import type { ContainerRecord } from '../container/record.js';
 import type { ContainerStore } from '../container/store.js';
-import { deriveStatus, isRestarting, type ContainerStatus } from '../container/status.js';
+import { deriveStatus, isPaused, isRestarting, type ContainerStatus } from '../container/status.js';
 import { endOf } from '../container/exit-file.js';
 import { readHealth } from '../container/health-file.js';
 import type { HealthStatus } from '../container/health.js';
@@ -16,8 +16,8 @@ export interface ContainerSummary {
   imageId: string;
   command: string[];
   created: string;
-  /** 'dead': its record cannot be used (see `problem`); `rm -f` removes it. */
-  status: ContainerStatus | 'restarting' | 'dead';
+  /** 'paused': running, its processes frozen (`pause`). 'dead': its record cannot be used (see `problem`); `rm -f` removes it. */
+  status: ContainerStatus | 'paused' | 'restarting' | 'dead';
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -43,7 +43,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       imageId: r.image.id,
       command: r.command,
       created: r.created,
-      status: isRestarting(r) ? 'restarting' : deriveStatus(r),
+      status: isRestarting(r) ? 'restarting' : isPaused(r) ? 'paused' : deriveStatus(r),
       ...end,
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],

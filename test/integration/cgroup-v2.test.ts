@@ -166,4 +166,20 @@ describe('cgroup v2 (real kernel values)', { skip }, () => {
     assert.equal(w.run(['rm', '-f', 'survivor']).status, 0);
     assert.ok(!fs.existsSync(dir), `${dir} is left after rm`);
   });
+
+  test('pause: cgroup.freeze of the container\'s group, frozen per cgroup.events; unpause and rm -f of a paused one', async (t) => {
+    const w = worldFor(t, 'v2-pause', { image: true });
+    assert.equal(w.run(['run', '-d', '--name', 'frozen', 'busybox', 'sleep', '1000']).status, 0);
+    const dir = groupOf(w, 'frozen');
+    const p = w.run(['pause', 'frozen']);
+    assert.equal(p.status, 0, p.stderr);
+    assert.equal(read(dir, 'cgroup.freeze'), '1');
+    assert.match(read(dir, 'cgroup.events'), /^frozen 1$/m);
+    assert.equal(JSON.parse(w.run(['inspect', 'frozen']).stdout)[0].State.Status, 'paused');
+    assert.equal(w.run(['unpause', 'frozen']).status, 0);
+    await waitFor(() => /^frozen 0$/m.test(read(dir, 'cgroup.events')), 'the group to thaw');
+    assert.equal(w.run(['pause', 'frozen']).status, 0);
+    assert.equal(w.run(['rm', '-f', 'frozen']).status, 0);
+    assert.ok(!fs.existsSync(dir), `${dir} is left after rm -f of a paused container`);
+  });
 });

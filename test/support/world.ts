@@ -246,6 +246,16 @@ export class World {
         // gone already
       }
     }
+    // A container left paused by a failed test: its frozen processes die only once thawed.
+    for (const dir of this.cgroups()) {
+      for (const [file, thawed] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const) {
+        try {
+          fs.writeFileSync(path.join(dir, file), thawed);
+        } catch {
+          // not a freezer, or gone
+        }
+      }
+    }
     for (let i = 0; i < 250 && processesMentioning(this.root).length > 0; i++) spawnSync('sleep', ['0.02']);
     for (const pid of processesMentioning(this.root)) {
       try {

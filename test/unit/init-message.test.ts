@@ -60,6 +60,11 @@ describe('the launch message of mydocker-init', () => {
     assert.equal(fields[2]!.value.toString(), '/proc/1/ns/user\0');
   });
 
+  it('--init: one empty field, which mydocker-init reads as "fork the program and stay as its init"', () => {
+    const fields = decode(encodeInitConfig({ argv: ['true'], env: [], cwd: '/', stayAsInit: true }));
+    assert.deepEqual(fields.map((f) => [f.tag, f.value.length]), [[1, 5], [3, 2], [17, 0]]);
+  });
+
   it('refuses a NUL inside a string (it would cut the argument short)', () => {
     assert.throws(() => encodeInitConfig({ argv: ['echo', 'a\0b'], env: [], cwd: '/' }), /NUL/);
   });

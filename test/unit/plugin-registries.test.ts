@@ -131,7 +131,7 @@ describe('stats providers (api.registerStatsProvider)', () => {
 describe('inspect sections (api.registerInspectSection)', () => {
   it("merges a plugin's fields into its section, keeping the core's keys and order; the built-ins fill OOMKilled and NetworkSettings", async (t) => {
     const runtime = await runtimeWith(t, (api) => {
-      api.registerInspectSection('State', ({ state }) => ({ Paused: state.paused === true }));
+      api.registerInspectSection('State', ({ state }) => ({ Dead: state.dead === true }));
       api.registerInspectSection('Quota', ({ container, running }) => ({ Container: container.name, Running: running }));
       api.registerInspectSection('Nothing', () => null);
     });
@@ -140,7 +140,7 @@ describe('inspect sections (api.registerInspectSection)', () => {
       state: RUNNING,
       options: { network: 'backend', publish: ['8080:80'] },
       pluginState: {
-        fake: { paused: true },
+        fake: { dead: true },
         'mydocker:cgroups': { oomKilled: true },
         'mydocker:network': {
           address: '172.28.0.2',
@@ -155,9 +155,9 @@ describe('inspect sections (api.registerInspectSection)', () => {
     });
     const info = await runtime.inspect('web');
     const state = info.State as Record<string, unknown>;
-    assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Restarting', 'Pid', 'ExitCode', 'OOMKilled', 'StartedAt', 'FinishedAt', 'Error', 'Paused']);
+    assert.deepEqual(Object.keys(state), ['Status', 'Running', 'Paused', 'Restarting', 'Pid', 'ExitCode', 'OOMKilled', 'StartedAt', 'FinishedAt', 'Error', 'Dead']);
     assert.equal(state.OOMKilled, true);
-    assert.equal(state.Paused, true);
+    assert.equal(state.Dead, true);
     assert.deepEqual(info.NetworkSettings, {
       NetworkMode: 'backend',
       IPAddress: '172.28.0.2',

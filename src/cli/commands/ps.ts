@@ -17,7 +17,7 @@ export default async function ps(_args: unknown[], options: Record<string, unkno
   const runtime = await cliRuntime(options);
   const containers = runtime.listContainers();
   const all = containers
-    .filter((c) => (wantAll || c.status === 'running') && matchesPsFilters(c, filters))
+    .filter((c) => (wantAll || c.status === 'running' || c.status === 'paused') && matchesPsFilters(c, filters))
     .sort((a, b) => b.created.localeCompare(a.created));
   // A container whose record cannot be read may well be running: never hidden without a word.
   const dead = containers.filter((c) => c.status === 'dead');
@@ -83,6 +83,6 @@ function dockerTime(iso: string): string {
 
 /** Published ports, as Docker shows them: only while the container runs. */
 function ports(c: ContainerSummary): string {
-  if (c.status !== 'running') return '';
+  if (c.status !== 'running' && c.status !== 'paused') return '';
   return c.ports.map(formatPort).join(', ');
 }

@@ -11,7 +11,8 @@ export default async function run(args: unknown[], options: Record<string, unkno
   const image = String(args[0]);
   const tty = options.tty === true;
   const interactive = options.interactive === true;
-  if (tty && interactive && !process.stdin.isTTY) {
+  // Detached (-dit), the terminal is the container's alone: `attach` connects one later.
+  if (tty && interactive && options.detach !== true && !process.stdin.isTTY) {
     throw new MydockerError('the input device is not a TTY', { exitCode: 1, hint: 'drop -t, or run from a terminal' });
   }
   const runtime = await cliRuntime(options, toArray(options.plugin));
@@ -32,6 +33,7 @@ export default async function run(args: unknown[], options: Record<string, unkno
       tty,
       interactive,
       autoRemove: options.rm === true,
+      init: options.init === true,
       detach: options.detach === true,
       storageDriver: lastValue(options.storageDriver),
       entrypoint: lastValue(options.entrypoint),

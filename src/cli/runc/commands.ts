@@ -86,7 +86,7 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
     case 'pause':
     case 'resume': {
       const { pauseContainer, resumeContainer } = await import('../../oci/freezer.js');
-      (line.command === 'pause' ? pauseContainer : resumeContainer)(deps.store, id);
+      await (line.command === 'pause' ? pauseContainer : resumeContainer)(deps.store, id);
       return 0;
     }
     case 'update': {
