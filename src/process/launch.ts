@@ -322,7 +322,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         // Spawned before its devpts existed, the first process takes the pty now, so that the
         // terminal has a process holding it from `create` on, as if it had been its stdio.
         prelude(goWrite, readyRead, [{ op: 'terminal', path: path.join(spec.rootfs, 'dev/pts', String(n)) }]);
-        fs.closeSync(ptySlave);
+        if (ptySlave !== null) fs.closeSync(ptySlave); // a bundle is never detached: it was opened above
         ptySlave = null;
       }
     }
