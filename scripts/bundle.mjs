@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The last step of `npm run build`: bundles the CLI (dist/src/cli/cli.js and every module it can
 // load, tapable, cac and tar included) into dist/src/cli/cli.bundle.cjs, which the launcher
-// (dist/src/cli/main.js) runs; then runs it once to make its V8 code cache (cli.bundle.cache).
+// (dist/src/cli/main.js) runs; then runs it to make the V8 code caches of its first commands (code-cache/).
 // Left outside: koffi (native code, found through node_modules as before) and tsx
 // (loaded only for a .ts plugin, as an ES module). The bundle sits in dist/src/cli/, two levels
 // under dist/ like every module it holds, so their paths relative to import.meta.url (the shim,
@@ -34,11 +34,13 @@ await build({
   logLevel: 'warning',
 });
 
-// The code cache holds what a command compiled: made by running the commands every user runs
-// first (help, version, ps) against a throwaway state root. Commands compile more as they are used
-// on this machine: a cache V8 refuses later (another Node) is remade by the next command.
-const cache = outfile.replace(/\.cjs$/, '.cache');
-fs.rmSync(cache, { force: true });
+// The code caches (src/cli/bundle-runner.ts: one per command, in dist/src/cli/code-cache/) hold
+// what a command compiled. The build makes those of the commands every user runs first (help,
+// ps) against a throwaway state root; every other command makes its own the first time it ends
+// well on this machine, and a cache V8 refuses later (another Node) is remade the same way.
+const cacheDir = path.join(cliDir, 'code-cache');
+fs.rmSync(cacheDir, { recursive: true, force: true });
+fs.rmSync(outfile.replace(/\.cjs$/, '.cache'), { force: true }); // the single cache of earlier builds
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-build-'));
 try {
   for (const args of [['--help'], ['ps', '-a']]) {
@@ -75,7 +77,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-fs.rmSync(runcBundle.replace(/\.cjs$/, '.cache'), { force: true });
+fs.rmSync(runcBundle.replace(/\.cjs$/, '.cache'), { force: true }); // the single cache of earlier builds
 const runcRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-runc-build-'));
 try {
   for (const args of [['--version'], ['--root', runcRoot, 'state', 'none'], ['--root', runcRoot, 'delete', '--force', 'none'], ['--root', runcRoot, 'list']]) {

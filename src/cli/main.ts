@@ -1,16 +1,18 @@
 #!/usr/bin/env -S node --
 // The `mydocker` executable: starts the CLI (cli.ts). Start-up is on every command's path, so the
 // build bundles the CLI and all it loads into one file, dist/src/cli/cli.bundle.cjs (scripts/
-// bundle.mjs), with a V8 code cache beside it (cli.bundle.cache): one file read and one
+// bundle.mjs), with V8 code caches beside it (code-cache/, one per command): one file read and one
 // deserialisation instead of ~90 modules resolved, read and compiled. Without a bundle (a build by
 // tsc alone) the CLI runs from its modules, as the library does.
 // The `--` of the interpreter line: Node 20 reads `--env-file FILE` anywhere on its command line,
 // the script's arguments included (nodejs/node#54232), and would exit on `run --env-file` before
 // any of this runs; after `--` it leaves them alone.
-import { builtin, runBundle } from './bundle-runner.js';
+import { builtin, commandKey, runBundle } from './bundle-runner.js';
 
 const { fileURLToPath } = await builtin('node:url');
 
 // The bundle's import() of what it does not hold (a user's plugin, tsx) goes through ours: a
 // vm.Script's own import() has no module loader (src/runtime/esm-import.ts).
-if (!(await runBundle(fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url)), (specifier) => import(specifier)))) await import('./cli.js');
+// --root is the one global flag that takes a value (src/cli/argv.ts).
+const cacheKey = commandKey(process.argv.slice(2), ['--root']);
+if (!(await runBundle(fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url)), (specifier) => import(specifier), cacheKey))) await import('./cli.js');

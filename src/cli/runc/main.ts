@@ -5,8 +5,10 @@
 // modules it holds, so that paths made from import.meta.url, mydocker-init's among them, still
 // hold), with a V8 code cache beside it, and this launcher runs it as the main CLI's does
 // (src/cli/main.ts). Without a bundle (tsc alone) the program runs from its modules.
-import { builtin, runBundle } from '../bundle-runner.js';
+import { builtin, commandKey, runBundle } from '../bundle-runner.js';
 
 const { fileURLToPath } = await builtin('node:url');
 const bundle = fileURLToPath(new URL('../runc.bundle.cjs', import.meta.url));
-if (!(await runBundle(bundle, (specifier) => import(specifier)))) await import('./cli.js');
+// The global flags that take a value (GLOBAL_FLAGS in args.ts, which this launcher does not load).
+const cacheKey = commandKey(process.argv.slice(2), ['--root', '--log', '--log-format', '--criu', '--rootless']);
+if (!(await runBundle(bundle, (specifier) => import(specifier), cacheKey))) await import('./cli.js');

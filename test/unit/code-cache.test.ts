@@ -1,0 +1,58 @@
+// The launchers' V8 code caches (src/cli/bundle-runner.ts): one per command, named from the command
+// line, and written only by a command that ends well (or by the build, which forces it).
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandKey } from '../../src/cli/bundle-runner.js';
+
+const runner = fileURLToPath(new URL('../../src/cli/bundle-runner.js', import.meta.url));
+
+describe('commandKey', () => {
+  it('is the first word that is neither a flag nor the value of a global flag that takes one', () => {
+    assert.equal(commandKey(['run', '--rm', 'busybox'], ['--root']), 'run');
+    assert.equal(commandKey(['--root', '/tmp/r', 'ps', '-a'], ['--root']), 'ps');
+    assert.equal(commandKey(['--root=/tmp/r', '--trace', 'exec', 'x', 'true'], ['--root']), 'exec');
+    assert.equal(commandKey(['--log', 'l.json', '--log-format', 'json', 'create', 'id'], ['--log', '--log-format']), 'create');
+  });
+
+  it('is "help" without a command, and "other" for what could not name a file safely', () => {
+    assert.equal(commandKey([], ['--root']), 'help');
+    assert.equal(commandKey(['--version'], ['--root']), 'help');
+    assert.equal(commandKey(['../../etc'], ['--root']), 'other');
+    assert.equal(commandKey(['--', 'run'], ['--root']), 'other');
+    assert.equal(commandKey(['Run'], ['--root']), 'other');
+  });
+});
+
+describe('runBundle', () => {
+  /** Runs a one-line bundle through runBundle with the key `cmd`; the bundle exits with `code`. */
+  function runOnce(dir: string, code: number, env: Record<string, string> = {}): number | null {
+    const bundle = path.join(dir, 'x.bundle.cjs');
+    fs.writeFileSync(bundle, 'process.exitCode = Number(process.env.CODE);\n');
+    const script = `import { runBundle } from ${JSON.stringify(runner)}; await runBundle(${JSON.stringify(bundle)}, (s) => import(s), 'cmd');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, CODE: String(code), ...env }, encoding: 'utf8' });
+    assert.equal(r.stderr, '');
+    return r.status;
+  }
+
+  it("writes the command's cache when it exits 0, and none when it fails", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-code-cache-'));
+    try {
+      const cache = path.join(dir, 'code-cache', 'x.bundle.cmd');
+      assert.equal(runOnce(dir, 3), 3);
+      assert.equal(fs.existsSync(cache), false, 'a failed command leaves no cache');
+      assert.equal(runOnce(dir, 3, { MYDOCKER_WRITE_CODE_CACHE: '1' }), 3);
+      assert.equal(fs.existsSync(cache), true, 'the build forces it');
+      fs.rmSync(cache);
+      assert.equal(runOnce(dir, 0), 0);
+      assert.ok(fs.statSync(cache).size > 0, 'a command that ends well writes it');
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'code-cache')), ['x.bundle.cmd'], 'no temporary file left');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
