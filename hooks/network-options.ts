@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { JsonValue } from './container.js';
 import { PluginFailure } from './errors.js';
 import type { PortMapping } from './network-driver.js';
-import { parseExpose, parsePublish } from './ports.js';
+import { parseExpose, parsePublishSpec } from './ports.js';
 
 /**
  * Network options that cannot work, with a hint saying what to do instead. Thrown from a plugin's
@@ -55,7 +55,7 @@ export function publishedPorts(options: Readonly<Record<string, JsonValue>>): Po
   const value = options.publish;
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new NetworkOptionError('invalid published ports: expected a list of -p specs');
-  return value.map((spec) => parsePublish(String(spec)));
+  return value.flatMap((spec) => parsePublishSpec(String(spec)));
 }
 
 /** `--expose` (options.expose, a list): the ports as Docker keys them ("80/tcp"), ranges expanded. */

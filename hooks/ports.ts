@@ -1,8 +1,10 @@
 // `-p/--publish` and `--expose` specs, and the published ports as they are shown. Docker's grammar
-// is `[IP:][HOST_PORT:]CTR_PORT[/PROTO]` with ranges; we support one host port (given, or picked
-// by the network driver when none is) for one container port, and refuse the rest by name instead
-// of misreading it: a spec that silently published something else (or nothing) would be found only
-// when a connection fails. A helper of hooks/: used by the network plugin (checks, setup), the
+// is `[IP:][HOST_PORT:]CTR_PORT[/PROTO]` with ranges: a host port (given, or picked by the network
+// driver when none is) for each container port, a range of container ports on as many host ports
+// (`8000-8010:80-90`) or on picked ones (`80-90`). The one form we refuse by name, instead of
+// misreading it, is a range of host ports for one container port (Docker takes the first free one):
+// a spec that silently published something else (or nothing) would be found only when a
+// connection fails. A helper of hooks/: used by the network plugin (checks, setup), the
 // bridge driver (collisions), the runtime (-P) and the CLI's `ps` and `port`.
 import { isIP } from 'node:net';
 import { PluginFailure } from './errors.js';
@@ -30,7 +32,9 @@ export const ANY_HOST = '';
 /** A request's hostPort when the spec names none: the driver picks a free one (Docker's "0"). */
 export const RANDOM_PORT = 0;
 
-const SYNTAX_HINT = 'use [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80, -p 80, -p 127.0.0.1::53/udp or -p [::1]:8080:80';
+const SYNTAX_HINT = 'use [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp], ports or ranges FIRST-LAST, e.g. -p 8080:80, -p 80, -p 8000-8002:80-82, -p 127.0.0.1::53/udp or -p [::1]:8080:80';
+/** More than this many ports in one -p is a typo rather than a wish (and as many listeners). */
+const MAX_PUBLISH_RANGE = 1000;
 
 function refuse(spec: string, reason: string): never {
   throw new PortSpecError(`invalid publish spec "${spec}": ${reason}`, SYNTAX_HINT);
@@ -38,10 +42,9 @@ function refuse(spec: string, reason: string): never {
 
 // Digits only: no sign, no spaces, no "0x". Leading zeros are accepted as Docker does ("080" is 80).
 const DIGITS = /^[0-9]+$/;
-const RANGE = /^[0-9]+-[0-9]+$/;
+const RANGE = /^([0-9]+)-([0-9]+)$/;
 
 function parsePort(spec: string, text: string, which: 'host' | 'container'): number {
-  if (RANGE.test(text)) refuse(spec, 'port ranges are not supported');
   if (!DIGITS.test(text)) refuse(spec, `${which} port "${text}" is not a number`);
   const port = Number(text);
   if (port < 1 || port > 65535) refuse(spec, `${which} port ${text} is not between 1 and 65535`);
@@ -49,11 +52,22 @@ function parsePort(spec: string, text: string, which: 'host' | 'container'): num
 }
 
 /**
- * Parses one spec: `[IP:][HOST_PORT:]CTR_PORT[/tcp|/udp]` into a request: hostIp ANY_HOST when no
- * IP is given (every address, both families), hostPort RANDOM_PORT when no host port is. Throws a
- * PortSpecError with a one-line message naming the spec and a hint showing the syntax.
+ * Parses one spec of one port: `[IP:][HOST_PORT:]CTR_PORT[/tcp|/udp]` into a request: hostIp
+ * ANY_HOST when no IP is given (every address, both families), hostPort RANDOM_PORT when no host
+ * port is. A range is refused here (parsePublishSpec takes them). Throws a PortSpecError with a
+ * one-line message naming the spec and a hint showing the syntax.
  */
 export function parsePublish(spec: string): PortMapping {
+  const mappings = parsePublishSpec(spec);
+  if (mappings.length !== 1) refuse(spec, 'a range of ports where one is expected');
+  return mappings[0]!;
+}
+
+/**
+ * Parses one `-p` spec, ranges included, into one request per container port, in order:
+ * `8000-8002:80-82` is 8000→80, 8001→81, 8002→82; `80-82` publishes each on a picked host port.
+ */
+export function parsePublishSpec(spec: string): PortMapping[] {
   // Split like Docker: the last ':'-field is the container port, the one before the host port, and
   // everything before that the IP (so an IPv6 address, bracketed or not, lands there whole).
   const parts = spec.split(':');
@@ -73,11 +87,32 @@ export function parsePublish(spec: string): PortMapping {
     hostIp = canonical;
   }
 
-  // Ranges are checked first so that "8000-8010:80-90" is reported as a range, not as a bad number.
-  if (RANGE.test(containerText) || RANGE.test(hostPortText)) refuse(spec, 'port ranges are not supported');
-  const hostPort = hostPortText === '' ? RANDOM_PORT : parsePort(spec, hostPortText, 'host');
-  const containerPort = parsePort(spec, containerText, 'container');
-  return { hostIp, hostPort, containerPort, protocol };
+  const container = parsePorts(spec, containerText, 'container');
+  if (hostPortText === '') return portsOf(container).map((containerPort) => ({ hostIp, hostPort: RANDOM_PORT, containerPort, protocol }));
+  const host = parsePorts(spec, hostPortText, 'host');
+  const count = container.last - container.first + 1;
+  if (host.last - host.first + 1 !== count) {
+    refuse(spec, count === 1 ? 'a range of host ports for one container port is not supported (give one host port)' : 'the host and container ranges are not the same length');
+  }
+  return portsOf(container).map((containerPort, i) => ({ hostIp, hostPort: host.first + i, containerPort, protocol }));
+}
+
+/** A port "80" or a range "80-90" (low to high, at most MAX_PUBLISH_RANGE ports). */
+function parsePorts(spec: string, text: string, which: 'host' | 'container'): { first: number; last: number } {
+  const match = RANGE.exec(text);
+  if (!match) {
+    const port = parsePort(spec, text, which);
+    return { first: port, last: port };
+  }
+  const first = parsePort(spec, match[1]!, which);
+  const last = parsePort(spec, match[2]!, which);
+  if (last < first) refuse(spec, `${which} port range ${text} goes from high to low`);
+  if (last - first >= MAX_PUBLISH_RANGE) refuse(spec, `a range of more than ${MAX_PUBLISH_RANGE} ports`);
+  return { first, last };
+}
+
+function portsOf(range: { first: number; last: number }): number[] {
+  return Array.from({ length: range.last - range.first + 1 }, (_, i) => range.first + i);
 }
 
 /** "80/udp" → port "80", udp; refuses protocols other than tcp and udp (lower-cased as Docker does). */
@@ -121,6 +156,36 @@ export function bindingsOf(request: PortMapping, hostPort: number, ipv6: boolean
 /** Docker's `ps` style, unbracketed even for IPv6: "0.0.0.0:8080->80/tcp", ":::8080->80/tcp". */
 export function formatPort(p: PortMapping): string {
   return `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`;
+}
+
+/**
+ * A container's ports as Docker's `ps` lists them: consecutive ports published on consecutive
+ * host ports (same address and protocol) as one range, "0.0.0.0:8000-8002->80-82/tcp".
+ */
+export function formatPorts(ports: readonly PortMapping[]): string {
+  // The bindings of one request come address by address (0.0.0.0, then ::): a run continues in
+  // its own address and protocol, and the runs keep the order of their first port.
+  type Run = { first: PortMapping; count: number; index: number };
+  const runs: Run[] = [];
+  const open = new Map<string, Run>();
+  ports.forEach((p, index) => {
+    const key = `${p.hostIp}/${p.protocol}`;
+    const run = open.get(key);
+    if (run && run.first.hostPort + run.count === p.hostPort && run.first.containerPort + run.count === p.containerPort) {
+      run.count++;
+      return;
+    }
+    const started = { first: p, count: 1, index };
+    runs.push(started);
+    open.set(key, started);
+  });
+  return runs
+    .map(({ first, count }) => {
+      if (count === 1) return formatPort(first);
+      const range = (start: number) => `${start}-${start + count - 1}`;
+      return `${first.hostIp}:${range(first.hostPort)}->${range(first.containerPort)}/${first.protocol}`;
+    })
+    .join(', ');
 }
 
 /** An address and port as `port` and error messages write them: "0.0.0.0:8080", "[::]:8080". */
@@ -181,8 +246,7 @@ export function savedPorts(options: Readonly<Record<string, JsonValue>>, pluginS
   if (!Array.isArray(options.publish)) return [];
   return options.publish.flatMap((spec) => {
     try {
-      const request = parsePublish(String(spec));
-      return request.hostPort === RANDOM_PORT ? [] : bindingsOf(request, request.hostPort, false);
+      return parsePublishSpec(String(spec)).flatMap((request) => (request.hostPort === RANDOM_PORT ? [] : bindingsOf(request, request.hostPort, false)));
     } catch {
       return [];
     }

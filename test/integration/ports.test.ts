@@ -111,6 +111,31 @@ function ephemeralRange(): [number, number] {
 }
 
 describe('published ports', { skip }, () => {
+  it('-p 80-81 and -p IP:H1-H2:80-81: a range of ports, each answering on its own host port, shown as one range by ps', async (t) => {
+    const w = worldFor(t, 'ports-range', { image: true });
+    const both = 'mkdir -p /a /b && echo port-80 > /a/index.html && echo port-81 > /b/index.html && httpd -p 80 -h /a && exec httpd -f -p 81 -h /b';
+    detached(w, ['--name', 'picked', '-p', '127.0.0.1::80-81', 'busybox', 'sh', '-c', both]);
+    const servingBoth = (name: string) => waitFor(() => w.run(['exec', name, 'wget', '-qO-', 'http://127.0.0.1:81/']).status === 0 && w.run(['exec', name, 'wget', '-qO-', 'http://127.0.0.1:80/']).status === 0, `both httpd in ${name}`);
+    await servingBoth('picked');
+    const picked = [hostPortOf(w, 'picked', '80/tcp'), hostPortOf(w, 'picked', '81/tcp')];
+    assert.notEqual(picked[0], picked[1], 'each container port has a host port of its own');
+    for (const [i, port] of picked.entries()) assert.equal((await get('127.0.0.1', port)).body, `port-8${i}\n`, `127.0.0.1:${port} answers for 8${i}`);
+    // A host range below the ephemeral one (where nothing listens here), apart for each test process.
+    const [first] = ephemeralRange();
+    const base = first - 200 - (process.pid % 500);
+    const r = w.run(['run', '-d', '--name', 'ranged', '-p', `127.0.0.1:${base}-${base + 1}:80-81`, 'busybox', 'sh', '-c', both]);
+    assert.equal(r.status, 0, r.stderr);
+    await servingBoth('ranged');
+    assert.deepEqual(portLines(w, 'ranged'), [`80/tcp -> 127.0.0.1:${base}`, `81/tcp -> 127.0.0.1:${base + 1}`]);
+    assert.equal(psPorts(w, 'ranged'), `127.0.0.1:${base}-${base + 1}->80-81/tcp`);
+    assert.equal((await get('127.0.0.1', base + 1)).body, 'port-81\n');
+    const refused = w.run(['run', '--rm', '-p', `${base}-${base + 2}:80`, 'busybox', 'true']);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /a range of host ports for one container port is not supported/);
+    assert.equal(w.run(['rm', '-f', 'picked', 'ranged']).status, 0);
+    assert.deepEqual(listeners(base), []);
+  });
+
   it('-p 80: a port of the ephemeral range on 0.0.0.0 and ::, shown by port, ps and inspect, answering on 127.0.0.1 and [::1]; rm -f leaves nothing', ipv6, async (t) => {
     const w = worldFor(t, 'ports-random', { image: true });
     const id = detached(w, ['--name', 'web', '--hostname', 'web', '-p', '80', 'busybox', 'sh', '-c', HTTPD]);

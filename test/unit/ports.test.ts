@@ -1,9 +1,9 @@
 // -p/--publish specs: the supported form, and every refused form with its exact message.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { PortSpecError, bindingsOf, formatPort, hostAndPort, parseExpose, parsePublish, portsCollide, savedPorts, type PortMapping } from '../../hooks/ports.js';
+import { PortSpecError, bindingsOf, formatPort, formatPorts, hostAndPort, parseExpose, parsePublish, parsePublishSpec, portsCollide, savedPorts, type PortMapping } from '../../hooks/ports.js';
 
-const HINT = 'use [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp], e.g. -p 8080:80, -p 80, -p 127.0.0.1::53/udp or -p [::1]:8080:80';
+const HINT = 'use [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|/udp], ports or ranges FIRST-LAST, e.g. -p 8080:80, -p 80, -p 8000-8002:80-82, -p 127.0.0.1::53/udp or -p [::1]:8080:80';
 
 const refused = (spec: string, reason: string) => {
   assert.throws(
@@ -64,11 +64,39 @@ describe('parsePublish', () => {
     refused('http', 'container port "http" is not a number');
   });
 
-  it('refuses port ranges', () => {
-    refused('8000-8001:80-81', 'port ranges are not supported');
-    refused('8000-8010:80', 'port ranges are not supported');
-    refused('80-81', 'port ranges are not supported');
-    refused('127.0.0.1:8000-8001:80-81/udp', 'port ranges are not supported');
+  it('refuses a range where one port is expected (parsePublishSpec takes ranges)', () => {
+    refused('8000-8001:80-81', 'a range of ports where one is expected');
+    refused('80-81', 'a range of ports where one is expected');
+  });
+});
+
+describe('parsePublishSpec', () => {
+  it('gives one request per port of a range, host and container ports paired in order', () => {
+    assert.deepEqual(parsePublishSpec('127.0.0.1:8000-8002:80-82/udp'), [
+      { hostIp: '127.0.0.1', hostPort: 8000, containerPort: 80, protocol: 'udp' },
+      { hostIp: '127.0.0.1', hostPort: 8001, containerPort: 81, protocol: 'udp' },
+      { hostIp: '127.0.0.1', hostPort: 8002, containerPort: 82, protocol: 'udp' },
+    ]);
+    assert.deepEqual(
+      parsePublishSpec('80-81').map((m) => [m.hostPort, m.containerPort]),
+      [
+        [0, 80],
+        [0, 81],
+      ],
+      'a container range alone: each on a picked host port',
+    );
+    assert.deepEqual(parsePublishSpec('8080:80'), [{ hostIp: '', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+  });
+
+  it('refuses ranges that do not pair up, go backwards or are too long, naming the spec', () => {
+    const refusedSpec = (spec: string, reason: string) =>
+      assert.throws(() => parsePublishSpec(spec), (e: unknown) => e instanceof PortSpecError && e.message === `invalid publish spec "${spec}": ${reason}`);
+    refusedSpec('8000-8010:80', 'a range of host ports for one container port is not supported (give one host port)');
+    refusedSpec('8000-8001:80-82', 'the host and container ranges are not the same length');
+    refusedSpec('8080:80-81', 'the host and container ranges are not the same length');
+    refusedSpec('90-80', 'container port range 90-80 goes from high to low');
+    refusedSpec('1-5000', 'a range of more than 1000 ports');
+    refusedSpec('8000-70000:80-100', 'host port 70000 is not between 1 and 65535');
   });
 
   it('refuses bad host addresses', () => {
@@ -172,5 +200,16 @@ describe('savedPorts', () => {
       { hostIp: '127.0.0.1', hostPort: 53, containerPort: 53, protocol: 'udp' },
     ]);
     assert.deepEqual(savedPorts({}, {}), []);
+  });
+});
+
+describe('formatPorts', () => {
+  it("joins consecutive ports on consecutive host ports into one range, per address and protocol, as Docker's ps", () => {
+    const on = (hostIp: string, hostPort: number, containerPort: number, protocol: 'tcp' | 'udp' = 'tcp'): PortMapping => ({ hostIp, hostPort, containerPort, protocol });
+    const ports = [on('0.0.0.0', 8000, 80), on('::', 8000, 80), on('0.0.0.0', 8001, 81), on('::', 8001, 81), on('0.0.0.0', 8002, 82), on('::', 8002, 82)];
+    // The order the driver saves them in: address by address for each port.
+    assert.equal(formatPorts(ports), '0.0.0.0:8000-8002->80-82/tcp, :::8000-8002->80-82/tcp');
+    assert.equal(formatPorts([on('0.0.0.0', 8080, 80), on('0.0.0.0', 9000, 81), on('0.0.0.0', 9001, 82, 'udp')]), '0.0.0.0:8080->80/tcp, 0.0.0.0:9000->81/tcp, 0.0.0.0:9001->82/udp');
+    assert.equal(formatPorts([]), '');
   });
 });

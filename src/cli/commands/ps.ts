@@ -6,7 +6,7 @@ import { shortId } from '../../container/ids.js';
 import { ago, quoteCommand, table } from '../format.js';
 import { statusText } from '../status-text.js';
 import { lastValue, toArray } from '../argv.js';
-import { formatPort } from '../../../hooks/ports.js';
+import { formatPorts } from '../../../hooks/ports.js';
 import { filtersImplyAll, matchesPsFilters, parsePsFilters } from '../ps-filter.js';
 import { chooseFormat, renderTemplate } from '../template-output.js';
 
@@ -84,5 +84,5 @@ function dockerTime(iso: string): string {
 /** Published ports, as Docker shows them: only while the container runs. */
 function ports(c: ContainerSummary): string {
   if (c.status !== 'running' && c.status !== 'paused') return '';
-  return c.ports.map(formatPort).join(', ');
+  return formatPorts(c.ports);
 }
