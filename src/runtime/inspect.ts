@@ -9,6 +9,7 @@ import { endOf } from '../container/exit-file.js';
 import { securityOf } from '../security/settings.js';
 import { readHealth } from '../container/health-file.js';
 import { initialHealth, type HealthState } from '../container/health.js';
+import { parsePublishSpec } from '../../hooks/ports.js';
 
 /** What the plugins' inspect sections returned, in order: [top-level key, fields merged into it]. */
 export type InspectSections = ReadonlyArray<readonly [string, Record<string, JsonValue>]>;
@@ -114,5 +115,26 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     // As Docker's: true with --init, null without.
     Init: record.init === true ? true : null,
     RestartPolicy: { Name: record.restart?.policy.name ?? 'no', MaximumRetryCount: record.restart?.policy.maxRetries ?? 0 },
+    PortBindings: portBindings(record.options.publish),
+    PublishAllPorts: record.options.publishAll === true,
   };
+}
+
+/**
+ * The `-p` specs (with the ports -P added) as Docker's HostConfig.PortBindings: by container port,
+ * the host address and port asked for ("" for every address, or for a port to be picked); where
+ * they were published in the end is NetworkSettings.Ports.
+ */
+function portBindings(publish: JsonValue | undefined): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const spec of Array.isArray(publish) ? publish : []) {
+    let requests;
+    try {
+      requests = parsePublishSpec(String(spec));
+    } catch {
+      continue; // an old record's spec this version refuses: shown nowhere rather than wrongly
+    }
+    for (const r of requests) (out[`${r.containerPort}/${r.protocol}`] ??= []).push({ HostIp: r.hostIp, HostPort: r.hostPort === 0 ? '' : String(r.hostPort) });
+  }
+  return out;
 }
