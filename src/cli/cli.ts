@@ -111,7 +111,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .command('ps', 'List containers')
     .option('-a, --all', 'Show all containers (default: running only)')
     .option('-q, --quiet', 'Only IDs')
-    .option('-f, --filter <key=value>', 'Only containers that match: id, name, status, exited, label, ancestor, health (repeatable)', { type: [String] })
+    .option('-f, --filter <key=value>', 'Only containers that match: id, name, status, exited, label, ancestor, health, publish (repeatable)', { type: [String] })
     .option('--format <format>', 'table (default), json (one object per line), or a Go template: table {{.ID}}\\t{{.Names}}', { type: [String] })
     .example("mydocker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'");
   on(ps, () => import('./commands/ps.js'));

@@ -1,12 +1,14 @@
 // `ps --filter KEY=VALUE` as Docker's: values of one key are alternatives, different keys must all
 // match. id and name are regular expressions searched in the ID and in "/NAME" (Docker's stored
 // name, so `name=^/web$` is exact); status, exited, label, ancestor and health (starting, healthy,
-// unhealthy, or none: no health check) compare exactly.
+// unhealthy, or none: no health check) compare exactly; publish (PORT[-PORT][/PROTO]) lists the
+// containers whose -p specs publish one of those container ports.
 import type { ContainerSummary } from '../runtime/summaries.js';
 import { MydockerError } from '../errors.js';
 import { normalizeRef } from '../image/store.js';
+import { parseExpose, parsePublishSpec } from '../../hooks/ports.js';
 
-const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'health'] as const;
+const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'health', 'publish'] as const;
 type Key = (typeof KEYS)[number];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
@@ -31,6 +33,7 @@ export function parsePsFilters(given: readonly string[]): PsFilters {
     }
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new MydockerError(`invalid filter 'exited=${value}'`, { exitCode: 1, hint: 'an exit code is an integer' });
     if (key === 'id' || key === 'name') compile(key, value);
+    if (key === 'publish') publishKeys(value);
     filters.set(key as Key, [...(filters.get(key as Key) ?? []), value]);
   }
   return filters;
@@ -67,6 +70,25 @@ function matchOne(c: ContainerSummary, key: Key, value: string): boolean {
       return (c.health ?? 'none') === value;
     case 'ancestor':
       return c.image !== '' && (sameRef(c.image, value) || imageIdMatches(c.imageId, value));
+    case 'publish': {
+      const wanted = publishKeys(value);
+      return c.publish.some((spec) => {
+        try {
+          return parsePublishSpec(spec).some((r) => wanted.includes(`${r.containerPort}/${r.protocol}`));
+        } catch {
+          return false;
+        }
+      });
+    }
+  }
+}
+
+/** A publish filter's ports as "80/tcp" keys; a bad one is the filter's error, exit 1 as Docker's. */
+function publishKeys(value: string): string[] {
+  try {
+    return parseExpose(value, 'filter publish');
+  } catch (error) {
+    throw new MydockerError(`invalid filter 'publish=${value}'`, { exitCode: 1, hint: (error as Error).message });
   }
 }
 

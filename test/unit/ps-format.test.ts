@@ -63,6 +63,17 @@ describe('ps --filter', () => {
     assert.throws(() => parsePsFilters(['health=fine']), /invalid filter 'health=fine'/);
   });
 
+  it('publish: the containers whose -p specs publish one of the container ports (a range, a protocol)', () => {
+    const list = [summary({ name: 'web', publish: ['8080:80'] }), summary({ name: 'dns', publish: ['127.0.0.1::53/udp'] }), summary({ name: 'many', publish: ['9000-9002:90-92'] }), summary({ name: 'none' })];
+    const by = (value: string): string[] => list.filter((c) => matchesPsFilters(c, parsePsFilters([`publish=${value}`]))).map((c) => c.name);
+    assert.deepEqual(by('80'), ['web']);
+    assert.deepEqual(by('80/udp'), []);
+    assert.deepEqual(by('53/udp'), ['dns']);
+    assert.deepEqual(by('91'), ['many']);
+    assert.deepEqual(by('50-80'), ['web'], 'a range of container ports');
+    assert.throws(() => parsePsFilters(['publish=http']), /invalid filter 'publish=http'/);
+  });
+
   it('ORs the values of one key and ANDs different keys', () => {
     assert.deepEqual(names(['name=^/db$', 'name=^/job$']), ['db', 'job']);
     assert.deepEqual(names(['name=web', 'status=running']), ['web']);
@@ -74,7 +85,7 @@ describe('ps --filter', () => {
   });
 
   it('refuses a bad filter with one line and exit code 1', () => {
-    for (const bad of ['nope=1', 'status=sleeping', 'exited=x', 'name=(', 'novalue']) {
+    for (const bad of ['nope=1', 'status=sleeping', 'exited=x', 'name=(', 'novalue', 'publish=0']) {
       assert.throws(
         () => parsePsFilters([bad]),
         (e: unknown) => e instanceof MydockerError && e.exitCode === 1,
