@@ -2,9 +2,9 @@
 // namespaces, mounts and cgroups, waiting for `start`. The steps, each recorded before it begins so
 // that a failure half-way unwinds it (newest first) and leaves nothing:
 //   state directory -> state.json ("creating") -> prepareRootfs -> the launch window (a holding
-//   first process) -> oom_score_adj -> applyCgroups -> setupNetwork -> the config's prestart and
-//   createRuntime hooks -> launch.bin -> the console
-//   socket -> the pid file -> state.json ("created").
+//   first process, its pid saved the moment it is ready, in the window) -> oom_score_adj ->
+//   applyCgroups -> setupNetwork -> the config's prestart and createRuntime hooks -> launch.bin ->
+//   the console socket -> the pid file -> state.json ("created").
 // Then this process exits: the first process, its child, is reparented to the caller (containerd's
 // shim is a subreaper and learns exits only by reaping its own children), and holds its own go pipe
 // (launch.ts BundleLaunch.holdGo) until `start` writes the saved message into it.
@@ -128,13 +128,11 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
         // fds 0-2 of this process become the container's, and 3…3+N-1 with --preserve-fds N;
         // nothing else reaches it (the init marks every other descriptor close-on-exec).
         stdio: [0, 1, 2],
-        bundle: bundleLaunch(plan, bundle, options.preserveFds),
+        // The waiting init's first trace: saved before anything can kill us and leave it unnamed.
+        bundle: { ...bundleLaunch(plan, bundle, options.preserveFds), onReady: (pid) => recordFirstProcess(container, pid, saveState) },
       },
       deps.launchDeps(),
     );
-    container.pid = launched.pid;
-    container.pidStartTime = processStartTime(launched.pid);
-    saveState();
     stopPoint('oci:launched');
     if (plan.oomScoreAdj !== null) setOomScoreAdj(launched.pid, plan.oomScoreAdj);
 
@@ -181,6 +179,14 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
     if (failures.length > 0 && error instanceof Error) error.message += `; cleaning up also failed: ${failures.map(describe).join('; ')}`;
     throw error;
   }
+}
+
+/** The first process's pid and start time, saved: from then on `delete --force ID` finds and kills it. */
+function recordFirstProcess(container: OciContainer, pid: number, saveState: () => void): void {
+  container.pid = pid;
+  container.pidStartTime = processStartTime(pid);
+  saveState();
+  stopPoint('oci:init-ready');
 }
 
 /** A hostname set in a joined UTS namespace that is this process's own would rename the host. */

@@ -2,7 +2,6 @@
 // plugin host (loaded only by the commands that run hooks), the sealed mydocker-init, the console
 // socket's sender and the seccomp compiler. Tests build their own OciDeps.
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { Kernel } from '../../hooks/index.js';
 import { libcKernel } from '../kernel/libc.js';
 import type { PluginHost } from '../runtime/plugin-host.js';
@@ -11,13 +10,11 @@ import { OciStore } from './store.js';
 
 export function ociDeps(root: string): OciDeps {
   let host: Promise<PluginHost> | undefined;
-  let kernel: Kernel | undefined;
-  const kernelOf = (): Kernel => (kernel ??= libcKernel());
+  const kernel = lazyKernel(libcKernel);
+  const kernelOf = (): Kernel => kernel;
   return {
     store: new OciStore(root),
-    get kernel() {
-      return kernelOf();
-    },
+    kernel,
     host: () => (host ??= import('./engine.js').then(({ ociPluginHost }) => ociPluginHost(root, kernelOf))),
     launchDeps: () => {
       throw new Error('launchDeps: call withLaunch() first');
@@ -32,14 +29,33 @@ export function ociDeps(root: string): OciDeps {
   };
 }
 
+/**
+ * The Kernel every command is handed, loading koffi (~15-35 ms: its JS is outside the bundle and
+ * its code cache) only at the first call: `delete` passes a kernel to the teardown hooks, which
+ * mostly make none (cgroupfs is files), and `start`, `kill` and `state` make none.
+ */
+export function lazyKernel(load: () => Kernel): Kernel {
+  return new Proxy({} as Kernel, {
+    get: (_target, name) => {
+      // Asked by await (then) and by inspection (symbols): answered without loading anything.
+      if (typeof name === 'symbol' || name === 'then') return undefined;
+      const kernel = load();
+      const value = (kernel as unknown as Record<string, unknown>)[name];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(kernel) : value;
+    },
+  });
+}
+
 /** What create and run need beyond the rest (koffi, the init's memfd, the window's modules), loaded before the window. */
 export async function withLaunch(deps: OciDeps): Promise<OciDeps> {
-  const [{ sealedInit }, { sendDescriptor }, { CONSOLE_NAME }] = await Promise.all([
+  const [{ sealedInit }, { sendDescriptor }, { CONSOLE_NAME }, { spawn }] = await Promise.all([
     import('../process/init-binary.js'),
     import('../kernel/unix-socket.js'),
     import('./console-socket.js'),
+    import('node:child_process'),
   ]);
-  const kernel = deps.kernel;
+  // The window calls the kernel often and must not load anything: the real one, loaded now.
+  const kernel = libcKernel();
   const initFd = sealedInit(kernel);
   return {
     store: deps.store,

@@ -120,6 +120,12 @@ export interface BundleLaunch {
    * of `unshare`, which this thread joins instead of unsharing them (namespace-holder.ts).
    */
   userns?: BundleUserNamespace | null;
+  /**
+   * Called with the first process's host pid as soon as it is ready (and waiting), in the window:
+   * the caller records it before anything else, so that no crash can leave an init nobody can find.
+   * Runs before pivot_root: host paths still resolve.
+   */
+  onReady?(pid: number): void;
 }
 
 export interface Launched {
@@ -224,6 +230,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       ptySlave = null;
     }
     firstPid = waitForReady(readyRead);
+    bundle?.onReady?.(firstPid);
   };
   try {
     const [goReadEnd, goWriteEnd] = kernel.pipe();

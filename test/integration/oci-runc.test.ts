@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cgroupMounts, integrationSkipReason, waitFor } from '../support/world.js';
 import { RUNC, ctrConfig, lastLoggedError, makeBundle, mountsBelow, runc, runcCreate, writeConfig } from '../support/oci-bundle.js';
 import { World } from '../support/world.js';
+import { pausedAt } from '../support/pause.js';
 
 const skip = integrationSkipReason();
 
@@ -679,13 +680,20 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
   it('create killed at each step: delete --force removes whatever it had begun (its waiting process, its groups, its directory)', (t) => {
     const oci = ociWorld(t, 'oci-crash');
     const { dir, id, cgroupsPath } = oci.bundle('main', ['true']);
-    for (const step of ['oci:state-written', 'oci:launched', 'cgroups:intent-saved', 'cgroups:one-created', 'oci:pid-file-written']) {
+    // The waiting init inherits create's stdout: a file of this test's own tells its processes from
+    // everyone else's, whether or not any state names them.
+    const marker = path.join(dir, 'stdout-marker');
+    const holders = (): number[] => processesHolding(marker);
+    t.after(() => holders().forEach((pid) => killQuietly(pid)));
+    for (const step of ['oci:state-written', 'oci:init-ready', 'oci:launched', 'cgroups:intent-saved', 'cgroups:one-created', 'oci:pid-file-written']) {
+      const out = fs.openSync(marker, 'w');
       const killed = spawnSync(process.execPath, [RUNC, '--root', oci.root, 'create', '--bundle', dir, '--pid-file', path.join(dir, 'init.pid'), id], {
         cwd: dir,
-        stdio: 'ignore',
+        stdio: ['ignore', out, 'ignore'],
         env: { ...process.env, MYDOCKER_TEST_STOP_AT: step },
         timeout: 60_000,
       });
+      fs.closeSync(out);
       assert.equal(killed.signal, 'SIGKILL', `create reached ${step}`);
       const saved = JSON.parse(fs.readFileSync(path.join(oci.root, id, 'state.json'), 'utf8')) as { pid: number | null };
       const del = runc(oci.root, dir, ['delete', '--force', id]);
@@ -693,8 +701,52 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
       assert.equal(fs.existsSync(path.join(oci.root, id)), false, `${step}: its directory`);
       assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false, `${step}: its cgroup`);
       if (saved.pid !== null) assert.ok(!fs.existsSync(`/proc/${saved.pid}`) || fs.readFileSync(`/proc/${saved.pid}/stat`, 'utf8').includes(') Z'), `${step}: its waiting process`);
+      assert.deepEqual(holders(), [], `${step}: a process of the killed create is left (state named pid ${saved.pid})`);
       fs.rmSync(path.join(dir, 'init.pid'), { force: true });
     }
+  });
+
+  it('one ID, two callers at once: a second create fails cleanly, a delete --force waits for the create under way, then removes it whole', async (t) => {
+    const oci = ociWorld(t, 'oci-lock');
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['true']);
+    let calls = 0;
+    // stderr to a file, and its exit awaited, not its pipes' close: a create's stdio are its container's.
+    const call = (args: string[], env: NodeJS.ProcessEnv = {}): { done: Promise<{ status: number | null; stderr: string }> } => {
+      const errFile = path.join(oci.world.root, `call-${++calls}.err`);
+      const err = fs.openSync(errFile, 'w');
+      const child = spawn(process.execPath, [RUNC, '--root', oci.root, ...args], { cwd: dir, stdio: ['ignore', 'ignore', err], env: { ...process.env, ...env } });
+      fs.closeSync(err);
+      return { done: new Promise((resolve) => child.once('exit', (status) => resolve({ status, stderr: fs.readFileSync(errFile, 'utf8') }))) };
+    };
+    // The create held just after its init is made (its cgroups and the rest still to come).
+    const held = async (label: string) => {
+      const pause = pausedAt(oci.world, 'oci:launched', label);
+      const create = call(['create', '--bundle', dir, id], pause.env);
+      await pause.reached();
+      return { create, pause };
+    };
+
+    const first = await held('first');
+    const second = call(['create', '--bundle', dir, id]);
+    first.pause.release();
+    assert.equal((await first.create.done).status, 0, lastLoggedError(dir) ?? '');
+    const refused = await second.done;
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, new RegExp(`container with id exists: ${id}`));
+    assert.equal(oci.state(dir, id).status, 'created', 'the first create\'s container, untouched by the second');
+    assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
+
+    const again = await held('again');
+    const del = call(['delete', '--force', id]);
+    // Time for the delete to do its work were it not kept waiting (no assert on it: only a grace).
+    await Promise.race([del.done, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    again.pause.release();
+    const created = await again.create.done;
+    assert.equal(created.status, 0, `the create was not disturbed: ${created.stderr}`);
+    const deleted = await del.done;
+    assert.equal(deleted.status, 0, deleted.stderr);
+    assert.equal(fs.existsSync(path.join(oci.root, id)), false, 'its directory');
+    assert.equal(fs.existsSync(memoryGroupDir(cgroupsPath)), false, 'its cgroup');
   });
 
   it('a plugin listed in the state root\'s config.json sees the containers the OCI commands make', (t) => {
@@ -720,6 +772,29 @@ export default { name: 'test:watch', apply(api) {
     assert.equal(lines[1], `release ${id}`);
   });
 });
+
+/** The live (not zombie) processes whose stdout is `file` (removed meanwhile, too: a test's cleanup order). */
+function processesHolding(file: string): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const link = fs.readlinkSync(`/proc/${name}/fd/1`);
+      if ((link === file || link === `${file} (deleted)`) && !fs.readFileSync(`/proc/${name}/stat`, 'utf8').includes(') Z')) found.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
 
 /** Python: accept one connection when told to on stdin, receive one descriptor, relay what it shows. */
 const RECEIVER = `

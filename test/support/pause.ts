@@ -10,8 +10,8 @@ import type { World } from './world.js';
  * A command held at a step (MYDOCKER_TEST_PAUSE_AT): `reached` resolves once it waits there (it has
  * opened the fifo), `release` lets it go on.
  */
-export function pausedAt(w: World, step: string): { env: NodeJS.ProcessEnv; reached(): Promise<void>; release(): void } {
-  const fifo = path.join(w.root, `pause-${step.replace(/:/g, '-')}`);
+export function pausedAt(w: Pick<World, 'root'>, step: string, label = ''): { env: NodeJS.ProcessEnv; reached(): Promise<void>; release(): void } {
+  const fifo = path.join(w.root, `pause-${step.replace(/:/g, '-')}${label === '' ? '' : `-${label}`}`);
   spawnSync('mkfifo', [fifo]);
   let fd = -1;
   return {

@@ -2,6 +2,7 @@
 // Returns the exit code; output goes through `out` (stdout); errors are thrown for main.ts to report.
 import { MydockerError } from '../../errors.js';
 import type { RuncCommandLine } from './args.js';
+import type { CreateOptions, OciDeps } from '../../oci/create.js';
 
 export const DEFAULT_ROOT = '/run/mydocker-runc';
 export const VERSION = 'mydocker-runc 0.1.0 (runc command line; OCI runtime-spec 1.2.0)';
@@ -40,27 +41,15 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
   const deps = ociDeps(root);
   const id = line.args[0]!;
   const flag = (name: string): string | null => (typeof line.flags[name] === 'string' ? (line.flags[name] as string) : null);
+  if (line.command === 'create' || line.command === 'start' || line.command === 'kill' || line.command === 'delete') {
+    const { withIdLock } = await import('../../oci/id-lock.js');
+    return withIdLock(root, id, () => changeContainer(line, deps, id, flag, warn));
+  }
   switch (line.command) {
-    case 'create':
     case 'run': {
-      const preserve = flag('preserve-fds') ?? '0';
-      if (!/^\d+$/.test(preserve)) throw new MydockerError(`--preserve-fds "${preserve}" is not a number`);
-      const options = { id, bundle: flag('bundle') ?? process.cwd(), pidFile: flag('pid-file'), consoleSocket: flag('console-socket'), preserveFds: Number(preserve) };
-      if (line.command === 'run') {
-        if (line.flags.detach === true) throw new MydockerError('run --detach is not supported by mydocker-runc (use create and start)');
-        const { runContainer } = await import('../../oci/run.js');
-        return runContainer(await withLaunch(deps), options, warn);
-      }
-      const { createContainer } = await import('../../oci/create.js');
-      const { child } = await createContainer(await withLaunch(deps), options);
-      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
-      child.unref();
-      return 0;
-    }
-    case 'start': {
-      const { startContainer } = await import('../../oci/start.js');
-      for (const message of await startContainer(deps.store, id)) warn(message);
-      return 0;
+      if (line.flags.detach === true) throw new MydockerError('run --detach is not supported by mydocker-runc (use create and start)');
+      const { runContainer } = await import('../../oci/run.js');
+      return runContainer(await withLaunch(deps), createOptions(id, flag), warn);
     }
     case 'state': {
       const { stateOf } = await import('../../oci/list.js');
@@ -97,16 +86,6 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
       updateContainer(deps.store, id, fs.readFileSync(source === '-' ? 0 : source, 'utf8'), source === '-' ? 'stdin' : source);
       return 0;
     }
-    case 'kill': {
-      const { killContainer, parseSignal } = await import('../../oci/signal.js');
-      killContainer(deps.store, id, parseSignal(line.args[1]), line.flags.all === true);
-      return 0;
-    }
-    case 'delete': {
-      const { deleteContainer } = await import('../../oci/delete.js');
-      for (const message of await deleteContainer(deps, id, line.flags.force === true)) warn(message);
-      return 0;
-    }
     case 'exec': {
       for (const name of ['additional-gids', 'cap', 'process-label', 'apparmor', 'cgroup']) {
         if (line.flags[name] !== undefined) throw new MydockerError(`exec --${name} is not supported by mydocker-runc yet`);
@@ -132,6 +111,45 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
     }
     default:
       throw new MydockerError(`${line.command} is not supported by mydocker-runc yet`);
+  }
+}
+
+type Flag = (name: string) => string | null;
+
+function createOptions(id: string, flag: Flag): CreateOptions {
+  const preserve = flag('preserve-fds') ?? '0';
+  if (!/^\d+$/.test(preserve)) throw new MydockerError(`--preserve-fds "${preserve}" is not a number`);
+  return { id, bundle: flag('bundle') ?? process.cwd(), pidFile: flag('pid-file'), consoleSocket: flag('console-socket'), preserveFds: Number(preserve) };
+}
+
+/** The commands that change a container, run under its lock (id-lock.ts). */
+async function changeContainer(line: RuncCommandLine, deps: OciDeps, id: string, flag: Flag, warn: (message: string) => void): Promise<number> {
+  switch (line.command) {
+    case 'create': {
+      const { withLaunch } = await import('../../oci/deps.js');
+      const { createContainer } = await import('../../oci/create.js');
+      const { child } = await createContainer(await withLaunch(deps), createOptions(id, flag));
+      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
+      child.unref();
+      return 0;
+    }
+    case 'start': {
+      const { startContainer } = await import('../../oci/start.js');
+      for (const message of await startContainer(deps.store, id)) warn(message);
+      return 0;
+    }
+    case 'kill': {
+      const { killContainer, parseSignal } = await import('../../oci/signal.js');
+      killContainer(deps.store, id, parseSignal(line.args[1]), line.flags.all === true);
+      return 0;
+    }
+    case 'delete': {
+      const { deleteContainer } = await import('../../oci/delete.js');
+      for (const message of await deleteContainer(deps, id, line.flags.force === true)) warn(message);
+      return 0;
+    }
+    default:
+      throw new MydockerError(`${line.command} is not a command that changes a container`);
   }
 }
 
