@@ -2,11 +2,10 @@
 // (options.publish, a list of specs) and `--ip` (options.ip). Shared by the plugin's checks, its
 // setup and teardown, and the runtime's `network rm` (which containers use a network). A helper of
 // hooks/ because both sides read these options: the network plugin and the core.
-import { isIP } from 'node:net';
 import type { JsonValue } from './container.js';
 import { PluginFailure } from './errors.js';
 import type { PortMapping } from './network-driver.js';
-import { parseExpose, parsePublishSpec } from './ports.js';
+import { isIpAddress, parseExpose, parsePublishSpec } from './ports.js';
 
 /**
  * Network options that cannot work, with a hint saying what to do instead. Thrown from a plugin's
@@ -90,7 +89,7 @@ export function addedHosts(options: Readonly<Record<string, JsonValue>>): AddedH
     const address = colon < 0 ? '' : spec.slice(colon + 1).replace(/^\[(.*)\]$/, '$1');
     if (name === '' || /\s/.test(name)) throw new NetworkOptionError(`invalid --add-host "${spec}"`, { hint: 'use NAME:ADDRESS, e.g. --add-host db:10.0.0.5' });
     if (address === 'host-gateway') throw new NetworkOptionError(`--add-host ${spec}: host-gateway is not supported`, { hint: "give the host's address on the container's network" });
-    if (isIP(address) === 0) throw new NetworkOptionError(`invalid --add-host "${spec}": "${address}" is not an IP address`, { hint: 'use NAME:ADDRESS, e.g. --add-host db:10.0.0.5' });
+    if (!isIpAddress(address)) throw new NetworkOptionError(`invalid --add-host "${spec}": "${address}" is not an IP address`, { hint: 'use NAME:ADDRESS, e.g. --add-host db:10.0.0.5' });
     return { address, names: [name] };
   });
 }
@@ -99,7 +98,7 @@ export function addedHosts(options: Readonly<Record<string, JsonValue>>): AddedH
 export function dnsSettings(options: Readonly<Record<string, JsonValue>>): { servers: string[]; search: string[]; options: string[] } {
   const servers = stringList(options, 'dns');
   for (const server of servers) {
-    if (isIP(server) === 0) throw new NetworkOptionError(`invalid --dns "${server}": not an IP address`);
+    if (!isIpAddress(server)) throw new NetworkOptionError(`invalid --dns "${server}": not an IP address`);
   }
   const search = stringList(options, 'dnsSearch');
   for (const domain of search) {
