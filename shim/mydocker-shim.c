@@ -3,7 +3,8 @@
  * podman's conmon. No Node process may stay per container; this one is a few hundred kilobytes.
  *
  *   mydocker-shim [--host-network] [--tty] [--stdin] [--socket PATH]
- *                 [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP ARGV...]
+ *                 [--health INTERVAL_MS LIMIT_MS START_INTERVAL_MS START_PERIOD_MS N ARGV...]
+ *                 LOG EXITFILE [CLEANUP ARGV...]
  *                 -- FIRST-PROCESS ARGV...
  *
  * --host-network keeps the host's network namespace (`--net host`).
@@ -16,9 +17,11 @@
  * --stdin        (`run -d -i`) attachers' input reaches the container: without a terminal through a
  *                pipe on its stdin, whose write end the shim holds (so stdin stays open, as Docker's).
  * --health runs the N-word ARGV (`mydocker healthcheck ID`: one health check, which records its
- *    own result) INTERVAL_MS after the container starts and then INTERVAL_MS after each one ended,
- *    one at a time, killing one still running after LIMIT_MS (its own timeout is enforced inside
- *    it; this is the backstop). It is our child, in our process group (`rm -f` kills it with us),
+ *    own result and exits 0 when it passed) INTERVAL_MS after the container starts and then
+ *    INTERVAL_MS after each one ended — START_INTERVAL_MS instead while the first START_PERIOD_MS
+ *    last and no check has passed yet, as Docker's --health-start-interval — one at a time,
+ *    killing one still running after LIMIT_MS (its own timeout is enforced inside it; this is the
+ *    backstop). It is our child, in our process group (`rm -f` kills it with us),
  *    dies with us (PR_SET_PDEATHSIG), and is killed when the container ends: no check outlives it.
  *
  * 1. unshare(CLONE_NEWPID) and fork: the child is PID 1 of a new PID namespace, and this process,
@@ -88,6 +91,8 @@ static int log_fd = -1;
 /* The health checks (--health): see the header. Times on CLOCK_MONOTONIC, in milliseconds. */
 static char **health_argv = NULL;
 static long long health_interval = 0, health_limit = 0, health_next = 0, health_started = 0;
+static long long health_start_interval = 0, health_start_period = 0, health_since = 0;
+static int health_passed = 0;
 static pid_t health_pid = -1;
 static int sigchld_pipe[2] = {-1, -1};
 
@@ -104,10 +109,15 @@ static void on_sigchld(int sig) {
   errno = saved;
 }
 
+/* The wait before the next check (src/container/health.ts, nextCheckDelayMs, is the same rule). */
+static long long health_delay(long long now) {
+  return !health_passed && now - health_since < health_start_period ? health_start_interval : health_interval;
+}
+
 static void start_health_check(void) {
   pid_t pid = fork();
   if (pid < 0) {
-    health_next = now_ms() + health_interval; /* try again next time */
+    health_next = now_ms() + health_delay(now_ms()); /* try again next time */
     return;
   }
   if (pid == 0) {
@@ -145,7 +155,8 @@ static int tend_health(void) {
     int status;
     if (waitpid(health_pid, &status, WNOHANG) == health_pid) {
       health_pid = -1;
-      health_next = now + health_interval;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) health_passed = 1;
+      health_next = now + health_delay(now);
     } else if (now - health_started >= health_limit) {
       kill(health_pid, SIGKILL);
       return 50; /* collected on the SIGCHLD */
@@ -155,7 +166,7 @@ static int tend_health(void) {
   }
   if (now >= health_next) {
     start_health_check();
-    return clamp_ms(health_pid > 0 ? health_limit : health_interval);
+    return clamp_ms(health_pid > 0 ? health_limit : health_next - now);
   }
   return clamp_ms(health_next - now);
 }
@@ -570,23 +581,25 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
-  if (argc > 5 && strcmp(argv[1], "--health") == 0) {
+  if (argc > 7 && strcmp(argv[1], "--health") == 0) {
     health_interval = atoll(argv[2]);
     health_limit = atoll(argv[3]);
-    int words = atoi(argv[4]);
-    if (health_interval <= 0 || health_limit <= 0 || words <= 0 || words > argc - 5) {
+    health_start_interval = atoll(argv[4]);
+    health_start_period = atoll(argv[5]);
+    int words = atoi(argv[6]);
+    if (health_interval <= 0 || health_limit <= 0 || health_start_interval <= 0 || health_start_period < 0 || words <= 0 || words > argc - 7) {
       fprintf(stderr, "mydocker-shim: bad --health arguments\n");
       return 125;
     }
     /* The argv needs a NULL after it: the words are copied out. */
     health_argv = calloc((size_t)words + 1, sizeof *health_argv);
     if (health_argv == NULL) die("calloc");
-    for (int i = 0; i < words; i++) health_argv[i] = argv[5 + i];
-    argv += 4 + words;
-    argc -= 4 + words;
+    for (int i = 0; i < words; i++) health_argv[i] = argv[7 + i];
+    argv += 6 + words;
+    argc -= 6 + words;
   }
   if (argc < 5) {
-    fprintf(stderr, "usage: mydocker-shim [--host-network] [--tty] [--stdin] [--socket PATH] [--health INTERVAL_MS LIMIT_MS N ARGV...] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
+    fprintf(stderr, "usage: mydocker-shim [--host-network] [--tty] [--stdin] [--socket PATH] [--health INTERVAL_MS LIMIT_MS START_INTERVAL_MS START_PERIOD_MS N ARGV...] LOG EXITFILE [CLEANUP...] -- COMMAND...\n");
     return 125;
   }
   const char *log_path = argv[1];
@@ -665,7 +678,8 @@ int main(int argc, char **argv) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
-    health_next = now_ms() + health_interval;
+    health_since = now_ms();
+    health_next = health_since + health_delay(health_since);
   }
 
   /* stdout, stderr, and with a terminal its master (once the runtime has handed it over). */

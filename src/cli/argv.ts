@@ -50,6 +50,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--health-timeout <duration>', description: 'Longest a check may run before it counts as failed (default 30s)' },
   { raw: '--health-retries <n>', description: 'Failures in a row that make it unhealthy (default 3)' },
   { raw: '--health-start-period <duration>', description: 'Time to start before failures count (default 0s)' },
+  { raw: '--health-start-interval <duration>', description: 'Time between checks during the start period, until one passes (default 5s)' },
   { raw: '--no-healthcheck', description: "Disable the image's HEALTHCHECK" },
   // -h is taken by cac's --help; `run -h NAME` is rewritten to --hostname before cac parses.
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },

@@ -10,7 +10,7 @@ export interface HealthConfig {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
-  /** Docker 25's interval during the start period: kept in the config, not used here (checks keep Interval). */
+  /** Docker 25's interval between checks during the start period, while no check has passed yet. */
   StartInterval?: number;
   Retries?: number;
 }
@@ -35,6 +35,8 @@ export interface HealthState {
 export const DEFAULT_INTERVAL_NS = 30e9;
 export const DEFAULT_TIMEOUT_NS = 30e9;
 export const DEFAULT_RETRIES = 3;
+/** Docker 25's: checks every 5 s during a start period unless StartInterval says otherwise. */
+export const DEFAULT_START_INTERVAL_NS = 5e9;
 /** Docker keeps the last 5 results and 4 kB of each one's output. */
 export const MAX_LOG_ENTRIES = 5;
 export const MAX_OUTPUT_BYTES = 4096;
@@ -46,6 +48,7 @@ export interface HealthFlags {
   interval?: string;
   timeout?: string;
   startPeriod?: string;
+  startInterval?: string;
   retries?: number;
   none?: boolean;
 }
@@ -56,6 +59,8 @@ export interface EffectiveHealth {
   intervalNs: number;
   timeoutNs: number;
   startPeriodNs: number;
+  /** The interval while the start period lasts and no check has passed yet (see nextCheckDelayMs). */
+  startIntervalNs: number;
   retries: number;
 }
 
@@ -64,7 +69,7 @@ export interface EffectiveHealth {
  * them; null when there is none or it is ["NONE"] (`--no-healthcheck`).
  */
 export function resolveHealthConfig(flags: HealthFlags, image: HealthConfig | undefined): HealthConfig | null {
-  const given = flags.cmd !== undefined || flags.interval !== undefined || flags.timeout !== undefined || flags.startPeriod !== undefined || flags.retries !== undefined;
+  const given = flags.cmd !== undefined || flags.interval !== undefined || flags.timeout !== undefined || flags.startPeriod !== undefined || flags.startInterval !== undefined || flags.retries !== undefined;
   if (flags.none) {
     if (given) throw new MydockerError('--no-healthcheck conflicts with --health-* options', { hint: 'drop one or the other' });
     return null;
@@ -74,6 +79,7 @@ export function resolveHealthConfig(flags: HealthFlags, image: HealthConfig | un
   if (flags.interval !== undefined) config.Interval = flagDuration('--health-interval', flags.interval);
   if (flags.timeout !== undefined) config.Timeout = flagDuration('--health-timeout', flags.timeout);
   if (flags.startPeriod !== undefined) config.StartPeriod = flagDuration('--health-start-period', flags.startPeriod);
+  if (flags.startInterval !== undefined) config.StartInterval = flagDuration('--health-start-interval', flags.startInterval);
   if (flags.retries !== undefined) {
     if (!Number.isInteger(flags.retries) || flags.retries < 0) throw new MydockerError(`invalid --health-retries "${flags.retries}"`, { hint: '--health-retries cannot be negative' });
     config.Retries = flags.retries;
@@ -99,6 +105,7 @@ export function effectiveHealth(config: HealthConfig): EffectiveHealth {
     intervalNs: positive(config.Interval) ?? DEFAULT_INTERVAL_NS,
     timeoutNs: positive(config.Timeout) ?? DEFAULT_TIMEOUT_NS,
     startPeriodNs: positive(config.StartPeriod) ?? 0,
+    startIntervalNs: positive(config.StartInterval) ?? DEFAULT_START_INTERVAL_NS,
     retries: positive(config.Retries) ?? DEFAULT_RETRIES,
   };
 }
@@ -131,6 +138,25 @@ export function nextHealth(previous: HealthState, result: CheckResult, health: E
   if (inStartPeriod) return { ...previous, Log };
   const FailingStreak = previous.FailingStreak + 1;
   return { Status: FailingStreak >= health.retries ? 'unhealthy' : previous.Status, FailingStreak, Log };
+}
+
+/**
+ * How long after a check ended (or after the start, for the first) the next one begins, as Docker's
+ * monitor (daemon/health.go, getInterval): the start interval while the start period lasts and the
+ * status is still `starting` — no check has passed yet, the only way out of `starting` within the
+ * period — and the interval otherwise. What the shim (shim/mydocker-shim.c) computes too.
+ */
+/** When a container's checks run (the shim's --health, or a foreground run's schedule), in milliseconds. */
+export interface HealthCheckTimes {
+  intervalMs: number;
+  startIntervalMs: number;
+  startPeriodMs: number;
+  /** A check still running after this long is killed (its own timeout is enforced inside it). */
+  limitMs: number;
+}
+
+export function nextCheckDelayMs(times: HealthCheckTimes, sinceStartMs: number, passedOnce: boolean): number {
+  return !passedOnce && sinceStartMs < times.startPeriodMs ? times.startIntervalMs : times.intervalMs;
 }
 
 /** The Output Docker records for a check that ran out of time. */

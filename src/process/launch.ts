@@ -42,6 +42,7 @@ import { INIT_ARGV0, INIT_GO_HELD_FLAG, INIT_PATH, INIT_PRESERVE_FLAG, INIT_READ
 import { populateDev } from './dev.js';
 import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
+import type { HealthCheckTimes } from '../container/health.js';
 import { resolveUser, type ResolvedUser } from '../security/user.js';
 
 export type StdioTarget = number | 'inherit' | 'ignore' | 'pipe';
@@ -66,8 +67,11 @@ export interface LaunchSpec {
     log: string;
     exitFile: string;
     cleanup: string[];
-    /** A health check: the shim runs `argv` every `intervalMs` after the last one ended, killing it past `limitMs`. */
-    health?: { intervalMs: number; limitMs: number; argv: string[] };
+    /**
+     * A health check: the shim runs `argv` an interval after the last one ended (the start interval
+     * during the start period until one passes: exit 0), killing it past `limitMs`.
+     */
+    health?: HealthCheckTimes & { argv: string[] };
     /** Where the shim serves the container's stdio to attachers (see shim/mydocker-shim.c). */
     socket?: string;
     /** `-i`: attachers' input reaches the container (without a terminal, a pipe on its stdin). */
@@ -257,7 +261,11 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
         ...(d.stdin ? ['--stdin'] : []),
         ...(d.socket !== undefined ? ['--socket', d.socket] : []),
       ];
-      if (d.health) shimFlags.push('--health', String(Math.max(1, Math.round(d.health.intervalMs))), String(Math.round(d.health.limitMs)), String(d.health.argv.length), ...d.health.argv);
+      if (d.health) {
+        const ms = (n: number): string => String(Math.max(1, Math.round(n)));
+        const { intervalMs, limitMs, startIntervalMs, startPeriodMs } = d.health;
+        shimFlags.push('--health', ms(intervalMs), ms(limitMs), ms(startIntervalMs), String(Math.max(0, Math.round(startPeriodMs))), String(d.health.argv.length), ...d.health.argv);
+      }
       child = deps.spawn(d.shim, [...shimFlags, d.log, d.exitFile, ...d.cleanup, '--', INIT_PATH, INIT_READY_FLAG], {
         stdio: ['ignore', 'ignore', 'ignore', goRead, readyWrite, deps.initFd],
         env,

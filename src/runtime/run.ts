@@ -34,7 +34,7 @@ import { parseSignal } from '../container/signals.js';
 import { parseRestartPolicy } from '../container/restart-policy.js';
 import { eventAttributes, recordEvent } from './events.js';
 import { parseBytes } from '../../hooks/sizes.js';
-import { effectiveHealth, initialHealth, resolveHealthConfig, type HealthFlags } from '../container/health.js';
+import { effectiveHealth, initialHealth, resolveHealthConfig, type HealthCheckTimes, type HealthFlags } from '../container/health.js';
 import { healthFile, writeHealth } from '../container/health-file.js';
 import { attachSocketPath, handTerminalToShim } from './attach-socket.js';
 
@@ -340,7 +340,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     launched.go(message);
     if (health) {
       const { scheduleHealthChecks } = await import('./health-schedule.js');
-      const checks = scheduleHealthChecks(health.argv, health.intervalMs, health.limitMs);
+      const checks = scheduleHealthChecks(health.argv, health);
       void exited.then(() => checks.stop());
     }
     return handle(deps, record, launched.child, launched.ptyMaster, exited);
@@ -370,9 +370,15 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
  * How a container's checks are run: `mydocker healthcheck ID` every interval (after the last one
  * ended), killed if still running a minute past its own timeout (which it enforces itself).
  */
-function healthSchedule(record: ContainerRecord, detached: NonNullable<RunDeps['detached']>): { intervalMs: number; limitMs: number; argv: string[] } {
+function healthSchedule(record: ContainerRecord, detached: NonNullable<RunDeps['detached']>): HealthCheckTimes & { argv: string[] } {
   const config = effectiveHealth(record.healthcheck!);
-  return { intervalMs: config.intervalNs / 1e6, limitMs: config.timeoutNs / 1e6 + 60_000, argv: detached.healthcheck(record.id) };
+  return {
+    intervalMs: config.intervalNs / 1e6,
+    startIntervalMs: config.startIntervalNs / 1e6,
+    startPeriodMs: config.startPeriodNs / 1e6,
+    limitMs: config.timeoutNs / 1e6 + 60_000,
+    argv: detached.healthcheck(record.id),
+  };
 }
 
 /** Detached containers need the compiled shim; refused before anything is created. */

@@ -35,6 +35,7 @@ import type { NetworkDetails } from './networks.js';
 import type { VolumeDetails } from './volumes.js';
 import type { CheckReport } from './system-check.js';
 import type { BuildOptions, BuildResult } from '../build/build.js';
+import type { HealthState } from '../container/health.js';
 
 export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
@@ -304,9 +305,13 @@ export class Runtime {
     return (await import('./containers.js')).logs(this.internals, ref, options);
   }
 
-  /** Runs one health check of a running container and records its result (what its shim runs every interval). */
-  async healthcheck(ref: string): Promise<void> {
-    await (await import('./health-check.js')).runHealthCheck(this.internals, ref);
+  /**
+   * Runs one health check of a running container and records its result (what its shim runs every
+   * interval); returns the health state after it, or null when no check was made (none configured,
+   * not running, or it stopped meanwhile).
+   */
+  async healthcheck(ref: string): Promise<HealthState | null> {
+    return (await (await import('./health-check.js')).runHealthCheck(this.internals, ref)).state;
   }
 
   /** Records how a detached container ended and releases it (what its shim runs at the end). */

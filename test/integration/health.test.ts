@@ -112,6 +112,25 @@ describe('health checks', { skip }, () => {
     await waitFor(() => processesWith(w.root).length === 0, 'no process of the world left', DEADLINE);
   });
 
+  test('--health-start-interval: checks every start interval while starting, then every interval (Docker 25)', async (t) => {
+    const w = worldFor(t, 'health-start', { image: true });
+    // A ten-minute interval: without the start interval no check would come during this test.
+    const flags = ['--health-cmd', 'test -e /tmp/ready', '--health-interval', '10m', '--health-start-period', '10m', '--health-start-interval', '200ms', '--health-retries', '1'];
+    const r = w.run(['run', '-d', '--net', 'none', '--name', 'warming', ...flags, 'busybox', 'sleep', '1000']);
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(() => (health(w, 'warming')?.Log.length ?? 0) >= 2, 'two checks at the start interval', DEADLINE);
+    // Failures within the start period do not count: still starting with one retry.
+    assert.deepEqual([health(w, 'warming')!.Status, health(w, 'warming')!.FailingStreak], ['starting', 0]);
+    assert.deepEqual(inspect(w, 'warming').Config.Healthcheck, { Test: ['CMD-SHELL', 'test -e /tmp/ready'], Interval: 600e9, StartPeriod: 600e9, StartInterval: 200e6, Retries: 1 });
+    assert.equal(w.run(['exec', 'warming', 'touch', '/tmp/ready']).status, 0);
+    await waitFor(() => health(w, 'warming')?.Status === 'healthy', 'a passing check', DEADLINE);
+    // Passed once: the next check is ten minutes away; at the start interval there would be ~10 more.
+    const checks = health(w, 'warming')!.Log.length;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(health(w, 'warming')!.Log.length, checks, 'no check at the start interval after one passed');
+    assert.equal(w.run(['rm', '-f', 'warming']).status, 0);
+  });
+
   test('a foreground container runs its checks from its run', async (t) => {
     const w = worldFor(t, 'health-fg', { image: true });
     const child = w.start(['run', '--net', 'none', '--name', 'fg', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '1000']);

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatDuration, parseDuration } from '../../src/container/duration.js';
-import { effectiveHealth, initialHealth, nextHealth, resolveHealthConfig, timeoutOutput, type CheckResult, type EffectiveHealth, type HealthState } from '../../src/container/health.js';
+import { effectiveHealth, initialHealth, nextCheckDelayMs, nextHealth, resolveHealthConfig, timeoutOutput, type CheckResult, type EffectiveHealth, type HealthState } from '../../src/container/health.js';
 
 describe('Go durations', () => {
   it('parses what time.ParseDuration takes, in nanoseconds', () => {
@@ -52,6 +52,25 @@ describe('health config', () => {
     assert.throws(() => resolveHealthConfig({ cmd: 'true', interval: '10' }, undefined), /invalid --health-interval "10"/);
     assert.throws(() => resolveHealthConfig({ cmd: 'true', timeout: '10us' }, undefined), /--health-timeout cannot be less than 1ms/);
     assert.throws(() => resolveHealthConfig({ cmd: 'true', retries: -1 }, undefined), /--health-retries/);
+    assert.throws(() => resolveHealthConfig({ cmd: 'true', startInterval: 'soon' }, undefined), /invalid --health-start-interval "soon"/);
+    assert.throws(() => resolveHealthConfig({ none: true, startInterval: '1s' }, undefined), /--no-healthcheck conflicts/);
+  });
+
+  it('--health-start-interval over the image\'s StartInterval', () => {
+    assert.deepEqual(resolveHealthConfig({ startInterval: '250ms' }, { Test: ['CMD', 'true'], StartInterval: 2e9, StartPeriod: 1e9 }), {
+      Test: ['CMD', 'true'],
+      StartInterval: 250e6,
+      StartPeriod: 1e9,
+    });
+  });
+
+  it('the wait before a check: the start interval within the start period until one passes, the interval otherwise', () => {
+    const times = { intervalMs: 60_000, startIntervalMs: 500, startPeriodMs: 10_000, limitMs: 90_000 };
+    assert.equal(nextCheckDelayMs(times, 0, false), 500, 'the first check of a start period');
+    assert.equal(nextCheckDelayMs(times, 9_999, false), 500);
+    assert.equal(nextCheckDelayMs(times, 10_000, false), 60_000, 'the start period is over');
+    assert.equal(nextCheckDelayMs(times, 1_000, true), 60_000, 'a check passed: starting is over');
+    assert.equal(nextCheckDelayMs({ ...times, startPeriodMs: 0 }, 0, false), 60_000, 'no start period: the interval from the first');
   });
 
   it('defaults: 30s, 30s, no start period, 3 retries; the shell form through /bin/sh -c', () => {
@@ -60,8 +79,10 @@ describe('health config', () => {
       intervalNs: 30e9,
       timeoutNs: 30e9,
       startPeriodNs: 0,
+      startIntervalNs: 5e9,
       retries: 3,
     });
+    assert.equal(effectiveHealth({ Test: ['CMD', 'a'], StartInterval: 2e9 }).startIntervalNs, 2e9);
     assert.deepEqual(effectiveHealth({ Test: ['CMD', 'a', 'b'], Retries: 0 }).argv, ['a', 'b']);
     assert.equal(effectiveHealth({ Test: ['CMD', 'a'], Retries: 0 }).retries, 3);
   });
@@ -71,7 +92,7 @@ describe('health status transitions (fake clock)', () => {
   const started = new Date('2026-12-01T10:00:00Z');
   const at = (seconds: number): Date => new Date(started.getTime() + seconds * 1000);
   const result = (seconds: number, exitCode: number, output = ''): CheckResult => ({ start: at(seconds), end: at(seconds + 0.1), exitCode, output });
-  const config = (over: Partial<EffectiveHealth> = {}): EffectiveHealth => ({ argv: ['true'], intervalNs: 1e9, timeoutNs: 1e9, startPeriodNs: 0, retries: 3, ...over });
+  const config = (over: Partial<EffectiveHealth> = {}): EffectiveHealth => ({ argv: ['true'], intervalNs: 1e9, timeoutNs: 1e9, startPeriodNs: 0, startIntervalNs: 5e9, retries: 3, ...over });
   const run = (results: CheckResult[], health = config()): HealthState[] => {
     const states: HealthState[] = [];
     let state = initialHealth();

@@ -77,6 +77,7 @@ function healthFlags(options: Record<string, unknown>): HealthFlags {
     interval: text(options.healthInterval),
     timeout: text(options.healthTimeout),
     startPeriod: text(options.healthStartPeriod),
+    startInterval: text(options.healthStartInterval),
     retries: retries === undefined ? undefined : Number(retries),
     none: options.healthcheck === false,
   };
