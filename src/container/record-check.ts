@@ -61,6 +61,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
     }),
   ),
   security: optional(security),
+  imageExposed: optional(listOf(string)),
   healthcheck: optional(object({ Test: listOf(string), Interval: optional(number), Timeout: optional(number), StartPeriod: optional(number), StartInterval: optional(number), Retries: optional(integer) })),
   plugins: listOf(string),
   rootfs: nullable(string),

@@ -47,6 +47,8 @@ export interface ContainerRecord {
   labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */
   security?: SecuritySettings;
+  /** The ports its image EXPOSEs ("80/tcp"), kept at run: Config.ExposedPorts outlives the image. Absent: none (or a record older than it). */
+  imageExposed?: string[];
   /** The health check it runs (`--health-*` over the image's HEALTHCHECK); absent: none. Its state is health.json. */
   healthcheck?: HealthConfig;
   /** Users' plugin files this container was created with; `rm` loads them to run their teardowns. */

@@ -10,6 +10,7 @@ import { securityOf } from '../security/settings.js';
 import { readHealth } from '../container/health-file.js';
 import { initialHealth, type HealthState } from '../container/health.js';
 import { parsePublishSpec } from '../../hooks/ports.js';
+import { containerExposedPorts } from '../container/exposed-ports.js';
 
 /** What the plugins' inspect sections returned, in order: [top-level key, fields merged into it]. */
 export type InspectSections = ReadonlyArray<readonly [string, Record<string, JsonValue>]>;
@@ -44,6 +45,8 @@ export function inspectContainer(
       StopSignal: record.stopSignal ?? 'SIGTERM',
       ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
       ...(record.healthcheck ? { Healthcheck: record.healthcheck } : {}),
+      // As Docker's: present only when the container exposes a port.
+      ...exposedPortsField(record),
     },
     HostConfig: hostConfig(record),
     State: {
@@ -81,6 +84,11 @@ export function inspectContainer(
     out[section] = isObject(current) ? { ...current, ...fields } : { ...fields };
   }
   return out;
+}
+
+function exposedPortsField(record: ContainerRecord): { ExposedPorts?: Record<string, Record<string, never>> } {
+  const keys = containerExposedPorts(record.imageExposed, record.options);
+  return keys.length > 0 ? { ExposedPorts: Object.fromEntries(keys.map((key) => [key, {}])) } : {};
 }
 
 /** The last results; before the first check (or if its file cannot be read), `starting` with none. */

@@ -12,7 +12,7 @@ import { MydockerError, describe } from '../errors.js';
 import { buildEnv } from '../container/env.js';
 import { checkEnvSize } from '../container/env-size.js';
 import { withImageVolumes } from '../container/image-volumes.js';
-import { withPublishedExposed } from '../container/exposed-ports.js';
+import { imageExposedKeys, withPublishedExposed } from '../container/exposed-ports.js';
 import { newContainerId, randomName } from '../container/ids.js';
 import type { ContainerRecord } from '../container/record.js';
 import { processStartTime } from '../container/proc-stat.js';
@@ -149,6 +149,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   // Its VOLUMEs: an anonymous volume at each path -v leaves free.
   // -P: its EXPOSEd ports (and --expose's) on random host ports.
   const options = withPublishedExposed(withImageVolumes(spec.options ?? {}, image.config.Volumes), image.config.ExposedPorts);
+  const imageExposed = imageExposedKeys(image.config.ExposedPorts);
   const command = imageCommand(image, spec.command ?? [], spec.entrypoint);
   const healthcheck = resolveHealthConfig(spec.health ?? {}, image.config.Healthcheck);
   // The image's User applies unless -u says otherwise.
@@ -181,6 +182,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
     security,
+    ...(imageExposed.length > 0 ? { imageExposed } : {}),
     ...(healthcheck ? { healthcheck } : {}),
     plugins: spec.plugins ?? [],
     rootfs: null,

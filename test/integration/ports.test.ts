@@ -175,6 +175,9 @@ describe('published ports', { skip }, () => {
     const ports = lines.map((l) => /^(\d+\/\w+) -> (\S+):(\d+)$/.exec(l)!).map((m) => ({ ctr: m[1]!, host: m[2]!, port: Number(m[3]) }));
     assert.deepEqual(ports.map((p) => `${p.ctr} ${p.host}`), ['80/tcp 0.0.0.0', '80/tcp [::]', '5353/udp 0.0.0.0', '5353/udp [::]', '7000/tcp 0.0.0.0', '7000/tcp [::]'], lines.join('\n'));
     assert.equal(new Set(ports.map((p) => `${p.ctr}:${p.port}`)).size, 3, 'one host port per container port, both families');
+    const inspected = JSON.parse(w.run(['inspect', 'all']).stdout)[0];
+    assert.deepEqual(inspected.Config.ExposedPorts, { '80/tcp': {}, '5353/udp': {}, '7000/tcp': {} }, "the image's EXPOSE and --expose");
+    assert.equal(inspected.HostConfig.PublishAllPorts, true);
 
     const web = ports.find((p) => p.ctr === '80/tcp')!.port;
     assert.deepEqual(await get('::1', web), { status: 200, body: 'served-by-all\n' });

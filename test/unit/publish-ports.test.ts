@@ -16,7 +16,7 @@ import { ProxyBindError, type PortProxies } from '../../plugins/network/bridge/p
 import type { Iptables, Rule } from '../../plugins/network/bridge/iptables.js';
 import { restoreInput } from '../../plugins/network/bridge/iptables.js';
 import { containerTag, portRules } from '../../plugins/network/bridge/rules.js';
-import { withPublishedExposed } from '../../src/container/exposed-ports.js';
+import { containerExposedPorts, imageExposedKeys, withPublishedExposed } from '../../src/container/exposed-ports.js';
 import { FakeKernel } from '../support/fake-kernel.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -187,6 +187,18 @@ describe('-P (withPublishedExposed)', () => {
   });
   it('refuses an EXPOSEd port it cannot publish, naming where it comes from', () => {
     assert.throws(() => withPublishedExposed({ publishAll: true }, { '80/sctp': {} }), /invalid the image's EXPOSE "80\/sctp"/);
+  });
+});
+
+describe('Config.ExposedPorts (containerExposedPorts)', () => {
+  it("the image's EXPOSE, --expose's and -p's container ports, each once, by port", () => {
+    const imageExposed = imageExposedKeys({ '443/tcp': {}, '53/udp': {}, 'bad/sctp': {} });
+    assert.deepEqual(imageExposed, ['443/tcp', '53/udp'], 'an EXPOSE that cannot be published is left out');
+    assert.deepEqual(containerExposedPorts(imageExposed, { publish: ['8080:80', '127.0.0.1:53:53/udp'], expose: ['9000-9001'] }), ['53/udp', '80/tcp', '443/tcp', '9000/tcp', '9001/tcp']);
+  });
+  it('none without EXPOSE, --expose or -p; a record older than imageExposed has the flags\' only', () => {
+    assert.deepEqual(containerExposedPorts(undefined, {}), []);
+    assert.deepEqual(containerExposedPorts(undefined, { expose: ['7000/udp'] }), ['7000/udp']);
   });
 });
 
