@@ -104,11 +104,14 @@ export interface SplitRun {
   command: string[];
 }
 
+/** `create`'s flags: run's, less detaching (`start` decides it: detached unless -a). */
+export const CREATE_FLAGS: FlagSpec[] = RUN_FLAGS.filter((f) => f.raw !== '-d, --detach');
+
 /**
- * Splits the tokens after `run` (or `exec`) into its flags, the first positional (the image, or the
- * container), and the command.
+ * Splits the tokens after `run` (or `create`, `exec`, `cp`, `top`: `command`, which errors name) into
+ * its flags, the first positional (the image, or the container), and the command.
  */
-export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...RUN_FLAGS, ...GLOBAL_FLAGS]): SplitRun {
+export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...RUN_FLAGS, ...GLOBAL_FLAGS], command = 'run'): SplitRun {
   const parsed = specs.map(parseSpec);
   const byLong = new Map(parsed.map((p) => [p.long, p]));
   const byShort = new Map(parsed.filter((p) => p.short).map((p) => [p.short!, p]));
@@ -121,7 +124,7 @@ export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...
   const valueFor = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
     const next = tokens[++i];
-    if (next === undefined) throw usageError(`flag needs an argument: ${name}`);
+    if (next === undefined) throw usageError(`flag needs an argument: ${name}`, command);
     return next;
   };
   for (; i < tokens.length; i++) {
@@ -138,10 +141,10 @@ export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...
       const eq = token.indexOf('=');
       const name = token.slice(2, eq < 0 ? undefined : eq);
       const spec = byLong.get(name);
-      if (!spec) throw usageError(`unknown flag: --${name}`);
+      if (!spec) throw usageError(`unknown flag: --${name}`, command);
       // --flag=value: mri would not take a value that starts with '-' from the next token.
       if (spec.takesValue) flags.push(`--${spec.long}=${valueFor(`--${name}`, eq < 0 ? undefined : token.slice(eq + 1))}`);
-      else if (eq >= 0) throw usageError(`flag --${name} takes no value`);
+      else if (eq >= 0) throw usageError(`flag --${name} takes no value`, command);
       else flags.push(`--${spec.long}`);
       continue;
     }
@@ -149,7 +152,7 @@ export function splitRunArgs(tokens: readonly string[], specs: FlagSpec[] = [...
       // A cluster like -it, or -eK=V / -e K=V.
       for (let c = 1; c < token.length; c++) {
         const spec = byShort.get(token[c]!);
-        if (!spec) throw usageError(`unknown shorthand flag: '${token[c]}' in ${token}`);
+        if (!spec) throw usageError(`unknown shorthand flag: '${token[c]}' in ${token}`, command);
         if (!spec.takesValue) {
           flags.push(`--${spec.long}`);
           continue;

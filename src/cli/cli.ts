@@ -3,7 +3,7 @@
 // or exits; everything below it is library code. Started by main.ts, the launcher (from its bundle,
 // dist/src/cli/cli.bundle.cjs, when the build made one).
 import { cac, type CAC, type Command } from 'cac';
-import { CP_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { CP_FLAGS, CREATE_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
 import { inspect } from 'node:util';
 import { MydockerError, noSpaceError } from '../errors.js';
 import { resolveRoot } from '../state-root.js';
@@ -34,6 +34,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .example('mydocker run --rm -e GREETING=hi busybox sh -c \'echo "$GREETING"\'');
   addFlags(run, RUN_FLAGS);
   on(run, () => import('./commands/run.js'));
+
+  const create = cli
+    .command('create <image> [...command]', 'Create a new container without starting it (start starts it)')
+    .usage('create [OPTIONS] IMAGE [COMMAND] [ARG...]')
+    .example('mydocker create --name web -p 8080:80 nginx && mydocker start web');
+  addFlags(create, CREATE_FLAGS);
+  on(create, () => import('./commands/create.js'));
 
   const exec = cli
     .command('exec <container> [...command]', 'Run a command in a running container')
@@ -212,13 +219,13 @@ async function main(argv: string[]): Promise<number> {
   let tokens = argv;
   if (command === 'cp') {
     // Both paths untouched: "-" (a tar stream) is no flag, and a path may start with "-" after "--".
-    const split = splitRunArgs(rest, [...CP_FLAGS, ...GLOBAL_FLAGS]);
+    const split = splitRunArgs(rest, [...CP_FLAGS, ...GLOBAL_FLAGS], command);
     state.command = split.image === undefined ? [] : [split.image, ...split.command];
     tokens = [...globals, command, ...split.flags];
-  } else if (command === 'run' || command === 'exec' || command === 'top') {
+  } else if (command === 'run' || command === 'create' || command === 'exec' || command === 'top') {
     // Everything after the image (or container) is the command's (top: ps's options), untouched.
-    const own = command === 'run' ? RUN_FLAGS : command === 'exec' ? EXEC_FLAGS : [];
-    const split = splitRunArgs(rest, [...own, ...GLOBAL_FLAGS]);
+    const own = command === 'run' ? RUN_FLAGS : command === 'create' ? CREATE_FLAGS : command === 'exec' ? EXEC_FLAGS : [];
+    const split = splitRunArgs(rest, [...own, ...GLOBAL_FLAGS], command);
     state.command = split.command;
     tokens = [...globals, command, ...split.flags, ...(split.image === undefined ? [] : [split.image])];
   }

@@ -59,6 +59,18 @@ export async function run(rt: RuntimeInternals, spec: RunSpec): Promise<RunningC
   return explainingE2big(runContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...rt.userPluginFiles] }));
 }
 
+/** `create`: the container as `run` would make it, not started; what Runtime.create returns. */
+export async function create(rt: RuntimeInternals, spec: RunSpec): Promise<{ id: string; name: string }> {
+  const network = spec.options?.network;
+  if (typeof network === 'string') {
+    for (const file of new NetworkStore(path.join(rt.root.dir, 'networks')).find(network)?.plugins ?? []) await rt.use(file);
+  }
+  const deps = await rt.runDeps();
+  const { createContainer } = await import('./run.js');
+  const record = await createContainer(deps, { ...spec, plugins: [...(spec.plugins ?? []), ...rt.userPluginFiles] });
+  return { id: record.id, name: record.name };
+}
+
 export async function start(
   rt: RuntimeInternals,
   ref: string,

@@ -115,7 +115,26 @@ export interface RunDeps extends ReleaseDeps {
   seccompCache: string;
 }
 
+/** Creates the container and starts it (`run`); a failure to start removes all of it. */
 export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<RunningContainer> {
+  const { record, image } = await newContainer(deps, spec, 'run');
+  return createLocked(deps, record, spec, () => startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true }));
+}
+
+/**
+ * Creates the container without starting it (`create`): its record, status `created`, which `start`
+ * starts (detached, or attached with -a) as any stopped container. `detach` and `stdio` are start's.
+ */
+export async function createContainer(deps: RunDeps, spec: RunSpec): Promise<ContainerRecord> {
+  const { record } = await newContainer(deps, spec, 'create');
+  return createLocked(deps, record, spec, async () => record);
+}
+
+/**
+ * The container's record as `spec` and its image make it, every flag checked: nothing exists yet.
+ * `create` leaves detaching to `start` (detached unless -a), so --restart needs no -d there.
+ */
+async function newContainer(deps: RunDeps, spec: RunSpec, verb: 'run' | 'create'): Promise<{ record: ContainerRecord; image: ImageRecord }> {
   // Everything that can be refused is checked before anything is created.
   const driver = deps.host.storageDriver(spec.storageDriver ?? 'overlay');
   const unsupported = driver.unsupportedReason();
@@ -133,7 +152,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
   const restartPolicy = spec.restart === undefined ? undefined : parseRestartPolicy(spec.restart);
   if (restartPolicy && restartPolicy.name !== 'no') {
     if (spec.autoRemove) throw new MydockerError('conflicting options: --restart and --rm', { hint: 'a container removed when it ends cannot be restarted; drop one' });
-    if (!spec.detach) throw new MydockerError('--restart needs a detached container', { hint: 'add -d' });
+    if (!spec.detach && verb === 'run') throw new MydockerError('--restart needs a detached container', { hint: 'add -d' });
   }
   let stopSignal = spec.stopSignal === undefined ? undefined : String(parseSignal(spec.stopSignal));
   if (spec.stopTimeout !== undefined && (!Number.isInteger(spec.stopTimeout) || spec.stopTimeout < 0)) {
@@ -189,9 +208,16 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     state: { status: 'created', pid: null, pidStartTime: null, startedAt: null, finishedAt: null, exitCode: null },
     pluginState: {},
   };
-  // The container's lock is held from before its name exists until it runs: an `rm` of it waits,
-  // then finds all of it (or, if this process was killed, whatever it had begun).
-  return lockContainer(deps.kernel, deps.containers, id, async () => {
+  return { record, image };
+}
+
+/**
+ * Writes the record (and its name) and runs `then` under the container's lock, held from before
+ * its name exists until it runs: an `rm` of it waits, then finds all of it (or, if this process was
+ * killed, whatever it had begun).
+ */
+async function createLocked<T>(deps: RunDeps, record: ContainerRecord, spec: RunSpec, then: () => Promise<T>): Promise<T> {
+  return lockContainer(deps.kernel, deps.containers, record.id, async () => {
     if (spec.name === undefined) {
       // A generated name may collide; try a few before giving up.
       for (let i = 0; ; i++) {
@@ -208,7 +234,7 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
     }
     stopPoint('run:record-written');
     recordEvent(deps.root.dir, 'create', record.id, eventAttributes(record));
-    return startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true });
+    return then();
   });
 }
 

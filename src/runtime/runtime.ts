@@ -187,6 +187,15 @@ export class Runtime {
   }
 
   /**
+   * Creates a container as `run` would, without starting it (`docker create`): status `created`,
+   * started later by `start` (detached, or attached). `detach`, `stdio` and a tty's size are start's
+   * business and ignored here.
+   */
+  async create(spec: RunSpec): Promise<{ id: string; name: string }> {
+    return (await import('./containers.js')).create(this.internals, spec);
+  }
+
+  /**
    * Starts a stopped container again, with the same filesystem and configuration. Detached unless
    * `attach` (then stdio is passed through, as for a foreground run). Null if it was running.
    */

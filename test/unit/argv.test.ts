@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { lastValue, splitCommand, splitRunArgs, toArray } from '../../src/cli/argv.js';
+import { CREATE_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, lastValue, splitCommand, splitRunArgs, toArray } from '../../src/cli/argv.js';
 import { MydockerError } from '../../src/errors.js';
 
 function usage(fn: () => unknown, message: RegExp): void {
@@ -72,6 +72,12 @@ describe('splitRunArgs', () => {
     usage(() => splitRunArgs(['--bogus', 'busybox']), /unknown flag: --bogus/);
     usage(() => splitRunArgs(['-x', 'busybox']), /unknown shorthand flag: 'x' in -x/);
     usage(() => splitRunArgs(['-iz', 'busybox']), /'z' in -iz/);
+  });
+
+  it("names the command whose flags were wrong in the hint; create has run's flags but -d", () => {
+    assert.throws(() => splitRunArgs(['-d', 'busybox'], [...CREATE_FLAGS, ...GLOBAL_FLAGS], 'create'), (e: MydockerError) => e.exitCode === 125 && /unknown shorthand flag: 'd' in -d/.test(e.message) && /mydocker create --help/.test(e.hint ?? ''));
+    assert.throws(() => splitRunArgs(['--bogus', 'c1'], [...EXEC_FLAGS, ...GLOBAL_FLAGS], 'exec'), (e: MydockerError) => /mydocker exec --help/.test(e.hint ?? ''));
+    assert.deepEqual(splitRunArgs(['--rm', '-p', '80', 'busybox', 'true'], [...CREATE_FLAGS, ...GLOBAL_FLAGS], 'create'), { flags: ['--rm', '--publish=80'], image: 'busybox', command: ['true'] });
   });
 
   it('refuses a value on a boolean flag', () => {
