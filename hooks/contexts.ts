@@ -84,6 +84,17 @@ export interface TeardownContext extends HookContextBase {
   readonly errors: Error[];
 }
 
+/**
+ * updateResources: new limits for a running container (`mydocker update`). `container.options` are
+ * its options with the update merged in, already accepted by checkOptions; `previous` are those it
+ * ran with until now (what to put back if applying the new ones fails half-way).
+ */
+export interface UpdateContext extends HookContextBase {
+  /** Host PID of the container's first process. */
+  readonly pid: number;
+  readonly previous: Readonly<Record<string, JsonValue>>;
+}
+
 /** enterNamespace: `exec` is about to start a process inside a running container. */
 export interface EnterContext extends HookContextBase {
   readonly pid: number;

@@ -30,6 +30,7 @@ export type {
   InitStep,
   TeardownContext,
   EnterContext,
+  UpdateContext,
 } from './contexts.js';
 export { HOOKS, HOOK_NAMES, type HookKind, type HookRole, type HookSpec, type HookName, type ContextOf, type LifecycleHooks } from './lifecycle.js';
 export type { StorageContext, StorageDriver, WhiteoutFormat, WhiteoutRules } from './storage-driver.js';

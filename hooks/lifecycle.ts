@@ -1,9 +1,9 @@
 // The lifecycle hooks as ONE table: each hook's name, its tapable class, what a tap's throw does,
 // and what it is for. Both the type plugins tap (LifecycleHooks) and the hook objects the core
 // builds (src/runtime/plugin-host.ts) are derived from it: adding a hook is one entry here.
-// Entries are in the order a `run` calls them; enterNamespace is exec's.
+// Entries are in the order a `run` calls them; enterNamespace is exec's, updateResources update's.
 import type { AsyncSeriesHook, SyncHook } from 'tapable';
-import type { CgroupsContext, CheckOptionsContext, EnterContext, ProcessContext, RootfsContext, RootfsReleaseContext, TeardownContext } from './contexts.js';
+import type { CgroupsContext, CheckOptionsContext, EnterContext, ProcessContext, RootfsContext, RootfsReleaseContext, TeardownContext, UpdateContext } from './contexts.js';
 
 /**
  * How a hook runs its taps. 'sync': called synchronously, each tap must finish before it returns
@@ -92,6 +92,14 @@ export const HOOKS = Object.freeze({
    * the process before anything else runs. Register the way back with ctx.onLeave.
    */
   enterNamespace: sync<EnterContext>('setup', 'the exec process, synchronously, on its main thread'),
+  /**
+   * Applies new limits to a running container (`mydocker update -m 200m NAME`). Runs in the update
+   * process, under the container's lock, after checkOptions accepted the merged options. Throw to
+   * refuse: the update fails naming the tap, and the record keeps the options it had, so a tap that
+   * applied part of the change must put back `ctx.previous` before throwing. A stopped container
+   * gets no call: its next start applies the options.
+   */
+  updateResources: series<UpdateContext>('setup', 'the update process, the container running'),
 });
 
 export type HookName = keyof typeof HOOKS;

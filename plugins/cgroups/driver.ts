@@ -17,6 +17,11 @@ export interface CgroupDriver {
    */
   create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[], made?: () => void): void;
   /**
+   * Writes the limits onto groups that exist (what `create` writes after making them; `mydocker
+   * update` on a running container), in an order the kernel accepts from the limits in place.
+   */
+  update(paths: CgroupPaths, limits: Limits): void;
+  /**
    * Moves a process into the groups (its pid written to each cgroup.procs). With `unlessMember`,
    * a group that already lists it is left alone: the first process joins by itself (joinFiles),
    * and this only checks, and moves it where it did not.

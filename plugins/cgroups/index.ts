@@ -9,12 +9,14 @@
 //                  it still waits for "go", so the limits and the device rules hold from the user's
 //                  command's first instruction; then has it root a cgroup namespace there
 //   enterNamespace puts each `exec`'d process in the same groups
+//   updateResources writes new limits onto a running container's groups (`mydocker update`)
 //   releaseCgroups notes whether the OOM killer struck, then removes the groups
 //   a stats provider: a running container's usage for `mydocker stats` (hooks/stats.ts)
-//   an inspect section: State.OOMKilled, what releaseCgroups saw (hooks/inspect.ts)
+//   inspect sections: State.OOMKilled, what releaseCgroups saw, and the limits in HostConfig
+//   (Memory, NanoCpus, PidsLimit, ... as Docker's; hooks/inspect.ts)
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
-import type { ContainerInfo, DeviceRule, HookContextBase, Plugin } from '../../hooks/index.js';
+import type { ContainerInfo, DeviceRule, HookContextBase, JsonValue, Plugin } from '../../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import type { BpfKernel } from './device-bpf.js';
 import { detectLayout, type CgroupLayout } from './layout.js';
@@ -97,6 +99,24 @@ const cgroupsPlugin: Plugin = {
       for (const file of hostCgroups().driver.procsFiles(paths)) fds.push(fs.openSync(file, 'w'));
       ctx.onSpawn((pid) => fds.forEach((fd) => fs.writeSync(fd, String(pid))));
     });
+    // `mydocker update`: the merged limits onto the groups; the ones in place again if the kernel
+    // refuses part of them (e.g. a memory limit under what the container uses: EBUSY).
+    api.hooks.updateResources.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
+      const paths = ctx.state.paths as CgroupPaths | undefined;
+      if (!paths) throw new Error('the container has no cgroups of this plugin to update');
+      const { driver } = hostCgroups(ctx.kernel);
+      const host = hostResources();
+      try {
+        driver.update(paths, parseLimits(ctx.container.options, host));
+      } catch (error) {
+        try {
+          driver.update(paths, parseLimits(ctx.previous, host));
+        } catch {
+          // Refused too: what the kernel kept is what there is; the error below says what failed.
+        }
+        throw error;
+      }
+    });
     api.hooks.releaseCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
       created.delete(ctx.container.id); // a launch that failed never reached applyCgroups
       const { driver } = hostCgroups();
@@ -115,8 +135,34 @@ const cgroupsPlugin: Plugin = {
       },
     });
     api.registerInspectSection('State', ({ state }) => ({ OOMKilled: state.oomKilled === true }));
+    api.registerInspectSection('HostConfig', ({ container }) => hostConfigLimits(container.options));
   },
 };
+
+/**
+ * The limits as Docker's inspect shows them in HostConfig (0 or "" where none is set; NanoCpus in
+ * billionths of a CPU; MemorySwap -1 for unlimited, else memory plus swap). Options that no longer
+ * parse (a record of another version) show as unset.
+ */
+export function hostConfigLimits(options: ContainerInfo['options']): Record<string, JsonValue> {
+  let limits;
+  try {
+    limits = parseLimits(options, hostResources());
+  } catch {
+    limits = {};
+  }
+  const swap = limits.memory === undefined ? 0 : (limits.memorySwap ?? limits.memory * 2);
+  return {
+    Memory: limits.memory ?? 0,
+    MemorySwap: swap,
+    MemoryReservation: limits.memoryReservation ?? 0,
+    NanoCpus: limits.cpus === undefined ? 0 : Math.round(limits.cpus * 1e9),
+    CpuShares: limits.cpuShares ?? 0,
+    CpusetCpus: limits.cpusetCpus ?? '',
+    CpusetMems: limits.cpusetMems ?? '',
+    PidsLimit: limits.pidsLimit === undefined || limits.pidsLimit === -1 ? null : limits.pidsLimit,
+  };
+}
 
 /**
  * <parent>/<id>, or for an OCI container (mydocker-runc) its config's `cgroupsPath` option: absolute

@@ -48,19 +48,9 @@ export class CgroupV1 implements CgroupDriver {
       }
       fs.mkdirSync(dir, { recursive: true });
       made();
-      if (this.isCpuset(controller)) {
-        inheritCpuset(dir);
-        if (limits.cpusetCpus !== undefined) writeControl(dir, 'cpuset.cpus', limits.cpusetCpus);
-        if (limits.cpusetMems !== undefined) writeControl(dir, 'cpuset.mems', limits.cpusetMems);
-      }
+      if (this.isCpuset(controller)) inheritCpuset(dir);
     }
-    const memory = paths.memory;
-    if (memory !== undefined) writeMemory(memory, limits);
-    const cpu = paths.cpu;
-    if (cpu !== undefined) writeCpu(cpu, limits);
-    if (paths.pids !== undefined && limits.pidsLimit !== undefined) {
-      writeControl(paths.pids, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
-    }
+    this.update(paths, limits);
     // Written before any process joins. A new group inherits its parent's list (mydocker's
     // parent: everything), so the rules start with "a" to devices.deny; a host without the devices
     // hierarchy has no way to confine devices on v1 and gets none.
@@ -92,6 +82,21 @@ export class CgroupV1 implements CgroupDriver {
     }
     steps.push({ op: 'mount', source: null, target: CGROUP_VIEW, fstype: null, flags: MS.REMOUNT | VIEW_FLAGS | ro, data: 'mode=755,size=64k' });
     return steps;
+  }
+
+  update(paths: CgroupPaths, limits: Limits): void {
+    for (const [controller, dir] of Object.entries(paths)) {
+      if (!this.isCpuset(controller)) continue;
+      if (limits.cpusetCpus !== undefined) writeControl(dir, 'cpuset.cpus', limits.cpusetCpus);
+      if (limits.cpusetMems !== undefined) writeControl(dir, 'cpuset.mems', limits.cpusetMems);
+    }
+    const memory = paths.memory;
+    if (memory !== undefined) writeMemory(memory, limits);
+    const cpu = paths.cpu;
+    if (cpu !== undefined) writeCpu(cpu, limits);
+    if (paths.pids !== undefined && limits.pidsLimit !== undefined) {
+      writeControl(paths.pids, 'pids.max', limits.pidsLimit === -1 ? 'max' : limits.pidsLimit);
+    }
   }
 
   addProcess(paths: CgroupPaths, pid: number, options: { unlessMember?: boolean } = {}): void {
@@ -155,10 +160,16 @@ function levelsBelow(mount: string | undefined, dir: string): string[] {
 
 function writeMemory(dir: string, limits: Limits): void {
   if (limits.memory !== undefined) {
-    writeControl(dir, 'memory.limit_in_bytes', limits.memory);
     // Docker's default swap allowance equals the memory limit (memory + swap = 2 x memory).
     const memsw = limits.memorySwap ?? limits.memory * 2;
-    if (exists(dir, 'memory.memsw.limit_in_bytes')) writeControl(dir, 'memory.memsw.limit_in_bytes', memsw);
+    const swapFile = exists(dir, 'memory.memsw.limit_in_bytes');
+    // The kernel keeps memory <= memory + swap at every write: a limit raised above the present
+    // memsw (an update) needs memsw raised first; otherwise memory goes first (a new group's memsw
+    // is unlimited; a lowered memsw must not go under the present memory).
+    const memswFirst = swapFile && limits.memory > Number(readControl(dir, 'memory.memsw.limit_in_bytes'));
+    if (memswFirst) writeControl(dir, 'memory.memsw.limit_in_bytes', memsw);
+    writeControl(dir, 'memory.limit_in_bytes', limits.memory);
+    if (swapFile && !memswFirst) writeControl(dir, 'memory.memsw.limit_in_bytes', memsw);
   }
   if (limits.memoryReservation !== undefined) writeControl(dir, 'memory.soft_limit_in_bytes', limits.memoryReservation);
   if (limits.kernelMemory !== undefined) writeKernelMemory(dir, limits.kernelMemory);

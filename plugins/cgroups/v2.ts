@@ -46,6 +46,12 @@ export class CgroupV2 implements CgroupDriver {
       // Before any process joins: confined from its first instruction.
       attachDeviceProgram(this.kernel, dir, devices);
     }
+    this.update(paths, limits);
+  }
+
+  update(paths: CgroupPaths, limits: Limits): void {
+    refuseV1Only(limits);
+    const dir = paths.unified!;
     if (limits.memory !== undefined) {
       writeControl(dir, 'memory.max', limits.memory);
       // v2 counts swap alone; Docker's --memory-swap is memory plus swap (default: twice memory).

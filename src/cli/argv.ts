@@ -104,6 +104,12 @@ export interface SplitRun {
   command: string[];
 }
 
+/** `update`'s flags: run's resource limits and restart policy, as Docker's `update` has them. */
+export const UPDATE_FLAGS: FlagSpec[] = ['-m, --memory', '--memory-swap', '--cpus', '--cpu-shares', '--cpuset-cpus', '--cpuset-mems', '--pids-limit', '--restart'].map((name) => {
+  const flag = RUN_FLAGS.find((f) => f.raw.startsWith(`${name} `))!;
+  return name === '--restart' ? { ...flag, description: 'Restart policy: no, on-failure[:MAX-RETRIES], always or unless-stopped' } : flag;
+});
+
 /** `create`'s flags: run's, less detaching (`start` decides it: detached unless -a). */
 export const CREATE_FLAGS: FlagSpec[] = RUN_FLAGS.filter((f) => f.raw !== '-d, --detach');
 

@@ -3,7 +3,7 @@
 // or exits; everything below it is library code. Started by main.ts, the launcher (from its bundle,
 // dist/src/cli/cli.bundle.cjs, when the build made one).
 import { cac, type CAC, type Command } from 'cac';
-import { CP_FLAGS, CREATE_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
+import { CP_FLAGS, CREATE_FLAGS, EXEC_FLAGS, GLOBAL_FLAGS, RUN_FLAGS, UPDATE_FLAGS, splitCommand, splitRunArgs, usageError, type FlagSpec } from './argv.js';
 import { inspect } from 'node:util';
 import { MydockerError, noSpaceError } from '../errors.js';
 import { resolveRoot } from '../state-root.js';
@@ -41,6 +41,13 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     .example('mydocker create --name web -p 8080:80 nginx && mydocker start web');
   addFlags(create, CREATE_FLAGS);
   on(create, () => import('./commands/create.js'));
+
+  const update = cli
+    .command('update [...containers]', "Change containers' resource limits or restart policy (a running one's at once)")
+    .usage('update [OPTIONS] CONTAINER...')
+    .example('mydocker update -m 512m --cpus 1.5 web');
+  addFlags(update, UPDATE_FLAGS);
+  on(update, () => import('./commands/update.js'));
 
   const exec = cli
     .command('exec <container> [...command]', 'Run a command in a running container')

@@ -96,11 +96,17 @@ function pluginOptions(options: Record<string, unknown>): Record<string, JsonVal
     const values = toArray(options[key]);
     if (values.length > 0) out[key] = values;
   }
+  return { ...out, ...limitOptions(options) };
+}
+
+const LIMIT_FLAGS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'pidsLimit'] as const;
+
+/** The resource limits given (-m, --cpus, ...), as the cgroups plugin's options: run's, create's and update's. */
+export function limitOptions(options: Record<string, unknown>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
   for (const key of LIMIT_FLAGS) {
     const value = lastValue(options[key]);
     if (value !== undefined) out[key] = value;
   }
   return out;
 }
-
-const LIMIT_FLAGS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'pidsLimit'] as const;

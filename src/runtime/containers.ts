@@ -15,6 +15,7 @@ import type { ExecProcess, ExecSpec } from './exec.js';
 import type { LogEntry, LogQuery } from './logs.js';
 import type { Change } from '../image/container-diff.js';
 import type { RuntimeInternals } from './internals.js';
+import type { UpdateSpec } from './update.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ContainerStats, PortMapping } from '../../hooks/index.js';
 import { isStateFileError } from '../../hooks/state-file.js';
@@ -37,7 +38,7 @@ async function markManuallyStopped(rt: RuntimeInternals, record: ContainerRecord
 }
 
 /** A container's hooks belong to the plugins it was created with: load them again. */
-async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
+export async function usePluginsOf(rt: RuntimeInternals, record: ContainerRecord): Promise<void> {
   for (const file of record.plugins) {
     if (!fs.existsSync(file)) {
       throw new MydockerError(`container ${record.name} was created with plugin ${file}, which is gone`, {
@@ -91,6 +92,8 @@ export async function start(
     if (!rt.containers.exists(found.id)) throw new NoSuchContainerError(ref);
     const record = rt.containers.load(found.id);
     if (deriveStatus(record) === 'running') return null;
+    // The policy was dropped (`update --restart no`) while its cleanup waited out the back-off.
+    if (options.restarting && !record.restart) return null;
     if (record.restart) {
       if (options.restarting) {
         // Stopped by a user, or started by one, while this process waited: not ours to start.
@@ -227,6 +230,12 @@ export async function copy(rt: RuntimeInternals, ref: string, spec: CopySpec): P
       await driver.unmount(ctx);
     }
   });
+}
+
+/** New limits or restart policy for a container (`update`), under its lock: see update.ts. */
+export async function update(rt: RuntimeInternals, ref: string, spec: UpdateSpec): Promise<void> {
+  const { updateContainer } = await import('./update.js');
+  await updateContainer(rt, ref, spec, (record) => usePluginsOf(rt, record));
 }
 
 /** Renames a container (`rename OLD NEW`), under its lock. */

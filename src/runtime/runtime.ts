@@ -36,6 +36,7 @@ import type { VolumeDetails } from './volumes.js';
 import type { CheckReport } from './system-check.js';
 import type { BuildOptions, BuildResult } from '../build/build.js';
 import type { HealthState } from '../container/health.js';
+import type { UpdateSpec } from './update.js';
 
 export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
@@ -193,6 +194,15 @@ export class Runtime {
    */
   async create(spec: RunSpec): Promise<{ id: string; name: string }> {
     return (await import('./containers.js')).create(this.internals, spec);
+  }
+
+  /**
+   * New resource limits (run's option names: memory, memorySwap, cpus, cpuShares, cpusetCpus,
+   * cpusetMems, pidsLimit) or restart policy for a container (`docker update`): a running one gets
+   * the limits at once, a stopped one at its next start. A refused update changes nothing.
+   */
+  async update(ref: string, spec: UpdateSpec): Promise<void> {
+    return (await import('./containers.js')).update(this.internals, ref, spec);
   }
 
   /**

@@ -151,6 +151,69 @@ export default {
     assert.deepEqual(w.cgroups(), [], 'the container\'s groups, and those it made, are removed');
   });
 
+  test('update: a running container\'s limits raised and lowered at once, a refused one changes nothing, a stopped one\'s at its next start; inspect shows them', async (t) => {
+    const w = worldFor(t, 'update', { image: true });
+    const run = w.run(['run', '-d', '--name', 'grows', '--net', 'none', '-m', '32m', '--cpus', '0.5', '--pids-limit', '20', 'busybox', 'sleep', '1000']);
+    assert.equal(run.status, 0, run.stderr);
+    const paths = groups(w, 'grows');
+    const memory = (): string => control(paths, ['memory', 'memory.limit_in_bytes'], 'memory.max');
+    const hostConfig = (name: string): Record<string, unknown> => JSON.parse(w.run(['inspect', name]).stdout)[0].HostConfig;
+    // Raised above memory + swap as it stands (64m): on v1 the kernel takes it only with the swap limit raised first.
+    const raised = w.run(['update', '-m', '96m', '--pids-limit', '50', 'grows']);
+    assert.equal(raised.status, 0, raised.stderr);
+    assert.equal(raised.stdout, 'grows\n');
+    assert.equal(memory(), String(96 * 1024 * 1024));
+    if (!paths.unified && fs.existsSync(path.join(paths.memory!, 'memory.memsw.limit_in_bytes'))) {
+      assert.equal(control(paths, ['memory', 'memory.memsw.limit_in_bytes'], ''), String(192 * 1024 * 1024));
+    }
+    assert.equal(control(paths, ['pids', 'pids.max'], 'pids.max'), '50');
+    assert.deepEqual([hostConfig('grows').Memory, hostConfig('grows').NanoCpus, hostConfig('grows').PidsLimit], [96 * 1024 * 1024, 5e8, 50]);
+    const lowered = w.run(['update', '-m', '48m', 'grows']);
+    assert.equal(lowered.status, 0, lowered.stderr);
+    assert.equal(memory(), String(48 * 1024 * 1024));
+    // Refused by the cgroups plugin's check: exit 1, one line, the limits and the record as they were.
+    const refused = w.run(['update', '-m', '4m', 'grows']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^mydocker: .*the minimum memory limit is 6MB/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    assert.equal(memory(), String(48 * 1024 * 1024));
+    assert.equal(hostConfig('grows').Memory, 48 * 1024 * 1024);
+    const none = w.run(['update', 'grows']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /you must provide one or more flags/);
+    assert.equal(w.run(['update', '-m', '64m', 'no-such-container']).status, 1);
+    const events = w.run(['events', '--since', '0', '--until', '0s', '--format', '{{.Action}} {{.Actor.Attributes.name}}']).stdout;
+    assert.equal(events.split('\n').filter((e) => e === 'update grows').length, 2);
+
+    // Stopped: recorded, applied by the next start.
+    assert.equal(w.run(['stop', '-t', '0', 'grows']).status, 0);
+    assert.equal(w.run(['update', '--cpus', '0.25', 'grows']).status, 0);
+    assert.equal(w.run(['start', 'grows']).status, 0);
+    const again = groups(w, 'grows');
+    if (again.unified) assert.equal(control(again, ['cpu', ''], 'cpu.max'), '25000 100000');
+    else assert.equal(control(again, ['cpu', 'cpu.cfs_quota_us'], ''), '25000');
+    assert.equal(control(again, ['memory', 'memory.limit_in_bytes'], 'memory.max'), String(48 * 1024 * 1024));
+    assert.equal(w.run(['rm', '-f', 'grows']).status, 0);
+    assert.deepEqual(w.cgroups(), []);
+  });
+
+  test('update --restart: a created container given on-failure is started again after it fails; refused with --rm', async (t) => {
+    const w = worldFor(t, 'update-restart', { image: true });
+    // Fails once (exit 3), then stays up: the restart is what brings it back.
+    const created = w.run(['create', '--name', 'flaky', '--net', 'none', 'busybox', 'sh', '-c', 'test -e /ran || { touch /ran; exit 3; }; exec sleep 1000']);
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(w.run(['update', '--restart', 'on-failure:2', 'flaky']).status, 0);
+    assert.deepEqual(JSON.parse(w.run(['inspect', 'flaky']).stdout)[0].HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    assert.equal(w.run(['start', 'flaky']).status, 0);
+    await waitFor(() => JSON.parse(w.run(['inspect', 'flaky']).stdout)[0].RestartCount === 1 && w.run(['ps', '--filter', 'name=^/flaky$', '-q']).stdout.trim() !== '', 'flaky to run again after its failure', 60_000);
+    assert.equal(w.run(['rm', '-f', 'flaky']).status, 0);
+    assert.equal(w.run(['create', '--rm', '--name', 'brief', 'busybox', 'true']).status, 0);
+    const refused = w.run(['update', '--restart', 'always', 'brief']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /Restart policy cannot be updated because AutoRemove is enabled for the container/);
+    assert.equal(w.run(['rm', 'brief']).status, 0);
+  });
+
   test('a memory hog under -m 32m is OOM-killed: 137, and inspect says so', (t) => {
     const w = worldFor(t, 'oom', { image: true });
     const r = w.run(['run', '--name', 'hog', '-m', '32m', '--memory-swap', '32m', 'busybox', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=200M', 'count=1']);

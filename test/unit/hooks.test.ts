@@ -13,6 +13,7 @@ import type {
   DeviceMapping,
   DeviceRule,
   EnterContext,
+  UpdateContext,
   InitStep,
   Ipam,
   JoinContext,
@@ -58,15 +59,16 @@ export type TableContexts = [
   Same<ContextOf<'releaseRootfs'>, RootfsReleaseContext>,
   Same<ContextOf<'teardownNetwork'>, TeardownContext>,
   Same<ContextOf<'enterNamespace'>, EnterContext>,
+  Same<ContextOf<'updateResources'>, UpdateContext>,
 ];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const tableContexts: TableContexts = [true, true, true, true, true, true, true, true, true];
+export const tableContexts: TableContexts = [true, true, true, true, true, true, true, true, true, true];
 
 describe('hooks/: the table of hooks', () => {
-  it('lists the hooks in the order a run calls them, then exec', () => {
+  it('lists the hooks in the order a run calls them, then exec, then update', () => {
     assert.deepEqual(
       [...HOOK_NAMES],
-      ['checkOptions', 'prepareRootfs', 'createCgroups', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork', 'enterNamespace'],
+      ['checkOptions', 'prepareRootfs', 'createCgroups', 'applyCgroups', 'setupNetwork', 'releaseCgroups', 'releaseRootfs', 'teardownNetwork', 'enterNamespace', 'updateResources'],
     );
     assert.deepEqual([...HOOK_NAMES], Object.keys(HOOKS));
   });
