@@ -42,6 +42,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--entrypoint <command>', description: "Run this program instead of the image's ENTRYPOINT (the image's CMD is then not used)" },
   { raw: '--restart <policy>', description: 'With -d: no (default), on-failure[:MAX-RETRIES], always or unless-stopped' },
   { raw: '--shm-size <bytes>', description: 'Size of /dev/shm, e.g. 256m (default 64m)' },
+  { raw: '--ulimit <name=soft[:hard]>', description: 'A resource limit, e.g. nofile=1024:2048, nproc=64, core=-1 (-1: unlimited; repeatable)', repeatable: true },
   { raw: '--stop-signal <signal>', description: 'Signal `stop` sends first (default SIGTERM)' },
   { raw: '--stop-timeout <seconds>', description: 'Seconds `stop` waits before SIGKILL (default 10)' },
   { raw: '-l, --label <key=value>', description: 'Set a label on the container (repeatable)', repeatable: true },

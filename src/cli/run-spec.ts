@@ -24,6 +24,7 @@ export function runSpec(image: string, command: string[], options: Record<string
     labels: parseLabels(toArray(options.label)),
     stopSignal: lastValue(options.stopSignal),
     shmSize: lastValue(options.shmSize),
+    ulimits: toArray(options.ulimit),
     restart: lastValue(options.restart),
     stopTimeout: wholeSeconds(lastValue(options.stopTimeout)),
     health: healthFlags(options),

@@ -62,6 +62,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   ),
   security: optional(security),
   imageExposed: optional(listOf(string)),
+  ulimits: optional(listOf(object({ Name: string, Soft: integer, Hard: integer }))),
   healthcheck: optional(object({ Test: listOf(string), Interval: optional(number), Timeout: optional(number), StartPeriod: optional(number), StartInterval: optional(number), Retries: optional(integer) })),
   plugins: listOf(string),
   rootfs: nullable(string),

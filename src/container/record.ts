@@ -1,6 +1,7 @@
 // The container record kept on disk (<root>/containers/<id>/container.json): its configuration,
 // what each plugin saved, and the facts of its last start. Status is derived when read (see status.ts),
 // never trusted as stored, so it is right after a crash of mydocker or a reboot.
+import type { Ulimit } from '../process/rlimits.js';
 import type { JsonValue, PluginState, SecuritySettings } from '../../hooks/index.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { HealthConfig } from './health.js';
@@ -41,6 +42,8 @@ export interface ContainerRecord {
   restart?: RestartState;
   /** `--init`: mydocker-init stays as PID 1, reaping zombies and forwarding signals to the command. */
   init?: boolean;
+  /** `--ulimit`s: resource limits its processes start with (exec's too); absent: the host's. */
+  ulimits?: Ulimit[];
   /** `--shm-size` in bytes; absent: Docker's 64 MiB. */
   shmSize?: number;
   /** `--label` key=value pairs; absent when none was given. */

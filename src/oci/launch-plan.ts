@@ -4,6 +4,7 @@
 // the paths to mask, the launch message's process fields, and the options the cgroups plugin reads
 // for this container. Pure: run by `create` before anything exists, so that whatever it refuses is
 // refused with nothing made.
+import { RLIMIT_NUMBERS } from '../process/rlimits.js';
 import { CLONE, MS, type DeviceRule, type JsonValue } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { capabilityMask } from '../security/capabilities.js';
@@ -97,11 +98,6 @@ export const DEFAULT_DEVICES: readonly DeviceNode[] = [
   { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
   { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
 ];
-
-const RLIMITS: Readonly<Record<string, number>> = {
-  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
-};
 
 export function launchPlan(config: OciConfig): LaunchPlan {
   const listed = new Map(config.linux.namespaces.map((ns) => [ns.type, ns.path]));
@@ -202,7 +198,7 @@ export function processInit(p: OciProcess): Omit<InitConfig, 'steps' | 'tty'> {
     capabilities: { bounding: mask(caps.bounding), effective: mask(caps.effective), permitted: mask(caps.permitted), inheritable: mask(caps.inheritable), ambient: mask(caps.ambient) },
     noNewPrivileges: p.noNewPrivileges,
     umask: p.user.umask,
-    rlimits: p.rlimits.map((r) => ({ resource: RLIMITS[r.type]!, soft: r.soft, hard: r.hard })),
+    rlimits: p.rlimits.map((r) => ({ resource: RLIMIT_NUMBERS[r.type.slice('RLIMIT_'.length).toLowerCase()]!, soft: r.soft, hard: r.hard })),
     newKeyring: true,
   };
 }

@@ -63,7 +63,7 @@ export interface InitConfig {
   userNamespace?: string | null;
   /** What plugins asked of the process itself, done first and in this order. */
   steps?: readonly InitStep[];
-  /** setrlimit(2) calls (resource numbers of <sys/resource.h>), before the user's program. */
+  /** setrlimit(2) calls (resource numbers of <sys/resource.h>), before the user's program; -1 (or 2^64-1 and above): unlimited. */
   rlimits?: ReadonlyArray<{ resource: number; soft: number; hard: number }>;
   /** The program's umask (OCI process.user.umask); absent, it keeps the runtime's. */
   umask?: number | null;
@@ -152,8 +152,8 @@ export function encodeInitConfig(config: InitConfig): Buffer {
   for (const { resource, soft, hard } of config.rlimits ?? []) {
     const limit = Buffer.alloc(20);
     limit.writeUInt32LE(resource, 0);
-    limit.writeBigUInt64LE(BigInt(soft), 4);
-    limit.writeBigUInt64LE(BigInt(hard), 12);
+    limit.writeBigUInt64LE(rlimitValue(soft), 4);
+    limit.writeBigUInt64LE(rlimitValue(hard), 12);
     fields.add(Field.Rlimit, limit);
   }
   if (config.umask !== undefined && config.umask !== null) {
@@ -226,4 +226,10 @@ class Fields {
 function strings(...values: string[]): Buffer {
   for (const v of values) if (v.includes('\0')) throw new Error(`a NUL byte cannot be passed to a process: ${JSON.stringify(v.slice(0, 40))}`);
   return Buffer.from(values.map((v) => `${v}\0`).join(''));
+}
+
+/** RLIM_INFINITY for -1, and for an OCI config's 2^64-1 (which JSON numbers round up past 64 bits). */
+function rlimitValue(n: number): bigint {
+  const infinity = 0xffffffffffffffffn;
+  return n < 0 || n >= 2 ** 64 - 1 ? infinity : BigInt(n);
 }

@@ -17,6 +17,7 @@ import { overrideEnv } from '../container/env.js';
 import type { StdioTarget } from '../process/launch.js';
 import { checkCommand, readContainerFile, writeAll } from '../process/inside.js';
 import { INIT_ARGV0, INIT_PATH, encodeInitConfig, type InitConfig } from '../process/first-process.js';
+import { initRlimits } from '../process/rlimits.js';
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
 import { resolveUser } from '../security/user.js';
@@ -112,7 +113,8 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
         child.kill('SIGKILL'); // outside its container's limits it must not run
         throw error;
       }
-      const message = spec.launch ? { ...spec.launch, tty: ttyPath } : initConfig(confinement!, user!, { argv: spec.command, env, cwd: workdir, tty: ttyPath });
+      // As runc's exec: the container's resource limits (--ulimit) hold for what is exec'd too.
+      const message = spec.launch ? { ...spec.launch, tty: ttyPath } : { ...initConfig(confinement!, user!, { argv: spec.command, env, cwd: workdir, tty: ttyPath }), rlimits: initRlimits(record.ulimits) };
       writeAll(go[1], encodeInitConfig(message));
     }
   } catch (error) {

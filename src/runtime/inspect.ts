@@ -120,6 +120,8 @@ function hostConfig(record: ContainerRecord): Record<string, unknown> {
     Tmpfs: security.tmpfs.length > 0 ? tmpfs : null,
     Devices: security.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
     ShmSize: record.shmSize ?? DEFAULT_SHM_BYTES,
+    // As Docker's: null when none was given.
+    Ulimits: record.ulimits && record.ulimits.length > 0 ? record.ulimits : null,
     // As Docker's: true with --init, null without.
     Init: record.init === true ? true : null,
     RestartPolicy: { Name: record.restart?.policy.name ?? 'no', MaximumRetryCount: record.restart?.policy.maxRetries ?? 0 },

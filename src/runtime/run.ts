@@ -19,6 +19,7 @@ import { processStartTime } from '../container/proc-stat.js';
 import { normalizeRef, type ImageRecord, type ImageStore } from '../image/store.js';
 import { launch, type LaunchDeps, type StdioTarget } from '../process/launch.js';
 import { encodeInitConfig } from '../process/first-process.js';
+import { initRlimits, parseUlimits } from '../process/rlimits.js';
 import { parseSecurityFlags, parseTmpfs, type SecurityFlags } from '../security/options.js';
 import { securityOf } from '../security/settings.js';
 import { initConfig, processConfinement } from '../security/process-confinement.js';
@@ -75,6 +76,8 @@ export interface RunSpec {
   stopTimeout?: number;
   /** `--restart` (with `detach`): no, on-failure[:N], always, unless-stopped. */
   restart?: string;
+  /** `--ulimit NAME=SOFT[:HARD]`s (nofile=1024:2048, -1: unlimited). */
+  ulimits?: string[];
   /** `--shm-size`: the size of /dev/shm, in Docker's units (64m, 1g). */
   shmSize?: string;
   /**
@@ -149,6 +152,7 @@ async function newContainer(deps: RunDeps, spec: RunSpec, verb: 'run' | 'create'
   if (spec.detach) requireShim(deps);
   const securityFlags = spec.security ?? {};
   const shmSize = spec.shmSize === undefined ? undefined : parseShmSize(spec.shmSize);
+  const ulimits = parseUlimits(spec.ulimits ?? []);
   const restartPolicy = spec.restart === undefined ? undefined : parseRestartPolicy(spec.restart);
   if (restartPolicy && restartPolicy.name !== 'no') {
     if (spec.autoRemove) throw new MydockerError('conflicting options: --restart and --rm', { hint: 'a container removed when it ends cannot be restarted; drop one' });
@@ -197,6 +201,7 @@ async function newContainer(deps: RunDeps, spec: RunSpec, verb: 'run' | 'create'
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(stopSignal !== undefined ? { stopSignal } : {}),
     ...(shmSize !== undefined ? { shmSize } : {}),
+    ...(ulimits.length > 0 ? { ulimits } : {}),
     ...(spec.init ? { init: true } : {}),
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restart: { policy: restartPolicy, count: 0 } } : {}),
     ...(spec.stopTimeout !== undefined ? { stopTimeout: spec.stopTimeout } : {}),
@@ -348,7 +353,12 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     deps.containers.save(record);
     recordEvent(deps.root.dir, 'start', record.id, eventAttributes(record));
     stopPoint('setup:network-ready');
-    const message = encodeInitConfig({ ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }), steps: initSteps, stayAsInit: record.init === true });
+    const message = encodeInitConfig({
+      ...initConfig(confinement, launched.user, { argv: record.command, env: record.env, cwd: record.workdir, tty: launched.ttyPath }),
+      rlimits: initRlimits(record.ulimits),
+      steps: initSteps,
+      stayAsInit: record.init === true,
+    });
     if (detachedPaths) {
       if (launched.ptyMaster !== null) {
         // The terminal's master goes to the shim, which logs its output and serves it to attachers;

@@ -249,6 +249,32 @@ describe('--shm-size', { skip }, () => {
   });
 });
 
+describe('--ulimit', { skip }, () => {
+  test('sets the limits the command and what exec starts run with; inspect shows them; a bad one is 125, a raise the host forbids too', (t) => {
+    const w = worldFor(t, 'ulimit', { image: true });
+    const limits = 'echo $(ulimit -Sn) $(ulimit -Hn) $(ulimit -u)';
+    const plain = w.run(['run', '--rm', '--net', 'none', 'busybox', 'sh', '-c', limits]);
+    assert.equal(plain.status, 0, plain.stderr);
+    const r = w.run(['run', '-d', '--net', 'none', '--name', 'limited', '--ulimit', 'nofile=256:512', '--ulimit', 'nproc=40', 'busybox', 'sh', '-c', `${limits} > /limits; exec sleep 1000`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.notEqual(plain.stdout, '256 512 40\n', 'the host\'s own limits differ (else this test proves nothing)');
+    assert.equal(w.run(['exec', 'limited', 'sh', '-c', `cat /limits; ${limits}`]).stdout, '256 512 40\n256 512 40\n');
+    assert.equal(w.run(['inspect', '-f', '{{json .HostConfig.Ulimits}}', 'limited']).stdout, '[{"Name":"nofile","Soft":256,"Hard":512},{"Name":"nproc","Soft":40,"Hard":40}]\n');
+    for (const bad of ['nofile=2048:1024', 'files=10', 'nofile']) {
+      const refused = w.run(['run', '--rm', '--net', 'none', '--ulimit', bad, 'busybox', 'true']);
+      assert.equal(refused.status, 125, bad);
+      assert.match(refused.stderr, new RegExp(`^mydocker: invalid --ulimit "${bad}"`), bad);
+    }
+    // Above the hard limit this host gives root (no CAP_SYS_RESOURCE here): the kernel refuses it.
+    const hard = Number(w.run(['run', '--rm', '--net', 'none', 'busybox', 'sh', '-c', 'ulimit -Hn']).stdout.trim());
+    if (Number.isFinite(hard)) {
+      const over = w.run(['run', '--rm', '--net', 'none', '--ulimit', `nofile=${hard + 1}`, 'busybox', 'true']);
+      if (over.status !== 0) assert.match(over.stderr, /resource limit/);
+    }
+    assert.equal(w.run(['rm', '-f', 'limited']).status, 0);
+  });
+});
+
 describe('diff', { skip }, () => {
   test('lists what the container added, changed and deleted, not the runtime\'s own files', (t) => {
     const w = worldFor(t, 'diff', { image: true });
