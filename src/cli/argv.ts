@@ -57,6 +57,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { raw: '--hostname <name>', description: 'Container host name (also -h NAME)' },
   { raw: '--storage-driver <driver>', description: 'Storage driver: overlay (default) or aufs' },
   { raw: '-v, --volume <spec>', description: 'Mount a volume: /host/dir:/ctr/dir[:ro], NAME:/ctr/dir, or /ctr/dir (repeatable)', repeatable: true },
+  { raw: '--mount <spec>', description: 'Mount: type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,tmpfs-size=64m] (repeatable)', repeatable: true },
   { raw: '--volume-driver <name>', description: 'The volume driver for this container\'s new volumes (default: local)' },
   { raw: '-m, --memory <bytes>', description: 'Memory limit, e.g. 100m, 1g' },
   { raw: '--memory-swap <bytes>', description: 'Memory plus swap limit; -1 for unlimited swap' },

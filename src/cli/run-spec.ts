@@ -5,6 +5,7 @@ import { MydockerError } from '../errors.js';
 import type { HealthFlags } from '../container/health.js';
 import type { RunSpec } from '../runtime/run.js';
 import { lastValue, toArray } from './argv.js';
+import { parseMountFlag, type MountFlag } from './mount-flag.js';
 
 export function runSpec(image: string, command: string[], options: Record<string, unknown>): RunSpec {
   return {
@@ -35,11 +36,16 @@ export function runSpec(image: string, command: string[], options: Record<string
       capDrop: toArray(options.capDrop),
       securityOpt: toArray(options.securityOpt),
       readOnly: options.readOnly === true,
-      tmpfs: toArray(options.tmpfs),
+      tmpfs: [...toArray(options.tmpfs), ...mounts(options).flatMap((m) => ('tmpfs' in m ? [m.tmpfs] : []))],
       user: lastValue(options.user),
       devices: toArray(options.device),
     },
   };
+}
+
+/** `--mount`s, as the `-v` and `--tmpfs` specs they stand for. */
+function mounts(options: Record<string, unknown>): MountFlag[] {
+  return toArray(options.mount).map((spec) => parseMountFlag(spec));
 }
 
 /** `--health-*` as given (checked by the runtime); `--no-healthcheck` is cac's `healthcheck: false`. */
@@ -80,7 +86,7 @@ function parseLabels(given: string[]): Record<string, string> {
 /** The flags that belong to plugins, as given: each plugin validates its own (checkOptions). */
 function pluginOptions(options: Record<string, unknown>): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
-  const volumes = toArray(options.volume);
+  const volumes = [...toArray(options.volume), ...mounts(options).flatMap((m) => ('volume' in m ? [m.volume] : []))];
   if (volumes.length > 0) out.volumes = volumes;
   const volumeDriver = lastValue(options.volumeDriver);
   if (volumeDriver !== undefined) out.volumeDriver = volumeDriver;

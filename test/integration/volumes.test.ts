@@ -39,6 +39,33 @@ describe('volumes', { skip }, () => {
     assert.deepEqual(w.mounts(), []);
   });
 
+  test('--mount: a read-only bind, a named volume and a tmpfs, as -v and --tmpfs make them; a missing bind source is refused, not created', (t) => {
+    const w = worldFor(t, 'vol-mount');
+    const existing = path.join(w.root, 'existing');
+    fs.mkdirSync(existing);
+    fs.writeFileSync(path.join(existing, 'hello'), 'from host\n');
+    const r = w.run(['run', '--rm', '--net', 'none',
+      '--mount', `type=bind,source=${existing},target=/in,readonly`,
+      '--mount', 'type=volume,source=kept,target=/kept',
+      '--mount', 'type=tmpfs,destination=/scratch,tmpfs-size=1m',
+      'busybox', 'sh', '-c', 'cat /in/hello; touch /in/x 2>/dev/null && echo writable; echo saved > /kept/f; df -k /scratch | tail -1']);
+    assert.equal(r.status, 0, r.stderr);
+    const [hello, tmpfs] = r.stdout.split('\n');
+    assert.equal(hello, 'from host');
+    assert.match(tmpfs!, /^tmpfs\s+1024\s/, r.stdout);
+    assert.equal(fs.existsSync(path.join(existing, 'x')), false, 'read-only');
+    assert.deepEqual(volumeNames(w), ['kept']);
+    const again = w.run(['run', '--rm', '--net', 'none', '--mount', 'source=kept,target=/k', 'busybox', 'cat', '/k/f']);
+    assert.equal(again.stdout, 'saved\n');
+    const missing = path.join(w.root, 'not-there');
+    const refused = w.run(['run', '--rm', '--mount', `type=bind,source=${missing},target=/x`, 'busybox', 'true']);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /bind source path does not exist/);
+    assert.equal(fs.existsSync(missing), false, 'unlike -v, --mount creates no source');
+    assert.deepEqual(w.containerIds(), []);
+    assert.deepEqual(w.mounts(), []);
+  });
+
   test(':ro refuses writes with EROFS and keeps the source\'s nosuid, nodev, noexec', (t) => {
     const w = worldFor(t, 'vol-ro');
     const host = path.join(w.root, 'host');
