@@ -13,6 +13,8 @@ export type { Change } from './image/container-diff.js';
 export type { RuntimeInfo } from './runtime/info.js';
 export type { EventQuery, RuntimeEvent } from './runtime/events.js';
 export type { PruneReport } from './runtime/prune.js';
+export type { PushedBlob, PushResult } from './image/push.js';
+export type { UpdateSpec } from './runtime/update.js';
 export { parseLogTime } from './container/log-time.js';
 export { MydockerError, CommandError, PluginError, NoSuchContainerError } from './errors.js';
 export { KernelError } from './kernel/kernel-error.js';

@@ -159,6 +159,7 @@ function build(state: { command: string[]; exit: Promise<number> | undefined }):
     () => import('./commands/load.js'),
   );
   on(cli.command('pull <image>', 'Pull an image from a registry (Docker Hub, or HOST[:PORT]/NAME)'), () => import('./commands/pull.js'));
+  on(cli.command('push <image>', 'Push an image to a registry (its name says which: HOST[:PORT]/NAME[:TAG])'), () => import('./commands/push.js'));
   on(cli.command('tag <source> <target>', 'Give an image another name'), () => import('./commands/tag.js'));
   on(cli.command('rmi [...images]', 'Remove images (refused while a container uses one)').option('-f, --force', 'Remove the names even so'), () => import('./commands/rmi.js'));
   on(cli.command('history <image>', 'Show how an image\'s layers were made'), () => import('./commands/history.js'));

@@ -59,25 +59,42 @@ export class RegistryClient {
   private token: string | null = null;
   private readonly base: string;
 
+  /** `actions`: what a token is asked for (`pull`; `pull,push` for push). */
   constructor(
     private readonly ref: Reference,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly actions = 'pull',
   ) {
     this.base = `${isLocal(ref.registry) ? 'http' : 'https'}://${ref.registry}/v2/${ref.repository}`;
   }
 
   async get(path: string, accept?: string[]): Promise<Response> {
-    const request = (): Promise<Response> =>
-      this.fetchImpl(`${this.base}/${path}`, {
-        headers: { ...(accept ? { Accept: accept.join(', ') } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) },
+    return this.send('GET', path, { accept });
+  }
+
+  /**
+   * A request to the repository's API (`path` under /v2/<name>/, or an absolute URL the registry
+   * gave, e.g. an upload's Location), authenticated when the registry asks; a status out of
+   * `expected` (default: any 2xx) is an error naming the path. `body` is made per attempt (a
+   * stream is read once, and the first attempt may be refused for a token).
+   */
+  async send(method: string, path: string, options: { accept?: string[] | undefined; headers?: Record<string, string>; body?: () => NonNullable<RequestInit['body']>; expected?: number[] } = {}): Promise<Response> {
+    const url = /^https?:\/\//.test(path) ? path : `${this.base}/${path}`;
+    const request = (): Promise<Response> => {
+      const body = options.body?.();
+      return this.fetchImpl(url, {
+        method,
+        headers: { ...(options.accept ? { Accept: options.accept.join(', ') } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...options.headers },
         redirect: 'follow',
-      });
+        ...(body === undefined ? {} : { body, duplex: 'half' }),
+      } as RequestInit);
+    };
     let response = await this.attempt(request);
     if (response.status === 401 && this.token === null) {
       await this.authenticate(response.headers.get('www-authenticate'));
       response = await this.attempt(request);
     }
-    if (!response.ok) {
+    if (options.expected ? !options.expected.includes(response.status) : !response.ok) {
       const what = response.status === 404 ? 'not found' : `HTTP ${response.status}`;
       throw new MydockerError(`${this.ref.registry}/${this.ref.repository}: ${path}: ${what}`, {
         hint: response.status === 404 ? 'check the name and tag' : response.status === 401 ? 'the registry refused access' : undefined,
@@ -101,7 +118,7 @@ export class RegistryClient {
     if (!params.realm) throw new MydockerError(`registry ${this.ref.registry} sent a token challenge without a realm`);
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? `repository:${this.ref.repository}:pull`);
+    url.searchParams.set('scope', params.scope ?? `repository:${this.ref.repository}:${this.actions}`);
     const response = await this.attempt(() => this.fetchImpl(url));
     if (!response.ok) throw new MydockerError(`registry ${this.ref.registry}: getting a token failed: HTTP ${response.status}`);
     const body = (await response.json()) as { token?: string; access_token?: string };

@@ -1,6 +1,7 @@
 // The runtime's image methods that move layers (import, commit, save, load, pull), behind the
 // Runtime facade, which loads this module on their first call; tag, rmi and the list are the
 // ImageStore's own, called by the facade directly.
+import type { PushedBlob, PushResult } from '../image/push.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -113,6 +114,12 @@ export async function load(rt: RuntimeInternals, input: Readable, gzip: boolean,
       fs.rmSync(staging, { recursive: true, force: true });
     }
   });
+}
+
+/** `push`, under the image store's lock (shared): a `rmi` meanwhile must wait, not pull a layer from under it. */
+export async function push(rt: RuntimeInternals, name: string, onLayer?: (blob: PushedBlob) => void): Promise<PushResult> {
+  const { pushImage } = await import('../image/push.js');
+  return rt.images.atWork(() => pushImage(rt.images, name, fetch, onLayer));
 }
 
 export async function pull(rt: RuntimeInternals, name: string, onProgress?: ProgressListener): Promise<ImageRecord> {

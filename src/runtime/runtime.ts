@@ -37,6 +37,7 @@ import type { CheckReport } from './system-check.js';
 import type { BuildOptions, BuildResult } from '../build/build.js';
 import type { HealthState } from '../container/health.js';
 import type { UpdateSpec } from './update.js';
+import type { PushedBlob, PushResult } from '../image/push.js';
 
 export type { NetworkDetails } from './networks.js';
 export type { ContainerSummary } from './summaries.js';
@@ -420,6 +421,14 @@ export class Runtime {
   /** `load`: images from a `docker save` archive or an OCI image layout (plain or gzip tar). */
   async load(input: Readable, gzip: boolean, onProgress?: ProgressListener): Promise<ImageRecord[]> {
     return (await import('./images.js')).load(this.internals, input, gzip, onProgress);
+  }
+
+  /**
+   * `push NAME[:TAG]`: the image of that name to its registry (`host[:port]/name`, or Docker Hub),
+   * layers the registry has skipped; `onLayer` hears each layer as it is done.
+   */
+  async push(name: string, onLayer?: (blob: PushedBlob) => void): Promise<PushResult> {
+    return (await import('./images.js')).push(this.internals, name, onLayer);
   }
 
   /** `pull NAME[:TAG]`: from Docker Hub, or `host[:port]/name` from another registry. */

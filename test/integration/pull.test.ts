@@ -1,5 +1,6 @@
 // pull against a real registry (Debian's docker-registry) that the test starts on 127.0.0.1, with an
-// image the test pushes into it with skopeo from an archive written by `mydocker save`.
+// image the test pushes into it with skopeo from an archive written by `mydocker save`; and push,
+// whose image pull then brings back.
 import { describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -70,6 +71,40 @@ describe('pull', { skip }, () => {
     const missing = w.run(['pull', `${address}/tools/box:nope`]);
     assert.equal(missing.status, 125);
     assert.match(missing.stderr, /not found/);
+  });
+
+  test('push: an image (built here, two layers) to the registry, whence pull brings it back byte for byte; what the registry has is not sent again', async (t) => {
+    const source = worldFor(t, 'pushmine', { image: true });
+    const { address } = await startRegistry(t, source);
+    const context = path.join(source.root, 'context');
+    fs.mkdirSync(context);
+    fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox\nRUN echo made-here > /made\nCMD ["cat", "/made"]\n');
+    const name = `${address}/team/app:v1`;
+    assert.equal(source.run(['build', '--network', 'none', '-t', name, context], { timeoutMs: 120_000 }).status, 0);
+    const pushed = source.run(['push', name]);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    const lines = pushed.stdout.trim().split('\n');
+    assert.equal(lines[0], `The push refers to repository [${address}/team/app]`);
+    assert.deepEqual(lines.slice(1, 3).map((l) => l.replace(/^[0-9a-f]{12}: /, '')), ['Pushed', 'Pushed']);
+    const digest = /^v1: digest: (sha256:[0-9a-f]{64}) size: \d+$/.exec(lines[3]!)?.[1];
+    assert.ok(digest, lines[3]);
+    // Again, under another tag: every layer is there already.
+    assert.equal(source.run(['tag', name, `${address}/team/app:v2`]).status, 0);
+    const again = source.run(['push', `${address}/team/app:v2`]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout.split('\n').filter((l) => l.endsWith(': Layer already exists')).length, 2, again.stdout);
+
+    const w = worldFor(t, 'pullmine');
+    assert.equal(w.run(['pull', name]).status, 0);
+    assert.equal(w.run(['run', '--rm', '--net', 'none', name]).stdout, 'made-here\n');
+    assert.deepEqual(w.list('layers'), source.list('layers').filter((l) => w.list('layers').includes(l)).sort());
+    assert.equal(w.list('layers').length, 2);
+    const byDigest = w.run(['pull', `${address}/team/app@${digest}`]);
+    assert.equal(byDigest.status, 0, byDigest.stderr);
+
+    const unknown = source.run(['push', `${address}/team/none:v1`]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /An image does not exist locally with the tag: .*team\/none:v1/);
   });
 
   test('a tampered layer in the registry is rejected, and nothing of it stays', async (t) => {
