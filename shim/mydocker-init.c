@@ -14,8 +14,9 @@
  *         message), what must be done while the host's files are still in reach, before
  *         pivot_root: joining its cgroups (it writes "0" to each group's file: a v1 `tasks` write
  *         of one's own thread skips the process-wide lock a move from outside takes), the
- *         mounts only a process inside the new PID namespace can make (its /proc), and (an OCI
- *         bundle's terminal) the pty to hold on 0, 1, 2; the init answers each "done\n", or the
+ *         mounts only a process inside the new PID namespace can make (its /proc), (an OCI
+ *         bundle's) a cgroup namespace rooted at the groups it joined, and (an OCI bundle's
+ *         terminal) the pty to hold on 0, 1, 2; the init answers each "done\n", or the
  *         line of what failed. An OCI bundle sends one prelude per proc mount, between the mounts
  *         the runtime makes, so that they all appear in its config's order. fd 4 is closed when
  *         the launch message comes. An `exec`'d process has no such fd: its fd 4 may be anything
@@ -319,7 +320,9 @@ static void take_terminal(const unsigned char *value, uint32_t len) {
 }
 
 /* One round of the prelude: cgroup joins, mkdir, mount and terminal steps, done before pivot_root;
-   the answer goes to fd 4. An OCI bundle sends one round per proc mount, in its config's order. */
+   the answer goes to fd 4. An OCI bundle sends one round per proc mount, in its config's order, and
+   unshares its cgroup namespace in one (once in its groups, and in its user namespace if it has
+   one), so that the namespace exists when `create` returns, as runc's does. */
 static void prelude(const unsigned char *body, uint32_t size) {
   report_fd = 4;
   for (uint32_t at = 0; at + 5 <= size;) {
@@ -327,7 +330,7 @@ static void prelude(const unsigned char *body, uint32_t size) {
     if (len > size - at - 5) fail("bad launch message", "truncated field");
     if (body[at] == F_JOIN_CGROUP) join_cgroup(body + at + 5, len);
     else if (body[at] == F_JOIN_USER) join_user(body + at + 5, len);
-    else if (body[at] == F_MKDIR || body[at] == F_MOUNT) setup_step(body[at], body + at + 5, len);
+    else if (body[at] == F_UNSHARE || body[at] == F_MKDIR || body[at] == F_MOUNT) setup_step(body[at], body + at + 5, len);
     else if (body[at] == F_TTY) take_terminal(body + at + 5, len);
     else fail("bad launch message", "not a prelude step");
     at += 5 + len;

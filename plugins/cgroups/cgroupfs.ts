@@ -73,11 +73,46 @@ function childGroups(dir: string): string[] {
   }
 }
 
-/** Removes mydocker's parent group when no container is left in it; another run may be using it. */
-export function removeParentIfEmpty(dir: string): void {
+/**
+ * The group directories from just below a hierarchy's root (`mount`) down to `dir`, `dir` last; just
+ * `dir` when it is not below `mount`.
+ */
+export function levelsBelow(mount: string | undefined, dir: string): string[] {
+  if (mount === undefined || !dir.startsWith(`${mount}/`)) return [dir];
+  const parts = dir.slice(mount.length + 1).split('/').filter((p) => p !== '');
+  return parts.map((_, i) => path.join(mount, ...parts.slice(0, i + 1)));
+}
+
+/** The levels above `dir` (below `mount`) that do not exist: those a create would make. */
+export function missingLevels(mount: string | undefined, dir: string): string[] {
+  return levelsBelow(mount, dir)
+    .slice(0, -1)
+    .filter((level) => !fs.existsSync(level));
+}
+
+/** mkdir of one group; false when it is there already (another container made it meanwhile). */
+export function makeGroup(dir: string): boolean {
   try {
-    fs.rmdirSync(dir);
-  } catch {
-    // ENOTEMPTY or EBUSY: other containers are there; ENOENT: already gone.
+    fs.mkdirSync(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new Error(`cannot create cgroup ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+  }
+}
+
+/**
+ * Removes the groups of `levels` that are left empty, deepest first: those a container's create made
+ * above its own groups (and mydocker's own parent). One that still holds another container's group,
+ * or a process, stays (EBUSY, ENOTEMPTY); one already gone is fine.
+ */
+export function removeEmptyLevels(levels: readonly string[]): void {
+  const deepestFirst = [...new Set(levels)].sort((a, b) => b.split('/').length - a.split('/').length);
+  for (const dir of deepestFirst) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // ENOTEMPTY or EBUSY: another container is there; ENOENT: already gone.
+    }
   }
 }

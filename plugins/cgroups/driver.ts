@@ -7,15 +7,31 @@ import type { Limits } from './limits.js';
 /** Where a container's cgroup lives: one directory per v1 controller, or { unified: dir } on v2. */
 export type CgroupPaths = Record<string, string>;
 
+/** What create() tells as it goes. */
+export interface CgroupEvents {
+  /** After each of the container's own groups is made (the test suite's fault injection stops there). */
+  groupMade?(): void;
+  /**
+   * A directory above the container's groups was made that missingLevels() did not name (it was
+   * removed by another container's teardown meanwhile): it is this container's to remove too.
+   */
+  levelMade?(dir: string): void;
+}
+
 export interface CgroupDriver {
   /** The container's cgroup directories, computed (nothing is created). */
   paths(parent: string, id: string): CgroupPaths;
   /**
-   * Creates the groups (and mydocker's parent), writes the limits and confines device access to
-   * `devices` (deviceRules() of the container; an empty list leaves it as the parent's).
-   * `made` is called after each group is made (the test suite's fault injection stops there).
+   * The directories above the groups, below each hierarchy's root, that do not exist yet: those
+   * create() will make (a relative or nested cgroupsPath, mydocker's parent), recorded before it
+   * runs so that remove() takes back exactly those, and never one that was there before.
    */
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[], made?: () => void): void;
+  missingLevels(paths: CgroupPaths): string[];
+  /**
+   * Creates the groups (and the levels above them, level by level), writes the limits and confines
+   * device access to `devices` (deviceRules() of the container; an empty list leaves it as the parent's).
+   */
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[], events?: CgroupEvents): void;
   /**
    * Writes the limits onto groups that exist (what `create` writes after making them; `mydocker
    * update` on a running container), in an order the kernel accepts from the limits in place.
@@ -35,8 +51,11 @@ export interface CgroupDriver {
   joinFiles(paths: CgroupPaths): string[];
   /** The files a pid is written to to join the groups (cgroup.procs of each). */
   procsFiles(paths: CgroupPaths): string[];
-  /** Removes the groups, and the parent when it is left empty. Idempotent. */
-  remove(paths: CgroupPaths): void;
+  /**
+   * Removes the groups, then those of `levels` (directories above them: missingLevels() before
+   * create) that are left empty, deepest first. Idempotent.
+   */
+  remove(paths: CgroupPaths, levels?: readonly string[]): void;
   /** Whether the kernel's OOM killer killed a process of this group. */
   oomKilled(paths: CgroupPaths): boolean;
   /** What `mydocker stats` shows, read from the groups. */

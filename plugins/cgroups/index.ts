@@ -10,12 +10,14 @@
 //                  command's first instruction; then has it root a cgroup namespace there
 //   enterNamespace puts each `exec`'d process in the same groups
 //   updateResources writes new limits onto a running container's groups (`mydocker update`)
-//   releaseCgroups notes whether the OOM killer struck, then removes the groups
+//   releaseCgroups notes whether the OOM killer struck, then removes the groups, and the levels
+//                  above them its create made (a nested cgroupsPath) once they are left empty
 //   a stats provider: a running container's usage for `mydocker stats` (hooks/stats.ts)
 //   inspect sections: State.OOMKilled, what releaseCgroups saw, and the limits in HostConfig
 //   (Memory, NanoCpus, PidsLimit, ... as Docker's; hooks/inspect.ts)
 // The layout (v1, v2, hybrid) is detected once, from /proc/self/mountinfo.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ContainerInfo, DeviceRule, HookContextBase, JsonValue, Plugin } from '../../hooks/index.js';
 import type { CgroupDriver, CgroupPaths } from './driver.js';
 import type { BpfKernel } from './device-bpf.js';
@@ -66,11 +68,21 @@ const cgroupsPlugin: Plugin = {
       const { driver, layout } = hostCgroups(ctx.kernel);
       const paths = containerPaths(driver, parent, ctx.container);
       // Saved, and written to disk, before anything is created: a failure half-way, or this process
-      // killed half-way, is undone from this by releaseCgroups.
-      Object.assign(ctx.state, { layout, paths } satisfies CgroupState);
+      // killed half-way, is undone from this by releaseCgroups. `levels`: the directories above the
+      // groups that are missing now, which create makes and so this container removes.
+      const state: CgroupState = { layout, paths, levels: driver.missingLevels(paths) };
+      Object.assign(ctx.state, state);
       ctx.saveState?.();
       stopPoint('cgroups:intent-saved');
-      driver.create(paths, limits, givenDeviceRules(ctx.container.options) ?? deviceRules(ctx.container.security), () => stopPoint('cgroups:one-created'));
+      driver.create(paths, limits, givenDeviceRules(ctx.container.options) ?? deviceRules(ctx.container.security), {
+        groupMade: () => stopPoint('cgroups:one-created'),
+        // Gone since (another container's teardown removed it) and made again here: ours as well.
+        levelMade: (dir) => {
+          if (state.levels!.includes(dir)) return;
+          state.levels!.push(dir);
+          ctx.saveState?.();
+        },
+      });
       return { driver, paths };
     };
     api.hooks.createCgroups.tapPromise(CGROUPS_PLUGIN, async (ctx) => {
@@ -125,8 +137,13 @@ const cgroupsPlugin: Plugin = {
       const paths = (ctx.state.paths as CgroupPaths | undefined) ?? existing(containerPaths(driver, parent, ctx.container));
       if (!paths) return;
       if (driver.oomKilled(paths)) ctx.state.oomKilled = true;
-      driver.remove(paths);
+      const made = (ctx.state.levels as string[] | undefined) ?? [];
+      // mydocker's own parent goes with the last container in it, whoever made it (as it always
+      // has); a level of a cgroupsPath only with the container that made it.
+      const ownParent = cgroupsPathOf(ctx.container) !== null ? [] : Object.values(paths).map((dir) => path.dirname(dir));
+      driver.remove(paths, [...made, ...ownParent]);
       delete ctx.state.paths;
+      delete ctx.state.levels;
     });
     api.registerStatsProvider({
       readStats({ state }) {
@@ -169,11 +186,17 @@ export function hostConfigLimits(options: ContainerInfo['options']): Record<stri
  * from each hierarchy's root, or relative to mydocker's parent.
  */
 export function containerPaths(driver: CgroupDriver, parent: string, container: ContainerInfo): CgroupPaths {
-  const given = container.options.cgroupsPath;
-  if (typeof given !== 'string' || given === '') return driver.paths(parent, container.id);
+  const given = cgroupsPathOf(container);
+  if (given === null) return driver.paths(parent, container.id);
   const full = given.startsWith('/') ? given : `${parent}/${given}`;
   const dir = full.replace(/\/+$/, '');
   return driver.paths(dir.slice(0, dir.lastIndexOf('/')), dir.slice(dir.lastIndexOf('/') + 1));
+}
+
+/** An OCI container's place as its config gives it (`cgroupsPath`), or null: in mydocker's parent. */
+function cgroupsPathOf(container: ContainerInfo): string | null {
+  const given = container.options.cgroupsPath;
+  return typeof given === 'string' && given !== '' ? given : null;
 }
 
 /** An OCI container's own device rules (its config's linux.resources.devices), when it has them. */

@@ -7,5 +7,10 @@ export interface CgroupState {
   layout: string;
   /** One directory per v1 controller, or { unified: dir } on v2 (CgroupPaths). */
   paths: Record<string, string>;
+  /**
+   * The directories above `paths` that this container's create made (none existed before): removed
+   * with its groups when left empty, deepest first. Never one that was there before it.
+   */
+  levels?: string[];
   oomKilled?: boolean;
 }

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import type { DeviceRule } from '../../hooks/index.js';
 import { CLONE, MS, type InitStep } from '../../hooks/index.js';
 import type { ContainerStats } from '../../hooks/stats.js';
-import type { CgroupDriver, CgroupPaths } from './driver.js';
+import type { CgroupDriver, CgroupEvents, CgroupPaths } from './driver.js';
 import { CGROUP_VIEW, VIEW_FLAGS } from './layout.js';
-import { exists, isMember, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
+import { exists, isMember, levelsBelow, makeGroup, missingLevels, readControl, readKeyed, removeEmptyLevels, removeGroup, writeControl } from './cgroupfs.js';
 import { CPU_PERIOD_US, type Limits } from './limits.js';
 import { formatV1Rule } from './device-rules.js';
 
@@ -36,18 +36,22 @@ export class CgroupV1 implements CgroupDriver {
     return paths;
   }
 
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
+  missingLevels(paths: CgroupPaths): string[] {
+    return Object.entries(paths).flatMap(([controller, dir]) => missingLevels(this.controllers[controller], dir));
+  }
+
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], events: CgroupEvents = {}): void {
     for (const [controller, dir] of Object.entries(paths)) {
       // Level by level from the hierarchy's root: a new cpuset group has no CPUs and no memory
       // nodes, and nothing can join it until both are copied down from its parent, at every level
       // (a relative cgroupsPath such as a/b/c makes several at once).
       const levels = levelsBelow(this.controllers[controller], dir);
       for (const level of levels.slice(0, -1)) {
-        if (!fs.existsSync(level)) fs.mkdirSync(level);
+        if (makeGroup(level)) events.levelMade?.(level);
         if (this.isCpuset(controller)) inheritCpuset(level);
       }
       fs.mkdirSync(dir, { recursive: true });
-      made();
+      events.groupMade?.();
       if (this.isCpuset(controller)) inheritCpuset(dir);
     }
     this.update(paths, limits);
@@ -114,11 +118,9 @@ export class CgroupV1 implements CgroupDriver {
     return Object.values(paths).map((dir) => path.join(dir, 'cgroup.procs'));
   }
 
-  remove(paths: CgroupPaths): void {
-    for (const dir of Object.values(paths)) {
-      removeGroup(dir);
-      removeParentIfEmpty(path.dirname(dir));
-    }
+  remove(paths: CgroupPaths, levels: readonly string[] = []): void {
+    for (const dir of Object.values(paths)) removeGroup(dir);
+    removeEmptyLevels(levels);
   }
 
   oomKilled(paths: CgroupPaths): boolean {
@@ -149,13 +151,6 @@ export class CgroupV1 implements CgroupDriver {
   private isCpuset(controller: string): boolean {
     return this.controllers.cpuset !== undefined && this.controllers[controller] === this.controllers.cpuset;
   }
-}
-
-/** The group directories from just below a hierarchy's root down to `dir`, `dir` last. */
-function levelsBelow(mount: string | undefined, dir: string): string[] {
-  if (mount === undefined || !dir.startsWith(`${mount}/`)) return [dir];
-  const parts = dir.slice(mount.length + 1).split('/').filter((p) => p !== '');
-  return parts.map((_, i) => path.join(mount, ...parts.slice(0, i + 1)));
 }
 
 function writeMemory(dir: string, limits: Limits): void {

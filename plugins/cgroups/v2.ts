@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLONE, MS, type DeviceRule, type InitStep } from '../../hooks/index.js';
 import type { ContainerStats } from '../../hooks/stats.js';
-import type { CgroupDriver, CgroupPaths } from './driver.js';
+import type { CgroupDriver, CgroupEvents, CgroupPaths } from './driver.js';
 import { CGROUP_VIEW, VIEW_FLAGS } from './layout.js';
 import { attachDeviceProgram, type BpfKernel } from './device-bpf.js';
-import { isMember, readControl, readKeyed, removeGroup, removeParentIfEmpty, writeControl } from './cgroupfs.js';
+import { isMember, levelsBelow, makeGroup, missingLevels, readControl, readKeyed, removeEmptyLevels, removeGroup, writeControl } from './cgroupfs.js';
 import { CPU_PERIOD_US, sharesToWeight, type Limits } from './limits.js';
 
 const WANTED = ['cpu', 'cpuset', 'memory', 'pids'];
@@ -33,14 +33,19 @@ export class CgroupV2 implements CgroupDriver {
     ];
   }
 
-  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], made: () => void = () => {}): void {
+  missingLevels(paths: CgroupPaths): string[] {
+    return missingLevels(this.root, paths.unified!);
+  }
+
+  create(paths: CgroupPaths, limits: Limits, devices: readonly DeviceRule[] = [], events: CgroupEvents = {}): void {
     refuseV1Only(limits);
     const dir = paths.unified!;
     const parentDir = path.dirname(dir);
-    fs.mkdirSync(parentDir, { recursive: true });
+    for (const level of levelsBelow(this.root, dir).slice(0, -1)) if (makeGroup(level)) events.levelMade?.(level);
+    fs.mkdirSync(parentDir, { recursive: true }); // a parent outside the hierarchy's root (levelsBelow made none)
     this.enableControllers(parentDir);
     fs.mkdirSync(dir, { recursive: true });
-    made();
+    events.groupMade?.();
     if (devices.length > 0) {
       if (this.kernel === undefined) throw new Error('the cgroup v2 driver was made without a kernel: it cannot attach the device program');
       // Before any process joins: confined from its first instruction.
@@ -85,9 +90,9 @@ export class CgroupV2 implements CgroupDriver {
     return [path.join(paths.unified!, 'cgroup.procs')];
   }
 
-  remove(paths: CgroupPaths): void {
+  remove(paths: CgroupPaths, levels: readonly string[] = []): void {
     removeGroup(paths.unified!);
-    removeParentIfEmpty(path.dirname(paths.unified!));
+    removeEmptyLevels(levels);
   }
 
   oomKilled(paths: CgroupPaths): boolean {

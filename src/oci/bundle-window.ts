@@ -38,6 +38,7 @@ export function bundleLaunch(plan: LaunchPlan, bundle: string, preserveFds = 0):
     holdGo: true,
     preserveFds,
     slave: plan.rootPropagation.slave,
+    cgroupNamespace: plan.cgroupNamespace,
     mount: (kernel, rootfs, byFirstProcess) => {
       for (const m of plan.mounts) {
         if (m.type === 'proc') {

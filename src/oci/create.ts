@@ -1,10 +1,13 @@
 // `mydocker-runc create`: the container's first process (mydocker-init) made in the config's
 // namespaces, mounts and cgroups, waiting for `start`. The steps, each recorded before it begins so
 // that a failure half-way unwinds it (newest first) and leaves nothing:
-//   state directory -> state.json ("creating") -> prepareRootfs -> the launch window (a holding
-//   first process, its pid saved the moment it is ready, in the window) -> oom_score_adj ->
-//   applyCgroups -> setupNetwork -> the config's prestart and createRuntime hooks -> launch.bin ->
-//   the console socket -> the pid file -> state.json ("created").
+//   state directory -> state.json ("creating") -> prepareRootfs -> createCgroups -> the launch
+//   window (a holding first process, its pid saved the moment it is ready, which joins its groups
+//   itself and then unshares its cgroup namespace, both in its prelude) -> oom_score_adj ->
+//   applyCgroups (checks it is in its groups) -> setupNetwork -> the config's prestart and
+//   createRuntime hooks -> launch.bin -> the console socket -> the pid file -> state.json ("created").
+// So when `create` returns the first process is in its cgroups and its own cgroup namespace, as
+// runc's is (runtime-tools' linux_ns_nopath compares the namespaces right after create).
 // Then this process exits: the first process, its child, is reparented to the caller (containerd's
 // shim is a subreaper and learns exits only by reaping its own children), and holds its own go pipe
 // (launch.ts BundleLaunch.holdGo) until `start` writes the saved message into it.
@@ -116,6 +119,11 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
     begun.add('rootfs');
     await host.hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: config.root.path, layers: [] }));
     saveState();
+    // Before the first process exists: it joins the groups itself, in its prelude, then roots its
+    // cgroup namespace there (see CgroupsContext and BundleLaunch.cgroupNamespace).
+    const cgroupJoins: string[] = [];
+    begun.add('cgroups');
+    await host.hooks.createCgroups.promise(hookContext(record, stateDir, deps.kernel, { rootfs: config.root.path, joinFiles: cgroupJoins, saveState }));
 
     launched = launch(
       {
@@ -128,6 +136,7 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
         // fds 0-2 of this process become the container's, and 3…3+N-1 with --preserve-fds N;
         // nothing else reaches it (the init marks every other descriptor close-on-exec).
         stdio: [0, 1, 2],
+        cgroupJoins,
         // The waiting init's first trace: saved before anything can kill us and leave it unnamed.
         bundle: { ...bundleLaunch(plan, bundle, options.preserveFds), onReady: (pid) => recordFirstProcess(container, pid, saveState) },
       },
@@ -137,22 +146,21 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
     if (plan.oomScoreAdj !== null) setOomScoreAdj(launched.pid, plan.oomScoreAdj);
 
     const initSteps: InitStep[] = [];
-    begun.add('cgroups');
     await host.hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: config.root.path, initSteps, saveState }));
     saveState();
     begun.add('network');
     await host.hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: config.root.path, initSteps, saveState }));
     saveState();
-    // A cgroup namespace of its own, rooted at the groups it was just moved into (the cgroups
-    // plugin's view of them, when the config mounts one, makes it already).
-    if (plan.cgroupNamespace && !initSteps.some((s) => s.op === 'unshare' && (s.flags & CLONE.NEWCGROUP) !== 0)) initSteps.push({ op: 'unshare', flags: CLONE.NEWCGROUP });
+    // The first process made its cgroup namespace in its prelude: the view of its groups (the config
+    // mounts one) is mounted in that one, not in another made inside it.
+    const steps = plan.cgroupNamespace ? initSteps.filter((s) => !(s.op === 'unshare' && s.flags === CLONE.NEWCGROUP)) : initSteps;
 
     // The config's prestart (deprecated) and createRuntime hooks: the namespaces and cgroups exist.
     const creating = stateDocument(container, 'creating', config.root.path);
     await runOciHooks('prestart', config.hooks.prestart, creating);
     await runOciHooks('createRuntime', config.hooks.createRuntime, creating);
 
-    deps.store.saveLaunch(options.id, encodeInitConfig({ ...plan.process, tty: launched.ttyPath, seccomp, steps: initSteps }));
+    deps.store.saveLaunch(options.id, encodeInitConfig({ ...plan.process, tty: launched.ttyPath, seccomp, steps }));
     if (launched.ptyMaster !== null) {
       deps.sendConsole(options.consoleSocket!, launched.ptyMaster);
       fs.closeSync(launched.ptyMaster);

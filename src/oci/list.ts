@@ -1,7 +1,6 @@
 // What `state`, `list` and `ps` show of OCI containers: the state document (runtime-spec "State",
 // the status derived now, paused included), the list as runc prints it, and a container's
 // processes (host pids, from its cgroup).
-import { spawnSync } from 'node:child_process';
 import { isFrozen } from './freezer.js';
 import { containerPids } from './signal.js';
 import { stateDocument, type OciState } from './state.js';
@@ -33,8 +32,13 @@ export function processesOf(container: OciContainer): number[] {
   return first !== null && pids.includes(first) ? [first, ...pids.filter((p) => p !== first)] : pids;
 }
 
-/** `ps` (its options, -ef by default) of the host, cut down to these pids, as runc's table. */
-export function psTable(pids: readonly number[], options: readonly string[]): string {
+/**
+ * `ps` (its options, -ef by default) of the host, cut down to these pids, as runc's table.
+ * node:child_process (and node:net with it) is loaded here only: `state`, which shares this module,
+ * runs no program.
+ */
+export async function psTable(pids: readonly number[], options: readonly string[]): Promise<string> {
+  const { spawnSync } = await import('node:child_process');
   const result = spawnSync('ps', options.length > 0 ? [...options] : ['-ef'], { encoding: 'utf8' });
   const lines = (result.stdout ?? '').split('\n');
   const header = lines[0] ?? '';

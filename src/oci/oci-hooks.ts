@@ -5,7 +5,6 @@
 // (a failure is only reported: the container already started, or is already gone).
 // createContainer and startContainer run inside the container's namespaces: not supported yet, and
 // refused by launchPlan.
-import { spawn } from 'node:child_process';
 import { MydockerError } from '../errors.js';
 import type { OciHook } from './config.js';
 import type { OciState } from './state.js';
@@ -30,8 +29,10 @@ export async function runOciHooksReporting(kind: string, hooks: readonly OciHook
   return failures;
 }
 
-function runOne(kind: string, hook: OciHook, state: OciState): Promise<void> {
+/** node:child_process (and node:net with it: ~10 ms of every start and delete) only when there is a hook. */
+async function runOne(kind: string, hook: OciHook, state: OciState): Promise<void> {
   const [argv0, ...args] = hook.args.length > 0 ? hook.args : [hook.path];
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(hook.path, args, { argv0, env: Object.fromEntries(hook.env.map((e) => [e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')), e.slice(e.indexOf('=') + 1)])), stdio: ['pipe', 'ignore', 'pipe'], cwd: '/' });
     let stderr = '';

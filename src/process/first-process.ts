@@ -6,7 +6,8 @@
 //             must not pivot_root while the exec of the init still reads the host's files); then it
 //             takes a prelude on GO_FD, what it must do while it still sees the host's files: join
 //             its cgroups itself (a write of "0"), and the mounts only a process inside the new PID
-//             namespace can make (its /proc), and (an OCI bundle with a terminal) the pty to hold on
+//             namespace can make (its /proc), (an OCI bundle) its cgroup namespace, once in its
+//             groups, and (an OCI bundle with a terminal) the pty to hold on
 //             0, 1, 2, and last, for an OCI container with one, entering its user namespace; it
 //             answers "done\n" (or the line of what failed). An OCI bundle sends one prelude per
 //             proc mount, between the mounts the runtime makes itself, so that all appear in its
@@ -105,12 +106,14 @@ const enum Field {
 }
 
 /**
- * A step of the prelude: the setup steps that make sense before pivot_root, joining a cgroup,
- * taking a terminal (a host path) on 0, 1, 2 without making it the controlling one yet, and
- * entering the container's user namespace (the last step of the last prelude).
+ * A step of the prelude: the setup steps that make sense before pivot_root (an OCI container's
+ * cgroup namespace is unshared there, once it is in its groups, so that it exists when `create`
+ * returns), joining a cgroup, taking a terminal (a host path) on 0, 1, 2 without making it the
+ * controlling one yet, and entering the container's user namespace (the last prelude's, followed
+ * only by that cgroup namespace: made inside it, it is owned by it).
  */
 export type PreludeStep =
-  | Extract<InitStep, { op: 'mkdir' | 'mount' }>
+  | InitStep
   | { readonly op: 'join-cgroup'; readonly file: string }
   | { readonly op: 'terminal'; readonly path: string }
   | { readonly op: 'join-user'; readonly file: string };

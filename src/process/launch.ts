@@ -16,8 +16,10 @@
 // An OCI bundle (spec.bundle, src/oci/) changes four things and keeps the rest: the namespaces to
 // create or join are its own, its mounts replace mydocker's /dev, /sys, /proc and confining mounts,
 // the first process is spawned before them (right after the hostname) so that it makes the proc
-// mounts in their place among the others (one prelude each) and, with a terminal, takes the pty in
-// a last prelude, and it holds its own go pipe so that `start`, a later process, can send "go".
+// mounts in their place among the others (one prelude each), makes its cgroup namespace in the
+// prelude that joins its groups (with a user namespace: after entering that, which then owns it)
+// and, with a terminal, takes the pty in a last prelude, and it holds its own go pipe so that
+// `start`, a later process, can send "go".
 // With a user namespace, the bundle's namespaces are made inside it by a holder process and joined
 // here instead (namespace-holder.ts), the PID one unshared here; the first process enters the user
 // namespace in a prelude of its own, after every other.
@@ -115,6 +117,12 @@ export interface BundleLaunch {
   mount(kernel: Kernel, rootfs: string, byFirstProcess: (steps: readonly PreludeStep[]) => void): void;
   /** After pivot_root, paths as the container sees them: sysctls, masked and read-only paths, a read-only root. */
   afterPivot(kernel: Kernel): void;
+  /**
+   * A cgroup namespace of the container's own: the first process unshares it in a prelude, once it
+   * has joined its groups (cgroupJoins: its root is theirs) and, with a user namespace, once in that
+   * (which then owns it, as runc's), so that it exists when `create` returns.
+   */
+  cgroupNamespace?: boolean;
   /** The first process keeps a write end of its go pipe (GO_HELD_FD): the pipe outlives this process. */
   holdGo: boolean;
   /** This process's fds 3…3+N-1, which the program gets at the same numbers (`--preserve-fds N`). */
@@ -172,6 +180,7 @@ export type HostNamespaces = OwnNamespaces;
 const NAMESPACES = CONTAINER_NAMESPACES;
 
 const UNSHARE_FLAGS = NAMESPACES.reduce((flags, ns) => flags | ns.nstype, 0);
+const UNSHARE_CGROUP: PreludeStep = { op: 'unshare', flags: CLONE.NEWCGROUP };
 
 export function openHostNamespaces(): HostNamespaces {
   return openOwnNamespaces(NAMESPACES);
@@ -308,7 +317,8 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       // The first process before the mounts: the bundle's proc mounts are its own, and every mount
       // must appear in the config's order. It joins its cgroups first, while the host's are in reach.
       spawnFirstProcess(spec.stdio);
-      if (joins.length > 0) prelude(goWrite, readyRead, joins);
+      const ownCgroupNs = bundle.cgroupNamespace && !bundle.userns ? [UNSHARE_CGROUP] : [];
+      if (joins.length + ownCgroupNs.length > 0) prelude(goWrite, readyRead, [...joins, ...ownCgroupNs]);
       bundle.mount(kernel, spec.rootfs, (steps) => prelude(goWrite, readyRead, steps));
     } else {
       for (const dir of ['proc', 'dev', 'sys']) ensureDirectory(spec.rootfs, dir);
@@ -351,7 +361,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
       ]);
     } else if (holder) {
       // Last: from there on it is the user namespace's root, without the host root's rights.
-      prelude(goWrite, readyRead, [{ op: 'join-user', file: holder.userNamespace }]);
+      prelude(goWrite, readyRead, [{ op: 'join-user', file: holder.userNamespace }, ...(bundle?.cgroupNamespace ? [UNSHARE_CGROUP] : [])]);
     }
     // The first process holds them all now.
     holder?.release();
@@ -464,7 +474,9 @@ function prelude(goFd: number, readyFd: number, steps: readonly PreludeStep[]): 
     ? 'joining the container\'s cgroups'
     : /^mydocker: cannot (join the user namespace|become|clear)/.test(answer)
       ? 'entering the container\'s user namespace'
-      : 'mounting /proc in the container';
+      : answer.startsWith('mydocker: cannot unshare')
+        ? 'making the container\'s cgroup namespace'
+        : 'mounting /proc in the container';
   throw new MydockerError(`${what} failed: ${answer.replace(/^mydocker: /, '')}`);
 }
 

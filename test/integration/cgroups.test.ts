@@ -278,13 +278,15 @@ export default {
     t.after(() => sleeper.kill('SIGKILL'));
     // Limits need controllers, which a hybrid host keeps in v1: only membership is tried here.
     const controllers = fs.readFileSync(path.join(unified, 'cgroup.controllers'), 'utf8').trim();
+    const levels = driver.missingLevels(paths);
+    assert.deepEqual(levels, [path.dirname(paths.unified!)], 'the parent is missing: create makes it');
     driver.create(paths, controllers.includes('pids') ? { pidsLimit: 50 } : {});
     driver.addProcess(paths, sleeper.pid!);
     assert.match(fs.readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8'), new RegExp(`^0::/${parent}/probe$`, 'm'));
     assert.equal(driver.oomKilled(paths), false);
     sleeper.kill('SIGKILL');
     await new Promise((resolve) => sleeper.on('exit', resolve));
-    driver.remove(paths);
+    driver.remove(paths, levels);
     assert.ok(!fs.existsSync(path.dirname(paths.unified!)), 'the group and its parent are gone');
   });
 

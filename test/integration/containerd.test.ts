@@ -113,7 +113,9 @@ describe('containerd runs containers with the runtime (ctr --runc-binary)', { sk
     const session = spawnInPty('ctr', ns.ctrArgs(ctrRun(ns, ['--rm', '-t'], images.plain.ref, 'tty1', ['sh'])), { PATH: process.env.PATH, TERM: 'xterm' });
     t.after(() => session.close());
     await session.expect(/\/ # /);
-    session.type('tty; stty size; echo "pid=$$"\n');
+    // ctr sets the window size once `start` returned, racing the shell (with any runtime: the faster
+    // `start`, the likelier the shell's first command comes first): waited for, up to 5 s.
+    session.type('tty; for i in $(seq 50); do [ "$(stty size 2>/dev/null)" = "24 80" ] && break; sleep 0.1; done; stty size; echo "pid=$$"\n');
     await session.expect(/^pid=\d+\r*$/m);
     const screen = session.screen();
     assert.match(screen, /^\/dev\/pts\/\d+\r*$/m, 'tty names a terminal');

@@ -31,14 +31,16 @@ test('the v1 devices group of the default rules refuses a loop device and allows
   const parent = `mydocker-test-devv1-${randomBytes(4).toString('hex')}`;
   const confined = driver.paths(parent, 'confined');
   const control = driver.paths(parent, 'control');
+  // The parent, made by the first create: taken back with the groups once empty.
+  const levels = driver.missingLevels(confined);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-devv1-'));
   const probes: Probe[] = [];
   let loop: LoopDevice | undefined;
   t.after(async () => {
     for (const probe of probes) await probe.kill();
     // remove() takes the group and then the parent once it is empty; both tolerate absence.
-    driver.remove(control);
-    driver.remove(confined);
+    driver.remove(control, levels);
+    driver.remove(confined, levels);
     loop?.detach();
     fs.rmSync(tmp, { recursive: true, force: true });
   });

@@ -21,21 +21,28 @@ interface Oci {
   state(dir: string, id: string): { status: string; pid: number };
 }
 
-/** A world, an OCI root inside it, and bundles whose containers are deleted (--force) after the test. */
+/**
+ * A world, an OCI root inside it, and bundles whose containers are deleted (--force) after the test,
+ * newest first; then the test fails if a cgroup directory its containers could have made is left:
+ * their groups, and the levels above them that did not exist when the bundle was made.
+ */
 function ociWorld(t: TestContext, label: string): Oci {
   // The containers go before the world (its cgroup parent, its directory).
   const world = new World(label);
   const root = path.join(world.root, 'oci-state');
   const made: Array<{ dir: string; id: string }> = [];
+  const watched = new Set<string>();
   t.after(() => {
+    let left: string[] = [];
     try {
-      for (const { dir, id } of made) {
+      for (const { dir, id } of [...made].reverse()) {
         try {
           runc(root, dir, ['delete', '--force', id]);
         } catch {
           // what it should have removed is killed below
         }
       }
+      left = leftCgroups(watched);
     } finally {
       // A container process names no path of the world in its command line (mydocker-init, or the
       // program): found by its cgroup, below the world's own parent.
@@ -47,7 +54,17 @@ function ociWorld(t: TestContext, label: string): Oci {
         }
       }
       world.cleanup();
+      // What the containers left (outside the world's parent too: a relative cgroupsPath is below
+      // mydocker's), deepest first: the host as it was.
+      for (const dir of [...left].sort().reverse()) {
+        try {
+          fs.rmdirSync(dir);
+        } catch {
+          // gone, or not empty: not ours
+        }
+      }
     }
+    assert.deepEqual(left, [], 'cgroup directories left behind by the test\'s containers');
   });
   return {
     world,
@@ -60,6 +77,7 @@ function ociWorld(t: TestContext, label: string): Oci {
       edit?.(config);
       makeBundle(dir, config);
       made.push({ dir, id });
+      for (const group of cgroupDirsOf(config.linux?.cgroupsPath)) watched.add(group);
       return { dir, id, cgroupsPath };
     },
     state(dir, id) {
@@ -68,6 +86,35 @@ function ociWorld(t: TestContext, label: string): Oci {
       return JSON.parse(result.stdout) as { status: string; pid: number };
     },
   };
+}
+
+/**
+ * In every hierarchy, a cgroupsPath's group (absolute from the hierarchy's root, or relative to
+ * mydocker's default parent) and the levels above it that do not exist now.
+ */
+function cgroupDirsOf(cgroupsPath: unknown): string[] {
+  if (typeof cgroupsPath !== 'string' || cgroupsPath === '') return [];
+  const parts = (cgroupsPath.startsWith('/') ? cgroupsPath : `mydocker/${cgroupsPath}`).split('/').filter(Boolean);
+  const found: string[] = [];
+  for (const mount of cgroupMounts()) {
+    const levels = parts.map((_, i) => path.join(mount, ...parts.slice(0, i + 1)));
+    found.push(...levels.slice(0, -1).filter((level) => !fs.existsSync(level)), levels.at(-1)!);
+  }
+  return found;
+}
+
+/**
+ * Those of `dirs` that are left empty (a level holding groups holds another's container: mydocker's
+ * default parent is shared with every `mydocker run`; a leaked group holds none).
+ */
+function leftCgroups(dirs: ReadonlySet<string>): string[] {
+  return [...dirs].filter((dir) => {
+    try {
+      return !fs.readdirSync(dir, { withFileTypes: true }).some((entry) => entry.isDirectory());
+    } catch {
+      return false; // gone
+    }
+  });
 }
 
 /** The host directory of a process's group in the memory hierarchy (v1) or the unified one. */
@@ -675,6 +722,45 @@ describe('mydocker-runc: the OCI runtime command line', { skip: skip ?? false },
     }
     assert.equal(runc(oci.root, dir, ['delete', '--force', id]).status, 0);
     assert.equal(fs.existsSync(group('cpuset')), false);
+  });
+
+  it('a cgroup namespace: when create returns the first process is in its groups and in a namespace of its own rooted there, the program\'s after start; in a user namespace, owned by it', async (t) => {
+    const oci = ociWorld(t, 'oci-cgns');
+    const cgroupNs = (pid: number | string) => fs.readlinkSync(`/proc/${pid}/ns/cgroup`);
+    const withCgroupNs = (c: Record<string, any>) => {
+      c.linux.namespaces.push({ type: 'cgroup' });
+      c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+    };
+    const script = 'readlink /proc/self/ns/cgroup; grep -E "^[0-9]+:([^:]*,)?memory(,[^:]*)?:|^0::" /proc/self/cgroup | head -1 | cut -d: -f3; find /sys/fs/cgroup/ -mindepth 2 -type d | wc -l';
+    const { dir, id, cgroupsPath } = oci.bundle('main', ['sh', '-c', script], withCgroupNs);
+    assert.equal(runcCreate(oci.root, dir, ['--bundle', dir, id]).status, 0, lastLoggedError(dir) ?? '');
+    const pid = oci.state(dir, id).pid;
+    const atCreate = cgroupNs(pid);
+    // runtime-tools' linux_ns_nopath compares them right after create.
+    assert.notEqual(atCreate, cgroupNs('self'), 'a cgroup namespace of its own when create returns');
+    assert.ok(fs.readFileSync(path.join(memoryGroupDir(cgroupsPath), 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), 'in its group when create returns');
+    assert.equal(runc(oci.root, dir, ['start', id]).status, 0, lastLoggedError(dir) ?? '');
+    await waitFor(() => oci.state(dir, id).status === 'stopped', 'the program to end');
+    // The same namespace after start (its view was mounted in it, not in another made inside it),
+    // rooted at the container's group: its own group is "/", and its view shows no group below it.
+    assert.equal(fs.readFileSync(path.join(dir, 'container.out'), 'utf8'), `${atCreate}\n/\n0\n`);
+
+    // In a user namespace, made inside it: owned by it, as runc's (lsns's ONS column, util-linux >= 2.38).
+    const ons = spawnSync('lsns', ['-n', '-o', 'NS,TYPE,ONS', '-p', String(process.pid)], { encoding: 'utf8' });
+    if (ons.status !== 0) return t.diagnostic('lsns cannot show a namespace\'s owner here: the user namespace case is not checked');
+    const userns = oci.bundle('userns', ['sleep', '100'], (c) => {
+      c.linux.namespaces.push({ type: 'cgroup' }, { type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    assert.equal(runcCreate(oci.root, userns.dir, ['--bundle', userns.dir, userns.id]).status, 0, lastLoggedError(userns.dir) ?? '');
+    const usernsPid = oci.state(userns.dir, userns.id).pid;
+    const owned = spawnSync('lsns', ['-n', '-o', 'NS,TYPE,ONS', '-p', String(usernsPid)], { encoding: 'utf8' }).stdout;
+    const cgroupLine = owned.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === 'cgroup');
+    assert.ok(cgroupLine, owned);
+    assert.equal(`cgroup:[${cgroupLine[0]}]`, cgroupNs(usernsPid));
+    assert.notEqual(cgroupNs(usernsPid), cgroupNs('self'));
+    assert.equal(`user:[${cgroupLine[2]}]`, fs.readlinkSync(`/proc/${usernsPid}/ns/user`), 'owned by the container\'s user namespace');
   });
 
   it('create killed at each step: delete --force removes whatever it had begun (its waiting process, its groups, its directory)', (t) => {

@@ -260,6 +260,63 @@ describe('cgroup v1 writer', () => {
 });
 
 describe('removing a group', () => {
+  it('takes back the levels above its groups that its create made, deepest first and once empty, never one that was there before', (t) => {
+    // Empty directories stand in for groups (no limits, no cpuset: nothing is written in them).
+    const root = tempDir(t, 'cglevels-');
+    const controllers = { memory: path.join(root, 'memory'), pids: path.join(root, 'pids') };
+    for (const dir of Object.values(controllers)) fs.mkdirSync(dir);
+    fs.mkdirSync(path.join(root, 'memory', 'kept')); // someone else's, there before
+    const driver = new CgroupV1(controllers);
+    const a = driver.paths('kept/x/y', 'a');
+    const levels = driver.missingLevels(a);
+    const under = (...parts: string[]) => path.join(root, ...parts);
+    assert.deepEqual([...levels].sort(), [under('memory/kept/x'), under('memory/kept/x/y'), under('pids/kept'), under('pids/kept/x'), under('pids/kept/x/y')]);
+    driver.create(a, {}, []);
+    // Another container's group, made later in one of those levels: nothing of it is a's to remove.
+    const b = driver.paths('kept/x', 'b');
+    assert.deepEqual(driver.missingLevels(b), []);
+    driver.create(b, {}, []);
+
+    driver.remove(a, levels);
+    assert.ok(!fs.existsSync(a.memory!) && !fs.existsSync(under('memory/kept/x/y')) && !fs.existsSync(under('pids/kept/x/y')), 'a\'s groups and its empty levels are gone');
+    assert.ok(fs.existsSync(b.memory!) && fs.existsSync(b.pids!), 'the level holding b stays');
+    driver.remove(b);
+    assert.ok(!fs.existsSync(b.memory!));
+    assert.ok(fs.existsSync(under('memory/kept/x')), 'b made no level: the one a made and could not remove is left (runc leaves them all)');
+    // Once empty, the next removal with a's levels takes it (idempotent for the rest); "kept" stays.
+    driver.remove(a, levels);
+    assert.deepEqual(fs.readdirSync(under('memory')), ['kept']);
+    assert.deepEqual(fs.readdirSync(under('memory/kept')), []);
+    assert.deepEqual(fs.readdirSync(under('pids')), [], 'pids/kept was made by a');
+  });
+
+  it('tells of a level it made that was there when the levels were counted (removed meanwhile by another container)', (t) => {
+    const root = tempDir(t, 'cglevels-');
+    const driver = new CgroupV1({ pids: path.join(root, 'pids') });
+    const paths = driver.paths('parent', 'c');
+    fs.mkdirSync(path.join(root, 'pids', 'parent'), { recursive: true });
+    assert.deepEqual(driver.missingLevels(paths), []);
+    fs.rmdirSync(path.join(root, 'pids', 'parent')); // the last container in it went
+    const made: string[] = [];
+    let groups = 0;
+    driver.create(paths, {}, [], { levelMade: (dir) => made.push(dir), groupMade: () => groups++ });
+    assert.deepEqual(made, [path.join(root, 'pids', 'parent')]);
+    assert.equal(groups, 1);
+  });
+
+  it('v2: counts the missing levels and makes them level by level', (t) => {
+    const root = tempDir(t, 'cgv2levels-');
+    const driver = new CgroupV2(root);
+    const paths = driver.paths('a/b', 'c');
+    assert.deepEqual(driver.missingLevels(paths), [path.join(root, 'a'), path.join(root, 'a/b')]);
+    const made: string[] = [];
+    fs.mkdirSync(path.join(root, 'a')); // made by another meanwhile: not told
+    driver.create(paths, {}, [], { levelMade: (dir) => made.push(dir) });
+    assert.deepEqual(made, [path.join(root, 'a/b')]);
+    driver.remove(paths, [path.join(root, 'a/b'), ...made]);
+    assert.deepEqual(fs.readdirSync(root).filter((e) => fs.statSync(path.join(root, e)).isDirectory()), ['a'], 'a was there before: it stays');
+  });
+
   it('removes the groups made below it first, deepest first (a privileged container may make some)', (t) => {
     // Empty directories stand in for groups: on a cgroup filesystem rmdir ignores control files.
     const group = path.join(tempDir(t, 'cgrm-'), 'parent', 'container');

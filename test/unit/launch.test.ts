@@ -368,6 +368,38 @@ describe('launch', () => {
     assert.equal(sent.subarray(13, 13 + sent.readUInt32LE(9)).toString(), `${joins[0]}\0`);
   });
 
+  it('an OCI bundle with a cgroup namespace: the first process joins its groups, then unshares it, in one prelude before the mounts', (t) => {
+    const joins = ['/sys/fs/cgroup/memory/ns/abc/tasks', '/sys/fs/cgroup/pids/ns/abc/tasks'];
+    const bundle = (cgroupNamespace: boolean) => ({ unshare: CLONE.NEWNS | CLONE.NEWPID, join: [], hostname: null, slave: false, holdGo: true, preserveFds: 0, cgroupNamespace, mount: () => {}, afterPivot: () => {} });
+    const h = harness(t, { spec: { cgroupJoins: joins, bundle: bundle(true) } });
+    const launched = launch(h.spec, h.deps);
+    const prelude = encodePrelude([...joins.map((file) => ({ op: 'join-cgroup', file }) as const), { op: 'unshare', flags: CLONE.NEWCGROUP }]);
+    assert.equal(h.goSizeAtPivot.bytes, prelude.length, 'sent before pivot_root: the namespace exists when create returns');
+    launched.abandon();
+    const sent = fs.readFileSync(h.child.goReader!);
+    assert.deepEqual(sent, prelude);
+    // As mydocker-init reads it, last: tag 10 (unshare), 4 bytes of CLONE_NEWCGROUP.
+    assert.equal(sent[sent.length - 9], 10);
+    assert.equal(sent.readUInt32LE(sent.length - 4), CLONE.NEWCGROUP);
+    // Without one (the config lists no cgroup namespace): the joins alone.
+    const plain = harness(t, { spec: { cgroupJoins: joins, bundle: bundle(false) } });
+    launch(plain.spec, plain.deps).abandon();
+    assert.deepEqual(fs.readFileSync(plain.child.goReader!), encodePrelude(joins.map((file) => ({ op: 'join-cgroup', file }) as const)));
+  });
+
+  it('reports a cgroup namespace the first process could not make with its own line', (t) => {
+    const h = harness(t, {
+      spec: { bundle: { unshare: CLONE.NEWNS | CLONE.NEWPID, join: [], hostname: null, slave: false, holdGo: true, preserveFds: 0, cgroupNamespace: true, mount: () => {}, afterPivot: () => {} } },
+      prelude: 'mydocker: cannot unshare a namespace: Operation not permitted\n',
+    });
+    assert.throws(
+      () => launch(h.spec, h.deps),
+      (e: unknown) => e instanceof MydockerError && e.message === 'making the container\'s cgroup namespace failed: cannot unshare a namespace: Operation not permitted',
+    );
+    assert.deepEqual(h.child.kills, ['SIGKILL']);
+    assertReturnedToHost(h);
+  });
+
   it('reports a cgroup the first process could not join with its own line, and kills it', (t) => {
     const h = harness(t, { spec: { cgroupJoins: ['/cg/memory/x/tasks'] }, prelude: 'mydocker: cannot join the cgroup of /cg/memory/x/tasks: No space left on device\n' });
     assert.throws(

@@ -2,7 +2,8 @@
 // lazy Kernel of the OCI commands (src/oci/deps.ts) and the store's removal of a container directory.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,35 @@ describe('the per-container lock', () => {
     child.kill('SIGKILL');
     await exited;
     assert.equal(await withIdLock(ROOT, 'e', async () => 'taken'), 'taken');
+  });
+
+  it('is a bind of the abstract name, which a holder through node:net (another Node, or an older mydocker-runc) excludes, and the other way round', async () => {
+    const name = idLockName(ROOT, 'f');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen({ path: name }, () => resolve()));
+    await assert.rejects(withIdLock(ROOT, 'f', async () => 'taken', 0), /busy/, 'held through node:net');
+    await new Promise((resolve) => server.close(resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = withIdLock(ROOT, 'f', () => held);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const other = net.createServer();
+    const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      other.once('error', resolve);
+      other.listen({ path: name }, () => resolve(null));
+    });
+    assert.equal(error?.code, 'EADDRINUSE', 'node:net cannot take it while it is held');
+    release();
+    await first;
+    assert.ok(!fs.readFileSync('/proc/net/unix', 'utf8').includes(name.slice(1)), 'released: the name is free again');
+  });
+
+  it('a command holding it loads neither node:net nor koffi for it', () => {
+    const script = `import(${JSON.stringify(LOCK_MODULE)}).then(({ withIdLock }) => withIdLock(${JSON.stringify(ROOT)}, 'g', async () => { const loaded = process.moduleLoadList.filter((m) => /^NativeModule (net|cluster|child_process)$/.test(m)); console.log(JSON.stringify(loaded)); }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '[]\n');
+    assert.equal(result.stderr, '', 'no deprecation warning, nothing');
   });
 
   it('names: an ID that could walk out is refused; a long ID is hashed to fit the 107 bytes of a socket name', () => {

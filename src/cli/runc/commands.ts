@@ -68,7 +68,7 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
       const format = flag('format') ?? 'table';
       const pids = processesOf(deps.store.get(id));
       if (format === 'json') out(`${JSON.stringify(pids)}\n`);
-      else if (format === 'table') out(psTable(pids, line.args.slice(1)));
+      else if (format === 'table') out(await psTable(pids, line.args.slice(1)));
       else throw new MydockerError(`invalid format "${format}" (table or json)`);
       return 0;
     }
