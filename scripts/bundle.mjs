@@ -39,7 +39,7 @@ const bundleTapable = {
  */
 function shareNamespaceObjects(file) {
   const text = fs.readFileSync(file, 'utf8');
-  const helper = /var __toESM=\((mod),(isNodeMode),(target)\)=>/;
+  const helper = /var __toESM\s*=\s*\(mod,\s*isNodeMode,\s*target\)\s*=>/;
   if (!helper.test(text)) throw new Error(`bundle: ${path.basename(file)} has no __toESM helper of the expected form: update shareNamespaceObjects`);
   const shared =
     'var __toESMShared=new WeakMap(),__toESM=(mod,isNodeMode)=>{' +
@@ -52,9 +52,8 @@ function shareNamespaceObjects(file) {
 const cliDir = path.join(root, 'dist/src/cli');
 const outfile = path.join(cliDir, 'cli.bundle.cjs');
 
-await build({
-  entryPoints: [path.join(cliDir, 'cli.js')],
-  outfile,
+/** What every bundle is built with. */
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -68,17 +67,30 @@ await build({
   banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+
+await build({ ...common, entryPoints: [path.join(cliDir, 'cli.js')], outfile, minifyWhitespace: true });
+shareNamespaceObjects(outfile);
+
+// The small program of `ps` (src/cli/ps-cli.ts), which the launcher runs for `ps` instead of the
+// whole CLI: every `ps` reads its text and deserialises its code cache.
+const psBundle = path.join(cliDir, 'ps.bundle.cjs');
+await build({ ...common, entryPoints: [path.join(cliDir, 'ps-cli.js')], outfile: psBundle, minifyWhitespace: true });
+shareNamespaceObjects(psBundle);
 
 // The code caches (src/cli/bundle-runner.ts: one per command, in dist/src/cli/code-cache/) hold
 // what a command compiled. The build makes those of the commands every user runs first (help,
 // ps) against a throwaway state root; every other command makes its own the first time it ends
 // well on this machine, and a cache V8 refuses later (another Node) is remade the same way.
+// A cache holds only the functions its run called: that root holds a container of each kind ps
+// shows (warmRoot), or every real `ps` would compile the reading, checking and printing of records
+// again.
 const cacheDir = path.join(cliDir, 'code-cache');
 fs.rmSync(cacheDir, { recursive: true, force: true });
 fs.rmSync(outfile.replace(/\.cjs$/, '.cache'), { force: true }); // the single cache of earlier builds
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-build-'));
 try {
+  warmRoot(stateRoot);
   for (const args of [['--help'], ['ps', '-a']]) {
     const r = spawnSync(process.execPath, [path.join(cliDir, 'main.js'), '--root', stateRoot, ...args], {
       env: { ...process.env, MYDOCKER_WRITE_CODE_CACHE: '1' },
@@ -99,24 +111,9 @@ try {
 // loads in dist/src/cli/runc.bundle.cjs, two levels under dist/ like the CLI's bundle; the launcher
 // is runc/main.js. Its code cache is made by the calls every container makes (state, delete).
 const runcBundle = path.join(cliDir, 'runc.bundle.cjs');
-await build({
-  entryPoints: [path.join(cliDir, 'runc/cli.js')],
-  outfile: runcBundle,
-  // Every call reads, hashes and checks the whole text against its code cache: whitespace is a
-  // third of it. Names stay (errors and plugins see class names).
-  minifyWhitespace: true,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['koffi', 'tsx', 'tsx/*'],
-  plugins: [bundleTapable],
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__bundle_url' },
-  banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+// Every call reads, hashes and checks the whole text against its code cache: whitespace is a
+// third of it. Names stay (errors and plugins see class names).
+await build({ ...common, entryPoints: [path.join(cliDir, 'runc/cli.js')], outfile: runcBundle, minifyWhitespace: true });
 shareNamespaceObjects(runcBundle);
 fs.rmSync(runcBundle.replace(/\.cjs$/, '.cache'), { force: true }); // the single cache of earlier builds
 const runcRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-runc-build-'));
@@ -159,3 +156,49 @@ try {
 // The OCI runtime executable is called by path (containerd's shim, `ctr run --runc-binary`), not
 // through npm's bin links: it must be executable in dist/ itself.
 fs.chmodSync(path.join(cliDir, 'runc/main.js'), 0o755);
+
+/**
+ * Records for the build's `ps -a`, one of each kind it shows: exited (with a health check, labels
+ * and a published port), running (this process, which is alive while ps reads it), detached and
+ * ended with its exit code in the shim's file, and one whose record is damaged (Dead).
+ */
+function warmRoot(dir) {
+  const stat = fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+  const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const now = new Date().toISOString();
+  const base = (n, state, extra = {}) => ({
+    id: String(n).repeat(64),
+    name: `mydocker-build-warmup-${n}`,
+    created: now,
+    image: { ref: 'busybox', id: `sha256:${'0'.repeat(64)}` },
+    command: ['sh', '-c', 'true'],
+    env: [],
+    workdir: '/',
+    hostname: 'warmup',
+    tty: false,
+    interactive: false,
+    autoRemove: false,
+    storageDriver: 'overlay',
+    options: { publish: ['8080:80'] },
+    labels: { a: 'b' },
+    plugins: [],
+    rootfs: null,
+    state: { status: 'exited', pid: null, pidStartTime: null, startedAt: now, finishedAt: now, exitCode: 0, ...state },
+    pluginState: {},
+    ...extra,
+  });
+  const containers = path.join(dir, 'containers');
+  const write = (id, name, text) => {
+    fs.mkdirSync(path.join(containers, id), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(containers, id, name), text, { mode: 0o600 });
+  };
+  const records = [
+    base(1, {}, { healthcheck: { Test: ['CMD', 'true'] } }),
+    base(2, { status: 'running', pid: process.pid, pidStartTime: startTime, finishedAt: null, exitCode: null }),
+    base(3, { exitCode: null }, { detached: { log: '/dev/null', exitFile: path.join(containers, '3'.repeat(64), 'exit') } }),
+  ];
+  for (const record of records) write(record.id, 'container.json', JSON.stringify(record));
+  write('3'.repeat(64), 'exit', '0\n');
+  write('1'.repeat(64), 'health.json', JSON.stringify({ Status: 'healthy', FailingStreak: 0, Log: [] }));
+  write('4'.repeat(64), 'container.json', '{');
+}

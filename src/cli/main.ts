@@ -13,6 +13,11 @@ const { fileURLToPath } = await builtin('node:url');
 
 // The bundle's import() of what it does not hold (a user's plugin, tsx) goes through ours: a
 // vm.Script's own import() has no module loader (src/runtime/esm-import.ts).
+const importEsm = (specifier: string): Promise<unknown> => import(specifier);
+const bundle = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 // --root is the one global flag that takes a value (src/cli/argv.ts).
 const cacheKey = commandKey(process.argv.slice(2), ['--root']);
-if (!(await runBundle(fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url)), (specifier) => import(specifier), cacheKey))) await import('./cli.js');
+// `ps` has a program and a bundle of its own (ps-cli.ts): a tenth of the whole CLI to read and
+// deserialise. Without it (a build by tsc alone, or an older one) the whole CLI runs it.
+const ran = (cacheKey === 'ps' && (await runBundle(bundle('./ps.bundle.cjs'), importEsm, cacheKey))) || (await runBundle(bundle('./cli.bundle.cjs'), importEsm, cacheKey));
+if (!ran) await import('./cli.js');

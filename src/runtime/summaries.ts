@@ -33,8 +33,7 @@ export interface ContainerSummary {
 }
 
 export function containerSummaries(containers: ContainerStore): ContainerSummary[] {
-  const { records, broken } = containers.scan();
-  const listed = records.map((r: ContainerRecord): ContainerSummary => {
+  const { items: listed, broken } = containers.scanEach((r: ContainerRecord): ContainerSummary => {
     const { error, ...end } = endOf(r);
     return {
       id: r.id,

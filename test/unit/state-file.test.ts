@@ -58,6 +58,39 @@ describe('state file checks', () => {
     delete old.detached;
     assert.ok(parseStateFile(FILE, JSON.stringify(old), containerRecordCheck));
   });
+
+  it('ok (the pass that builds no message) agrees with find on every value, and a check without it is asked find', () => {
+    const good = makeRecord({ id: 'a'.repeat(64), labels: { a: 'b' }, options: { publish: ['80'] }, detached: { log: 'l', exitFile: 'e' } });
+    const values: unknown[] = [good, {}, [], null, 'x'];
+    const variants: Array<Record<string, unknown>> = [
+      { id: 'A'.repeat(64) },
+      { labels: { a: 1 } },
+      { labels: undefined },
+      { command: ['sh', 2] },
+      { options: { anything: [{ at: 'all' }] } },
+      { state: { ...good.state, pidStartTime: Infinity } },
+      { state: { ...good.state, exitCode: 1.5 } },
+      { detached: { log: 'l' } },
+      { restart: { policy: { name: 'always', maxRetries: 0 }, count: 0, waiting: { pid: 1, startTime: null, since: '' } } },
+      { restart: { policy: { name: 'sometimes', maxRetries: 0 }, count: 0 } },
+      { pluginState: { p: { k: [1, { x: null }] } } },
+      { pluginState: { p: [] } },
+      { healthcheck: { Test: ['CMD', 'true'], Retries: '3' } },
+    ];
+    for (const over of variants) values.push({ ...good, ...over });
+    const missing: Record<string, unknown> = { ...good };
+    delete missing.pluginState;
+    values.push(missing);
+    for (const value of values) {
+      assert.equal(containerRecordCheck.ok?.(value), containerRecordCheck.find(value, '') === null, JSON.stringify(value).slice(0, 120));
+    }
+    // A check a plugin wrote by hand has only find: the combinators ask it.
+    const even: Check<number> = { what: 'an even number', find: (v, field) => (typeof v === 'number' && v % 2 === 0 ? null : `field ${field} must be even`) };
+    const check = object({ n: even, list: listOf(even) });
+    assert.equal(check.ok?.({ n: 2, list: [4] }), true);
+    assert.equal(check.ok?.({ n: 2, list: [3] }), false);
+    assert.equal(problem('{"n": 2, "list": [3]}', check), `${FILE}: field list[0] must be even`);
+  });
 });
 
 describe('the exit file', () => {
