@@ -14,6 +14,11 @@ export interface StorageContext {
   readonly layers: readonly string[];
   /** A directory the driver owns for this container (under the state root). */
   readonly dir: string;
+  /**
+   * The container's own layer is deleted when it ends (`--rm`): nothing of it need survive a host
+   * crash, so a driver may skip syncing it (overlayfs's `volatile`). Absent: false.
+   */
+  readonly throwaway?: boolean;
 }
 
 /**

@@ -47,6 +47,7 @@ export const containerRecordCheck: Check<ContainerRecord> = object({
   storageDriver: string,
   options: recordOf(json),
   labels: optional(recordOf(string)),
+  otherName: optional(string),
   stopSignal: optional(string),
   stopTimeout: optional(integer),
   shmSize: optional(integer),

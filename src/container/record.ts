@@ -46,6 +46,12 @@ export interface ContainerRecord {
   ulimits?: Ulimit[];
   /** `--shm-size` in bytes; absent: Docker's 64 MiB. */
   shmSize?: number;
+  /**
+   * Another name whose file may hold this container's ID: a rename under way (the new name while it
+   * is being reserved, then the old one until its file is gone). A removal drops the files of both
+   * names without reading every name file of the root; absent: none.
+   */
+  otherName?: string;
   /** `--label` key=value pairs; absent when none was given. */
   labels?: Record<string, string>;
   /** Confinement (`--privileged`, `--cap-add`, `-u`, ...); absent in records older than it: the defaults. */

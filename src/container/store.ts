@@ -11,7 +11,7 @@ import { StateFileError, isStateFileError, readStateFile } from '../../hooks/sta
 import type { StateRoot } from '../state-root.js';
 import type { ContainerRecord } from './record.js';
 import { containerRecordCheck, recordHint } from './record-check.js';
-import { readNameFile, reserveName } from './name-file.js';
+import { readNameFile, reserveName, reserveNameSyncingLater } from './name-file.js';
 import { nameProblem, quoteName, shortId } from './ids.js';
 import { stopPoint } from '../../hooks/stop-point.js';
 
@@ -49,11 +49,32 @@ export class ContainerStore {
 
   /** Reserves the name and writes the first record; refuses a taken name before creating anything. */
   create(record: ContainerRecord): void {
+    this.createWith(record, (nameFile) => reserveName(nameFile, record.id));
+  }
+
+  /**
+   * create, with the name's fsyncs still under way when it returns: the promise settles when the
+   * name is on disk (see reserveNameSyncingLater). A rejection is the caller's to await: none is
+   * left unhandled meanwhile.
+   */
+  createSyncingLater(record: ContainerRecord): Promise<void> {
+    const made: { durable?: Promise<void> } = {};
+    this.createWith(record, (nameFile) => {
+      const durable = reserveNameSyncingLater(nameFile, record.id);
+      if (durable === null) return false;
+      durable.catch(() => {});
+      made.durable = durable;
+      return true;
+    });
+    return made.durable!;
+  }
+
+  private createWith(record: ContainerRecord, reserve: (nameFile: string) => boolean): void {
     const problem = nameProblem(record.name);
     if (problem) throw new MydockerError(`invalid container name ${quoteName(record.name)}: ${problem}`);
     fs.mkdirSync(this.root.names, { recursive: true, mode: 0o700 });
     const nameFile = path.join(this.root.names, record.name);
-    if (!reserveName(nameFile, record.id)) {
+    if (!reserve(nameFile)) {
       const owner = settledOwner(nameFile); // a file that holds no ID is reported as such
       // Never taken over: the name's holder may be a run at work. Without a record it is almost
       // surely what a run or rm killed half-way left, which rm -f removes by the ID said here.
@@ -79,16 +100,27 @@ export class ContainerStore {
 
   /**
    * Gives the container another name: the new name is reserved first (refused if taken), then the
-   * record says it, then the old name file goes. A crash in between leaves the old name pointing
-   * at the container too, which `rm` and `system check` find by its ID. The caller holds the lock.
+   * record says it, then the old name file goes. A crash in between leaves both names pointing at
+   * the container, the other one said in the record's `otherName` from before its file exists:
+   * `rm` removes both, and so does the next rename. The caller holds the lock.
    */
   rename(record: ContainerRecord, name: string): void {
     const problem = nameProblem(name);
     if (problem) throw new MydockerError(`invalid container name ${quoteName(name)}: ${problem}`, { exitCode: 1 });
     if (name === record.name) throw new MydockerError(`container ${quoteName(name)} already has that name`, { exitCode: 1, hint: 'give a different name' });
+    // A rename killed half-way left its other name: its file goes first (it held this ID, or nothing).
+    if (record.otherName !== undefined) {
+      const leftover = path.join(this.root.names, record.otherName);
+      if (readOrNull(leftover) === record.id) fs.rmSync(leftover, { force: true });
+      delete record.otherName;
+    }
     const nameFile = path.join(this.root.names, name);
+    // Said in the record before the new name's file exists: a removal after a crash from here on
+    // drops it too (see `otherName`).
+    this.save({ ...record, otherName: name });
     if (!reserveName(nameFile, record.id)) {
       const owner = settledOwner(nameFile);
+      this.save(record);
       throw new MydockerError(`the container name "${name}" is already in use by container ${owner ? shortId(owner) : 'unknown'}`, {
         exitCode: 1,
         hint: 'remove that container or choose another name',
@@ -96,7 +128,7 @@ export class ContainerStore {
     }
     const old = record.name;
     try {
-      this.save({ ...record, name });
+      this.save({ ...record, name, otherName: old });
     } catch (error) {
       fs.rmSync(nameFile, { force: true });
       throw error;
@@ -105,6 +137,8 @@ export class ContainerStore {
     stopPoint('rename:record-saved');
     const oldFile = path.join(this.root.names, old);
     if (readOrNull(oldFile) === record.id) fs.rmSync(oldFile, { force: true });
+    delete record.otherName;
+    this.save(record);
   }
 
   save(record: ContainerRecord): void {
@@ -262,16 +296,21 @@ export class ContainerStore {
     return fs.existsSync(path.join(this.dir(id), RECORD_FILE));
   }
 
-  /** Removes the record, its directory and its names (only those that still point to it). */
+  /**
+   * Removes the record, its directory and its names (only those that still point to it). Its names
+   * are the record's, and the other one of a rename under way: no other name file holds its ID,
+   * so none is read (a root with 200 containers has 200 of them).
+   */
   delete(record: ContainerRecord): void {
-    this.deleteById(record.id);
+    this.deleteById(record.id, [record.name, ...(record.otherName !== undefined ? [record.otherName] : [])], { everyName: false });
   }
 
   /**
    * Removes whatever of the container's files exists, by ID: its directory (renamed away first),
-   * then every name that holds the ID (those given are checked first), then the renamed directory.
+   * then the names given and, unless `everyName` is false (the caller knows them all), every
+   * other name that holds the ID, then the renamed directory.
    */
-  deleteById(id: string, names: string[] = []): void {
+  deleteById(id: string, names: string[] = [], options: { everyName?: boolean } = {}): void {
     const removing = path.join(this.root.tmp, `${REMOVING_PREFIX}${id}`);
     fs.mkdirSync(this.root.tmp, { recursive: true, mode: 0o700 });
     try {
@@ -286,7 +325,8 @@ export class ContainerStore {
     }
     stopPoint('rm:dir-renamed');
     // Every name that holds the ID: a rename killed half-way leaves two.
-    const candidates = [...new Set([...names, ...this.names().filter((n) => n.id === id).map((n) => n.name)])];
+    const others = options.everyName === false ? [] : this.names().filter((n) => n.id === id).map((n) => n.name);
+    const candidates = [...new Set([...names, ...others])];
     for (const name of candidates) {
       const nameFile = path.join(this.root.names, name);
       if (readOrNull(nameFile) === id) fs.rmSync(nameFile, { force: true });

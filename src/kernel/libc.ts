@@ -1,9 +1,8 @@
 // The real Kernel: libc calls through koffi, on the calling (main) thread. Never use koffi's async
 // variants here: namespaces and the root belong to a thread, and async calls run on a worker.
-import { createRequire } from 'node:module';
-import type Koffi from 'koffi';
 import type { Kernel } from '../../hooks/index.js';
 import { KernelError } from './kernel-error.js';
+import { loadKoffi } from './koffi.js';
 
 // ioctl requests from <asm-generic/ioctls.h>.
 const TIOCSPTLCK = 0x40045431;
@@ -26,7 +25,7 @@ const RESOLVE_IN_ROOT = 0x10;
 
 let cached: Kernel | undefined;
 
-/** The process-wide libc Kernel, loaded on first use (koffi costs ~15 ms to load). */
+/** The process-wide libc Kernel, loaded on first use (koffi costs 8-12 ms to load: see koffi.ts). */
 export function libcKernel(): Kernel {
   cached ??= createLibcKernel();
   return cached;
@@ -34,7 +33,7 @@ export function libcKernel(): Kernel {
 
 function createLibcKernel(): Kernel {
   // Loaded here, not at import: commands that make no kernel calls (ps, images) never pay for it.
-  const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+  const koffi = loadKoffi();
   const libc = koffi.load('libc.so.6');
   const unshare = libc.func('int unshare(int flags)');
   const setns = libc.func('int setns(int fd, int nstype)');

@@ -2,12 +2,11 @@
 // BPF. Runs in the runtime process, on the main thread, only when a filter must be compiled (a
 // cached program needs none of this): koffi and the library are loaded on first use, never at
 // import. Every call is synchronous; library errors become MydockerErrors, nothing is printed.
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import { getSystemErrorName } from 'node:util';
-import type Koffi from 'koffi';
 import type { LibraryHandle } from 'koffi';
 import { MydockerError } from '../errors.js';
+import { loadKoffi } from './koffi.js';
 import type { ArgComparison } from '../security/seccomp/resolve.js';
 
 /** enum scmp_filter_attr (<seccomp.h>). */
@@ -52,7 +51,7 @@ export function libseccomp(): Libseccomp {
 }
 
 function load(): Libseccomp {
-  const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+  const koffi = loadKoffi();
   let lib: LibraryHandle;
   try {
     lib = koffi.load('libseccomp.so.2');

@@ -2,9 +2,8 @@
 // `mydocker-runc create --console-socket` does with the pty master. connect() returns as soon as the
 // peer's listen queue has it, and the message waits in the socket: the peer (containerd's shim)
 // accepts only after `create` has returned, so nothing here may wait for it.
-import { createRequire } from 'node:module';
-import type Koffi from 'koffi';
 import { KernelError } from './kernel-error.js';
+import { loadKoffi } from './koffi.js';
 import { ioVector, messageHeader, rightsMessage, unixAddress } from '../oci/console-socket.js';
 
 const AF_UNIX = 1;
@@ -12,7 +11,7 @@ const SOCK_STREAM_CLOEXEC = 1 | 0o2000000;
 
 export function sendDescriptor(socketPath: string, name: string, fd: number): void {
   if (process.arch !== 'x64' && process.arch !== 'arm64') throw new Error(`sending a descriptor is not implemented on ${process.arch}`);
-  const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+  const koffi = loadKoffi();
   const libc = koffi.load('libc.so.6');
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const connect = libc.func('int connect(int fd, const void *address, uint32_t length)');

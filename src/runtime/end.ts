@@ -35,10 +35,16 @@ export interface EndOptions {
  */
 export async function endLocked(deps: ReleaseDeps, record: ContainerRecord, options: EndOptions): Promise<Error[]> {
   const failures: Error[] = [];
+  // A record deleted whatever the release does (a foreground --rm run's) is not written first:
+  // only a crash in between could show it, and then its status is derived (its process is gone)
+  // and `rm -f` removes it all the same. A write less on every `run --rm`.
+  const deletedAnyway = options.remove && options.removeDespiteFailures === true;
   if (options.exit) {
     record.state.status = 'exited';
     record.state.exitCode = options.exit.code;
     record.state.finishedAt = options.exit.at;
+  }
+  if (options.exit && !deletedAnyway) {
     try {
       deps.containers.save(record);
     } catch (error) {

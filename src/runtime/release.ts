@@ -73,5 +73,6 @@ export function storageContext(deps: ReleaseDeps, record: ContainerRecord, layer
     kernel: deps.kernel,
     layers,
     dir: path.join(deps.root.storage(record.storageDriver), record.id),
+    throwaway: record.autoRemove,
   };
 }

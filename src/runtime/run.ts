@@ -121,7 +121,7 @@ export interface RunDeps extends ReleaseDeps {
 /** Creates the container and starts it (`run`); a failure to start removes all of it. */
 export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<RunningContainer> {
   const { record, image } = await newContainer(deps, spec, 'run');
-  return createLocked(deps, record, spec, () => startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true }));
+  return createLocked(deps, record, spec, (nameDurable) => startContainer(deps, record, image, { detach: spec.detach ?? false, stdio: spec.stdio, created: true, nameDurable }));
 }
 
 /**
@@ -130,7 +130,15 @@ export async function runContainer(deps: RunDeps, spec: RunSpec): Promise<Runnin
  */
 export async function createContainer(deps: RunDeps, spec: RunSpec): Promise<ContainerRecord> {
   const { record } = await newContainer(deps, spec, 'create');
-  return createLocked(deps, record, spec, async () => record);
+  return createLocked(deps, record, spec, async (nameDurable) => {
+    try {
+      await nameDurable;
+    } catch (error) {
+      deps.containers.delete(record); // not made after all: nothing of it stays
+      throw error;
+    }
+    return record;
+  });
 }
 
 /**
@@ -219,15 +227,17 @@ async function newContainer(deps: RunDeps, spec: RunSpec, verb: 'run' | 'create'
 /**
  * Writes the record (and its name) and runs `then` under the container's lock, held from before
  * its name exists until it runs: an `rm` of it waits, then finds all of it (or, if this process was
- * killed, whatever it had begun).
+ * killed, whatever it had begun). `then` gets the promise of the name's fsyncs, which go on while
+ * the container is set up: whoever goes on must await it before the container counts as made.
  */
-async function createLocked<T>(deps: RunDeps, record: ContainerRecord, spec: RunSpec, then: () => Promise<T>): Promise<T> {
+async function createLocked<T>(deps: RunDeps, record: ContainerRecord, spec: RunSpec, then: (nameDurable: Promise<void>) => Promise<T>): Promise<T> {
   return lockContainer(deps.kernel, deps.containers, record.id, async () => {
+    let nameDurable: Promise<void>;
     if (spec.name === undefined) {
       // A generated name may collide; try a few before giving up.
       for (let i = 0; ; i++) {
         try {
-          deps.containers.create(record);
+          nameDurable = deps.containers.createSyncingLater(record);
           break;
         } catch (error) {
           if (i >= 8 || !(error instanceof MydockerError)) throw error;
@@ -235,11 +245,11 @@ async function createLocked<T>(deps: RunDeps, record: ContainerRecord, spec: Run
         }
       }
     } else {
-      deps.containers.create(record);
+      nameDurable = deps.containers.createSyncingLater(record);
     }
     stopPoint('run:record-written');
     recordEvent(deps.root.dir, 'create', record.id, eventAttributes(record));
-    return then();
+    return then(nameDurable!);
   });
 }
 
@@ -248,6 +258,8 @@ export interface StartOptions {
   stdio?: [StdioTarget, StdioTarget, StdioTarget] | undefined;
   /** Created by this very run: a failure removes it entirely. Otherwise it stays, stopped. */
   created: boolean;
+  /** Settles when the new container's name is on disk: awaited before its command may start. */
+  nameDurable?: Promise<void>;
 }
 
 /**
@@ -276,13 +288,17 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     record.rootfs = await driver.mount(storageContext(deps, record, layers));
     stopPoint('setup:rootfs-mounted');
     const { hooks } = deps.host;
-    // The record is written after a hook only when something tapped it (and may have saved state):
-    // every write costs a run about a millisecond.
-    const saveAfter = (hook: { taps: readonly unknown[] }): void => {
-      if (hook.taps.length > 0) deps.containers.save(record);
+    // The record is written after a hook only when its taps changed what they keep (a tap's
+    // saveState has written it already, or nothing changed): every write costs a run about a
+    // millisecond, more while other processes write to the disk.
+    // (Nothing noted yet: the first one writes what the storage driver's mount left too.)
+    let stateBefore = '';
+    const noteState = (): void => void (stateBefore = JSON.stringify(record.pluginState));
+    const saveIfChanged = (): void => {
+      if (JSON.stringify(record.pluginState) !== stateBefore) deps.containers.save(record);
     };
     await hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: record.rootfs, layers }));
-    saveAfter(hooks.prepareRootfs);
+    saveIfChanged();
     stopPoint('setup:rootfs-prepared');
     const security = securityOf(record);
     const confinement = await processConfinement(security, { seccompCache: deps.seccompCache });
@@ -341,11 +357,13 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
     stopPoint('setup:launched');
 
     const initSteps: InitStep[] = [];
+    noteState();
     await hooks.applyCgroups.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps, saveState }));
-    saveAfter(hooks.applyCgroups);
+    saveIfChanged();
     stopPoint('setup:cgroups-applied');
     begun.push('network');
     await hooks.setupNetwork.promise(hookContext(record, stateDir, deps.kernel, { pid: launched.pid, rootfs: record.rootfs, initSteps, saveState }));
+    await options.nameDurable;
 
     record.state.status = 'running';
     record.state.startedAt = new Date().toISOString();

@@ -53,6 +53,16 @@ describe('a run killed at any step leaves nothing that rm -f does not remove', {
     });
   }
 
+  test('run --rm killed once its layer is mounted volatile: start mounts it again (overlayfs\'s mark goes), rm -f leaves nothing', async (t) => {
+    const w = worldFor(t, 'crash-rm', { image: true });
+    for (const step of ['setup:rootfs-prepared', 'setup:network-ready']) {
+      killedAt(w, step, ['run', '--rm', '--net', 'none', '--name', 'victim', 'busybox', 'sleep', '1000']);
+      const start = w.run(['start', 'victim']);
+      assert.equal(start.status, 0, `start after a kill at ${step}: ${start.stderr}`);
+      await removeAndCheck(w, step);
+    }
+  });
+
   test('start killed at each step: the next start works (no second mount), rm -f leaves nothing', async (t) => {
     const w = worldFor(t, 'crash-start', { image: true });
     for (const step of ['setup:rootfs-mounted', 'setup:rootfs-prepared', 'setup:launched', 'cgroups:one-created', 'network:joined', 'setup:network-ready']) {

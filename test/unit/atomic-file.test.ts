@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAll, writeFileAtomic, type FileIo } from '../../hooks/atomic-file.js';
 import { isStateFileError } from '../../hooks/state-file.js';
-import { readNameFile, reserveName } from '../../src/container/name-file.js';
+import { readNameFile, reserveName, reserveNameSyncingLater, type LaterNameIo } from '../../src/container/name-file.js';
 import { tempDir } from '../support/tmp.js';
 
 const ID = 'c'.repeat(64);
@@ -129,6 +129,43 @@ describe('name reservation', () => {
     assert.throws(() => reserveName(file, ID, io), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOSPC');
     assert.equal(fs.existsSync(file), false, 'the name is free again');
     assert.equal(reserveName(file, ID), true);
+  });
+
+  it('syncing later: the ID is written at once, the file and then its directory fsync\'d after', async (t) => {
+    const file = path.join(tempDir(t), 'web');
+    const synced: string[] = [];
+    const pending: Array<() => void> = [];
+    const io: LaterNameIo = {
+      ...fakeIo((asked) => Math.min(asked, 10)),
+      // fsync as libuv's pool does it: later, then the callback.
+      fsync: (fd, done) => void pending.push(() => {
+        synced.push(fs.fstatSync(fd).isDirectory() ? 'directory' : 'file');
+        done(null);
+      }),
+    };
+    const durable = reserveNameSyncingLater(file, ID, io);
+    assert.ok(durable !== null);
+    assert.equal(readNameFile(file), ID, 'reserved and whole before any fsync');
+    assert.deepEqual(synced, []);
+    while (synced.length < 2) {
+      await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()?.();
+    }
+    await durable;
+    assert.deepEqual(synced, ['file', 'directory']);
+    assert.equal(reserveNameSyncingLater(file, 'd'.repeat(64)), null, 'a taken name');
+    assert.equal(readNameFile(file), ID);
+  });
+
+  it('syncing later: a failed fsync rejects, a failed write leaves no name file', async (t) => {
+    const dir = tempDir(t);
+    const io: LaterNameIo = { ...fakeIo((asked) => asked), fsync: (_fd, done) => setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) };
+    await assert.rejects(reserveNameSyncingLater(path.join(dir, 'a'), ID, io)!, (e: unknown) => (e as NodeJS.ErrnoException).code === 'EIO');
+    const full: LaterNameIo = { ...fakeIo(() => { throw enospc(); }), fsync: fs.fsync };
+    assert.throws(() => reserveNameSyncingLater(path.join(dir, 'b'), ID, full), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOSPC');
+    assert.equal(fs.existsSync(path.join(dir, 'b')), false, 'the name is free again');
+    await reserveNameSyncingLater(path.join(dir, 'b'), ID);
+    assert.equal(readNameFile(path.join(dir, 'b')), ID);
   });
 
   it('a name file that holds no ID is reported, not taken for a free or unknown name', (t) => {

@@ -77,6 +77,22 @@ describe('endContainer, the end a foreground run sees', () => {
     assert.deepEqual(log, []);
   });
 
+  it("an --rm run's end is not written to its record: the record is deleted whatever the release does", async (t) => {
+    const { deps, log } = await setup(t);
+    const r = record({ autoRemove: true });
+    deps.containers.create(r);
+    const saved: string[] = [];
+    const save = deps.containers.save.bind(deps.containers);
+    deps.containers.save = (written) => {
+      saved.push(written.state.status);
+      save(written);
+    };
+    await endContainer(deps, r.id, { by: 'run', pid: GONE_PID, pidStartTime: 5, code: 0 });
+    assert.deepEqual(saved, []);
+    assert.deepEqual(log, ['unmount', 'remove layer', 'teardownNetwork']);
+    assert.equal(deps.containers.exists(r.id), false);
+  });
+
   it('removes an --rm container, and says so when releasing failed (the record goes anyway)', async (t) => {
     const { deps, log } = await setup(t, { failTeardown: true });
     const r = record({ autoRemove: true });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { StorageContext } from '../../hooks/index.js';
 import { MNT } from '../../hooks/index.js';
 import { builtinPlugins } from '../../plugins/index.js';
-import { overlayDriver } from '../../plugins/storage/overlay.js';
+import { clearVolatileMark, overlayDriver } from '../../plugins/storage/overlay.js';
 import { aufsDriver } from '../../plugins/storage/aufs.js';
 import { ensureFilesystem, kernelHasFilesystem, unmountIfMounted } from '../../plugins/storage/filesystems.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
@@ -14,8 +14,8 @@ import { FakeKernel } from '../support/fake-kernel.js';
 import { makeRecord } from '../support/records.js';
 import { tempDir } from '../support/tmp.js';
 
-function storageCtx(dir: string, kernel: FakeKernel, layers: string[]): StorageContext {
-  return { container: containerInfo(makeRecord(), path.join(dir, 'state')), state: {}, kernel, layers, dir };
+function storageCtx(dir: string, kernel: FakeKernel, layers: string[], throwaway = false): StorageContext {
+  return { container: containerInfo(makeRecord(), path.join(dir, 'state')), state: {}, kernel, layers, dir, throwaway };
 }
 
 describe('kernelHasFilesystem', () => {
@@ -94,6 +94,33 @@ describe('overlay storage driver', () => {
       },
     ]);
     assert.deepEqual(ctx.state, { merged });
+  });
+
+  it('a throwaway layer (--rm) is mounted volatile: its unmount skips the sync of the state root\'s disk', async (t) => {
+    const dir = path.join(tempDir(t), 'c1');
+    const kernel = new FakeKernel();
+    await overlayDriver.mount(storageCtx(dir, kernel, ['/l'], true));
+    assert.deepEqual(kernel.callsOf('mount').map((c) => c.args[4]), [`lowerdir=/l,upperdir=${dir}/upper,workdir=${dir}/work,volatile`]);
+  });
+
+  it('a kernel without volatile (EINVAL) mounts the layer as any other', async (t) => {
+    const dir = path.join(tempDir(t), 'c1');
+    const kernel = new FakeKernel({ failOn: { call: 'mount', errno: 22, nth: 1 } });
+    await overlayDriver.mount(storageCtx(dir, kernel, ['/l'], true));
+    assert.deepEqual(kernel.callsOf('mount').map((c) => c.args[4]), [`lowerdir=/l,upperdir=${dir}/upper,workdir=${dir}/work,volatile`, `lowerdir=/l,upperdir=${dir}/upper,workdir=${dir}/work`]);
+  });
+
+  it("a volatile mount's mark, which overlayfs refuses to mount again, goes when made since this boot; an older one is refused", async (t) => {
+    const dir = path.join(tempDir(t), 'c1');
+    const work = path.join(dir, 'work');
+    const mark = path.join(work, 'work', 'incompat', 'volatile');
+    fs.mkdirSync(mark, { recursive: true });
+    assert.throws(() => clearVolatileMark(work, Date.now() + 60_000), /before the host restarted: its files may be incomplete/);
+    assert.ok(fs.existsSync(mark));
+    const kernel = new FakeKernel();
+    await overlayDriver.mount(storageCtx(dir, kernel, ['/l'], true)); // made a moment ago: this boot
+    assert.equal(fs.existsSync(path.join(work, 'work', 'incompat')), false);
+    assert.equal(kernel.callsOf('mount').length, 1);
   });
 
   it("refuses paths that overlayfs options cannot carry, before mounting", async (t) => {

@@ -125,6 +125,55 @@ describe('ContainerStore', () => {
     assert.equal(store.resolve('alpha').id, ID_B);
   });
 
+  it('delete reads no name file but its own (a root with 200 containers has 200 of them)', (t) => {
+    const { root, store } = setup(t);
+    const record = makeRecord({ id: ID_A, name: 'alpha' });
+    store.create(record);
+    store.names = () => assert.fail('every name file was read');
+    store.delete(record);
+    assert.equal(fs.existsSync(path.join(root.names, 'alpha')), false);
+  });
+
+  it('a rename killed half-way: the record names the other name, and delete drops both files', (t) => {
+    const { root, store } = setup(t);
+    // Killed once the new name was reserved, before the record said it (or after, before the old one went).
+    for (const [name, otherName] of [['alpha', 'beta'], ['beta', 'alpha']] as const) {
+      const record = makeRecord({ id: ID_A, name });
+      store.create(record);
+      fs.writeFileSync(path.join(root.names, otherName), ID_A);
+      store.save({ ...record, otherName });
+      store.delete(store.load(ID_A));
+      assert.deepEqual(fs.readdirSync(root.names), [], `${name} with ${otherName}`);
+    }
+  });
+
+  it('rename: both names are in the record while both files may exist; a later rename finishes a killed one', (t) => {
+    const { root, store } = setup(t);
+    const record = makeRecord({ id: ID_A, name: 'alpha' });
+    store.create(record);
+    store.rename(record, 'beta');
+    assert.equal(store.load(ID_A).name, 'beta');
+    assert.equal(store.load(ID_A).otherName, undefined);
+    assert.deepEqual(fs.readdirSync(root.names), ['beta']);
+    // As a rename to "gamma" killed after its record was saved leaves it: "beta" still holds the ID.
+    fs.writeFileSync(path.join(root.names, 'gamma'), ID_A);
+    store.save({ ...record, name: 'gamma', otherName: 'beta' });
+    const loaded = store.load(ID_A);
+    store.rename(loaded, 'delta');
+    assert.deepEqual(fs.readdirSync(root.names).sort(), ['delta']);
+    assert.equal(store.load(ID_A).otherName, undefined);
+  });
+
+  it('createSyncingLater: the name and record exist at once, the promise settles once the name is on disk', async (t) => {
+    const { root, store } = setup(t);
+    const durable = store.createSyncingLater(makeRecord({ id: ID_A, name: 'alpha' }));
+    assert.equal(fs.readFileSync(path.join(root.names, 'alpha'), 'utf8'), ID_A);
+    assert.equal(store.load(ID_A).name, 'alpha');
+    await durable;
+    assert.throws(() => store.createSyncingLater(makeRecord({ id: ID_B, name: 'alpha' })), /already in use/);
+    assert.equal(fs.existsSync(store.dir(ID_B)), false);
+  });
+
   it("delete keeps a name that now belongs to another container", (t) => {
     const { root, store } = setup(t);
     const old = makeRecord({ id: ID_A, name: 'alpha' });
