@@ -2,13 +2,14 @@
 // match. id and name are regular expressions searched in the ID and in "/NAME" (Docker's stored
 // name, so `name=^/web$` is exact); status, exited, label, ancestor and health (starting, healthy,
 // unhealthy, or none: no health check) compare exactly; publish (PORT[-PORT][/PROTO]) lists the
-// containers whose -p specs publish one of those container ports.
+// containers whose -p specs publish one of those container ports, expose (the same form) those that
+// expose one (Config.ExposedPorts: the image's EXPOSE, --expose, and what -p publishes).
 import type { ContainerSummary } from '../runtime/summaries.js';
 import { MydockerError } from '../errors.js';
 import { normalizeRef } from '../image/store.js';
 import { parseExpose, parsePublishSpec } from '../../hooks/ports.js';
 
-const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'health', 'publish'] as const;
+const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'health', 'publish', 'expose'] as const;
 type Key = (typeof KEYS)[number];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
@@ -33,7 +34,7 @@ export function parsePsFilters(given: readonly string[]): PsFilters {
     }
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new MydockerError(`invalid filter 'exited=${value}'`, { exitCode: 1, hint: 'an exit code is an integer' });
     if (key === 'id' || key === 'name') compile(key, value);
-    if (key === 'publish') publishKeys(value);
+    if (key === 'publish' || key === 'expose') portKeys(key, value);
     filters.set(key as Key, [...(filters.get(key as Key) ?? []), value]);
   }
   return filters;
@@ -71,24 +72,40 @@ function matchOne(c: ContainerSummary, key: Key, value: string): boolean {
     case 'ancestor':
       return c.image !== '' && (sameRef(c.image, value) || imageIdMatches(c.imageId, value));
     case 'publish': {
-      const wanted = publishKeys(value);
-      return c.publish.some((spec) => {
+      const wanted = portKeys(key, value);
+      return publishedKeys(c).some((k) => wanted.includes(k));
+    }
+    case 'expose': {
+      const wanted = portKeys(key, value);
+      const exposed = c.expose.flatMap((spec) => {
         try {
-          return parsePublishSpec(spec).some((r) => wanted.includes(`${r.containerPort}/${r.protocol}`));
+          return parseExpose(spec);
         } catch {
-          return false;
+          return [];
         }
       });
+      return [...exposed, ...publishedKeys(c)].some((k) => wanted.includes(k));
     }
   }
 }
 
-/** A publish filter's ports as "80/tcp" keys; a bad one is the filter's error, exit 1 as Docker's. */
-function publishKeys(value: string): string[] {
+/** The container ports a container's -p specs publish, as "80/tcp" keys. */
+function publishedKeys(c: ContainerSummary): string[] {
+  return c.publish.flatMap((spec) => {
+    try {
+      return parsePublishSpec(spec).map((r) => `${r.containerPort}/${r.protocol}`);
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A publish or expose filter's ports as "80/tcp" keys; a bad one is the filter's error, exit 1 as Docker's. */
+function portKeys(key: 'publish' | 'expose', value: string): string[] {
   try {
-    return parseExpose(value, 'filter publish');
+    return parseExpose(value, `filter ${key}`);
   } catch (error) {
-    throw new MydockerError(`invalid filter 'publish=${value}'`, { exitCode: 1, hint: (error as Error).message });
+    throw new MydockerError(`invalid filter '${key}=${value}'`, { exitCode: 1, hint: (error as Error).message });
   }
 }
 

@@ -23,6 +23,8 @@ export interface ContainerSummary {
   finishedAt: string | null;
   /** The `-p` specs as given (with those -P added). */
   publish: string[];
+  /** What it exposes besides its -p specs: its image's EXPOSE keys ("80/tcp") and its --expose specs. */
+  expose: string[];
   /** What it publishes, as its network was set up (host ports picked included). */
   ports: PortMapping[];
   labels: Record<string, string>;
@@ -46,6 +48,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
       ...end,
       startedAt: r.state.startedAt,
       publish: Array.isArray(r.options.publish) ? r.options.publish.map(String) : [],
+      expose: [...(r.imageExposed ?? []), ...(Array.isArray(r.options.expose) ? r.options.expose.map(String) : [])],
       ports: savedPorts(r.options, r.pluginState),
       labels: r.labels ?? {},
       health: r.healthcheck ? healthOf(containers.dir(r.id)) : null,
@@ -64,6 +67,7 @@ export function containerSummaries(containers: ContainerStore): ContainerSummary
     startedAt: null,
     finishedAt: null,
     publish: [],
+    expose: [],
     ports: [],
     labels: {},
     health: null,

@@ -178,6 +178,8 @@ describe('published ports', { skip }, () => {
     const inspected = JSON.parse(w.run(['inspect', 'all']).stdout)[0];
     assert.deepEqual(inspected.Config.ExposedPorts, { '80/tcp': {}, '5353/udp': {}, '7000/tcp': {} }, "the image's EXPOSE and --expose");
     assert.equal(inspected.HostConfig.PublishAllPorts, true);
+    for (const port of ['80', '5353/udp', '7000']) assert.equal(w.run(['ps', '--filter', `expose=${port}`, '--format', '{{.Names}}']).stdout, 'all\n', port);
+    assert.equal(w.run(['ps', '--filter', 'expose=81', '--format', '{{.Names}}']).stdout, '');
 
     const web = ports.find((p) => p.ctr === '80/tcp')!.port;
     assert.deepEqual(await get('::1', web), { status: 200, body: 'served-by-all\n' });

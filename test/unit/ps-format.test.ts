@@ -21,6 +21,7 @@ function summary(over: Partial<ContainerSummary>): ContainerSummary {
     startedAt: null,
     finishedAt: null,
     publish: [],
+    expose: [],
     ports: [],
     labels: {},
     health: null,
@@ -72,6 +73,17 @@ describe('ps --filter', () => {
     assert.deepEqual(by('91'), ['many']);
     assert.deepEqual(by('50-80'), ['web'], 'a range of container ports');
     assert.throws(() => parsePsFilters(['publish=http']), /invalid filter 'publish=http'/);
+  });
+
+  it("expose: the containers exposing one of the ports: the image's EXPOSE, --expose (ranges), what -p publishes", () => {
+    const list = [summary({ name: 'img', expose: ['80/tcp'] }), summary({ name: 'flag', expose: ['7000-7002/udp'] }), summary({ name: 'pub', publish: ['8443:443'] }), summary({ name: 'none' })];
+    const by = (value: string): string[] => list.filter((c) => matchesPsFilters(c, parsePsFilters([`expose=${value}`]))).map((c) => c.name);
+    assert.deepEqual(by('80'), ['img']);
+    assert.deepEqual(by('7001/udp'), ['flag']);
+    assert.deepEqual(by('7001'), [], 'tcp is the default protocol');
+    assert.deepEqual(by('443'), ['pub']);
+    assert.deepEqual(by('1-1000'), ['img', 'pub']);
+    assert.throws(() => parsePsFilters(['expose=web']), /invalid filter 'expose=web'/);
   });
 
   it('ORs the values of one key and ANDs different keys', () => {
