@@ -184,6 +184,11 @@ function define(cli: CAC, on: Bind): void {
     .option('--format <format>', 'df: table (default), json, or a Go template: {{.Type}} {{.Size}}', { type: [String] });
   on(system, () => import('./commands/system.js'));
 
+  // Listed for --help only: program.ts rewrites `container X` and `image X` into the commands they
+  // stand for (management.ts) before parsing.
+  cli.command('container <command> [...args]', 'Docker\'s management form: container ls|run|rm|inspect|... = ps, run, rm, inspect, ...');
+  cli.command('image <command> [...args]', 'Docker\'s management form: image ls|rm|pull|push|... = images, rmi, pull, push, ...');
+
   // Internal: what a detached container's shim runs when the container ends.
   on(cli.command('cleanup <id>', '(internal) What a detached container\'s shim runs when it ends'), () => import('./commands/cleanup.js'));
 

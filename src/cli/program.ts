@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { MydockerError, noSpaceError } from '../errors.js';
 import { resolveRoot } from '../state-root.js';
 import { VERSION } from '../version.js';
+import { resolveManagement } from './management.js';
 
 /** `command` is what follows the image or container of `run`/`exec`, untouched; others ignore it. */
 export type Handler = (args: unknown[], options: Record<string, unknown>, command: string[]) => Promise<number>;
@@ -42,9 +43,11 @@ function program(state: State, define: (cli: CAC, on: Bind) => void): CAC {
   return cli;
 }
 
-async function main(argv: string[], define: (cli: CAC, on: Bind) => void): Promise<number> {
+async function main(given: string[], define: (cli: CAC, on: Bind) => void): Promise<number> {
   const state: State = { command: [], exit: undefined };
   const cli = program(state, define);
+  // `container ls`, `image rm`: Docker's management commands, as the plain ones they stand for.
+  const argv = [...resolveManagement(given)];
   const { globals, command, rest } = splitCommand(argv);
   let tokens = argv;
   if (command === 'cp') {
