@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.resolve(here, '../dist/src/cli/main.js');
+const cli = path.resolve(here, '../dist/src/cli/main.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 20);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-build-'));
 const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-ctx-'));

@@ -50,7 +50,7 @@ export async function measureOci({ root, env, runs, runc, ctr }) {
   if (!runc) return { skipped: 'runc is not installed' };
   const wrapper = path.join(root, 'mydocker-runc');
   const unset = process.env.BENCH_KEEP_CA_CERTS === '1' ? '' : 'unset NODE_EXTRA_CA_CERTS\n';
-  fs.writeFileSync(wrapper, `#!/bin/sh\n${unset}exec ${process.execPath} ${path.join(dist, 'src/cli/runc/main.js')} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(wrapper, `#!/bin/sh\n${unset}exec ${process.execPath} ${path.join(dist, 'src/cli/runc/main.cjs')} "$@"\n`, { mode: 0o755 });
   const runtimes = { runc, 'mydocker-runc': wrapper };
   const result = { runs, lifecycle: {}, ctr: null };
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.resolve(here, '../dist/src/cli/main.js');
+const cli = path.resolve(here, '../dist/src/cli/main.cjs');
 const count = Number(process.env.BENCH_PARALLEL ?? 20);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));

@@ -7,10 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export class Subject {
-  /** `checkout`: a directory holding a built mydocker (dist/src/cli/main.js). */
+  /** `checkout`: a directory holding a built mydocker (dist/src/cli/main.cjs; main.js in builds before it). */
   constructor(label, checkout, baseEnv) {
     this.label = label;
-    this.cli = path.join(checkout, 'dist/src/cli/main.js');
+    const launcher = ['main.cjs', 'main.js'].map((f) => path.join(checkout, 'dist/src/cli', f)).find((f) => fs.existsSync(f));
+    this.cli = launcher ?? path.join(checkout, 'dist/src/cli/main.cjs');
     if (!fs.existsSync(this.cli)) throw new Error(`${label}: no build at ${this.cli} (npm run build there first)`);
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));
     this.env = { ...baseEnv, MYDOCKER_ROOT: this.root };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The last step of `npm run build`: bundles the CLI (dist/src/cli/cli.js and every module it can
 // load, tapable, cac and tar included) into dist/src/cli/cli.bundle.cjs, which the launcher
-// (dist/src/cli/main.js) runs; then runs it to make the V8 code caches of its first commands (code-cache/).
+// (dist/src/cli/main.cjs) runs; then runs it to make the V8 code caches of its first commands (code-cache/).
 // Left outside: koffi (native code, found through node_modules as before) and tsx
 // (loaded only for a .ts plugin, as an ES module). The bundle sits in dist/src/cli/, two levels
 // under dist/ like every module it holds, so their paths relative to import.meta.url (the shim,
@@ -92,7 +92,7 @@ const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-build-'));
 try {
   warmRoot(stateRoot);
   for (const args of [['--help'], ['ps', '-a']]) {
-    const r = spawnSync(process.execPath, [path.join(cliDir, 'main.js'), '--root', stateRoot, ...args], {
+    const r = spawnSync(process.execPath, [path.join(cliDir, 'main.cjs'), '--root', stateRoot, ...args], {
       env: { ...process.env, MYDOCKER_WRITE_CODE_CACHE: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
@@ -109,7 +109,7 @@ try {
 
 // mydocker-runc, the OCI runtime executable, the same way: its program (runc/cli.js) and all it
 // loads in dist/src/cli/runc.bundle.cjs, two levels under dist/ like the CLI's bundle; the launcher
-// is runc/main.js. Its code cache is made by the calls every container makes (state, delete).
+// is runc/main.cjs. Its code cache is made by the calls every container makes (state, delete).
 const runcBundle = path.join(cliDir, 'runc.bundle.cjs');
 // Every call reads, hashes and checks the whole text against its code cache: whitespace is a
 // third of it. Names stay (errors and plugins see class names).
@@ -137,7 +137,7 @@ try {
     ['--root', runcRoot, 'delete', stopped],
     ['--root', runcRoot, 'list'],
   ]) {
-    const r = spawnSync(process.execPath, [path.join(cliDir, 'runc/main.js'), ...args], {
+    const r = spawnSync(process.execPath, [path.join(cliDir, 'runc/main.cjs'), ...args], {
       // MYDOCKER_ROOT: no plugin of this machine's state root runs at build time.
       env: { ...process.env, MYDOCKER_WRITE_CODE_CACHE: '1', MYDOCKER_ROOT: runcRoot },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -155,7 +155,8 @@ try {
 
 // The OCI runtime executable is called by path (containerd's shim, `ctr run --runc-binary`), not
 // through npm's bin links: it must be executable in dist/ itself.
-fs.chmodSync(path.join(cliDir, 'runc/main.js'), 0o755);
+fs.chmodSync(path.join(cliDir, 'runc/main.cjs'), 0o755);
+fs.chmodSync(path.join(cliDir, 'main.cjs'), 0o755);
 
 /**
  * Records for the build's `ps -a`, one of each kind it shows: exited (with a health check, labels

@@ -175,8 +175,8 @@ export class Runtime {
       seccompCache: path.join(this.root.dir, 'cache', 'seccomp'),
       detached: {
         shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),
-        cleanup: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'cleanup', id],
-        healthcheck: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--root', this.root.dir, 'healthcheck', id],
+        cleanup: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.cjs', import.meta.url)), '--root', this.root.dir, 'cleanup', id],
+        healthcheck: (id) => [process.execPath, fileURLToPath(new URL('../cli/main.cjs', import.meta.url)), '--root', this.root.dir, 'healthcheck', id],
       },
     };
   }

@@ -2,7 +2,7 @@
 // drives it through containerd's runc shim (containerd-shim-runc-v2). Each test has its own
 // containerd namespace in one private containerd, and ends by checking that nothing of its
 // containers is left. The runtime under test is MYDOCKER_RUNC_BINARY when set (e.g. /usr/sbin/runc,
-// which validates these tests), else this build's dist/src/cli/runc/main.js.
+// which validates these tests), else this build's dist/src/cli/runc/main.cjs.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import { containerdSkipReason, PrivateContainerd, type CtrNamespace } from '../s
 import { busyboxArchives, type BusyboxArchives, type ImageArchive } from '../support/containerd-image.js';
 import { spawnInPty } from '../support/pty.js';
 
-const BUILT_RUNTIME = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/runc/main.js');
+const BUILT_RUNTIME = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/runc/main.cjs');
 
 /** Why the runtime under test cannot be run, or null. */
 function runtimeSkipReason(): string | null {
@@ -34,7 +34,7 @@ const skip = containerdSkipReason() ?? required(runtimeSkipReason()) ?? false;
 
 /**
  * The runtime binary the shim will exec: MYDOCKER_RUNC_BINARY as it is, or a script that runs the
- * built main.js with this Node (the shim execs BinaryName directly, with containerd's PATH).
+ * built main.cjs with this Node (the shim execs BinaryName directly, with containerd's PATH).
  */
 function runtimeBinary(dir: string): string {
   if (process.env.MYDOCKER_RUNC_BINARY) return process.env.MYDOCKER_RUNC_BINARY;

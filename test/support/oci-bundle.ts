@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { populate } from '../../src/image/busybox.js';
 
-export const RUNC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/runc/main.js');
+export const RUNC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/runc/main.cjs');
 
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
 

@@ -12,7 +12,7 @@ import { iptables } from '../../plugins/network/bridge/iptables.js';
 import { bridgeName, containerTag, networkTag, vethName } from '../../plugins/network/bridge/rules.js';
 import { ensureFilesystem } from '../../plugins/storage/filesystems.js';
 
-export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.cjs');
 
 /**
  * Node's arguments before the CLI's, as its interpreter line gives them: after `--`, Node 20 leaves

@@ -1,4 +1,4 @@
-// The launchers' V8 code caches (src/cli/bundle-runner.ts): one per command, named from the command
+// The launchers' V8 code caches (src/cli/bundle-runner.cts): one per command, named from the command
 // line, and written only by a command that ends well (or by the build, which forces it).
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandKey } from '../../src/cli/bundle-runner.js';
+import { commandKey } from '../../src/cli/bundle-runner.cjs';
 
-const runner = fileURLToPath(new URL('../../src/cli/bundle-runner.js', import.meta.url));
+const runner = fileURLToPath(new URL('../../src/cli/bundle-runner.cjs', import.meta.url));
 
 describe('commandKey', () => {
   it('is the first word that is neither a flag nor the value of a global flag that takes one', () => {

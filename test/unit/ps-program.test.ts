@@ -7,13 +7,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandKey } from '../../src/cli/bundle-runner.js';
+import { commandKey } from '../../src/cli/bundle-runner.cjs';
 import { splitCommand } from '../../src/cli/argv.js';
 import { makeRecord } from '../support/records.js';
 import { tempDir } from '../support/tmp.js';
 
 const cliDir = fileURLToPath(new URL('../../src/cli/', import.meta.url));
-const launcher = path.join(cliDir, 'main.js');
+const launcher = path.join(cliDir, 'main.cjs');
 const wholeCli = path.join(cliDir, 'cli.js');
 
 /** A root with containers of each status ps shows without a live process, and a damaged record. */

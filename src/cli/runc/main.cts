@@ -4,11 +4,11 @@
 // into one file, dist/src/cli/runc.bundle.cjs (scripts/bundle.mjs; two levels under dist/ like the
 // modules it holds, so that paths made from import.meta.url, mydocker-init's among them, still
 // hold), with a V8 code cache beside it, and this launcher runs it as the main CLI's does
-// (src/cli/main.ts). Without a bundle (tsc alone) the program runs from its modules.
-import { builtin, commandKey, runBundle } from '../bundle-runner.js';
+// (src/cli/main.cts, CommonJS for the same reason). Without a bundle (tsc alone) the program runs from its modules.
+import { join } from 'node:path';
+import { commandKey, runBundle } from '../bundle-runner.cjs';
 
-const { fileURLToPath } = await builtin('node:url');
-const bundle = fileURLToPath(new URL('../runc.bundle.cjs', import.meta.url));
+const bundle = join(__dirname, '..', 'runc.bundle.cjs');
 // The global flags that take a value (GLOBAL_FLAGS in args.ts, which this launcher does not load).
 const cacheKey = commandKey(process.argv.slice(2), ['--root', '--log', '--log-format', '--criu', '--rootless']);
-if (!(await runBundle(bundle, (specifier) => import(specifier), cacheKey))) await import('./cli.js');
+if (!runBundle(bundle, (specifier) => import(specifier), cacheKey)) void import('./cli.js');
