@@ -78,7 +78,7 @@ const psBundle = path.join(cliDir, 'ps.bundle.cjs');
 await build({ ...common, entryPoints: [path.join(cliDir, 'ps-cli.js')], outfile: psBundle, minifyWhitespace: true });
 shareNamespaceObjects(psBundle);
 
-// The code caches (src/cli/bundle-runner.ts: one per command, in dist/src/cli/code-cache/) hold
+// The code caches (src/cli/bundle-runner.cts: one per command, in dist/src/cli/code-cache/) hold
 // what a command compiled. The build makes those of the commands every user runs first (help,
 // ps) against a throwaway state root; every other command makes its own the first time it ends
 // well on this machine, and a cache V8 refuses later (another Node) is remade the same way.

@@ -1,5 +1,5 @@
 // The `mydocker-runc` program: runc's command line (args.ts) over mydocker's OCI runtime (src/oci/),
-// for containerd's runc shim, CRI and the runtime-tools suite; started by main.ts, the executable.
+// for containerd's runc shim, CRI and the runtime-tools suite; started by main.cts, the executable.
 // The one place of the OCI side that prints and sets the exit code: an error is one line on stderr
 // and one in the --log file (logrus json or text: containerd's shim shows the msg of the last
 // "error" line), exit 1.

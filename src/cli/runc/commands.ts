@@ -1,5 +1,5 @@
 // What each `mydocker-runc` command does with its parsed command line: a thin layer over src/oci/.
-// Returns the exit code; output goes through `out` (stdout); errors are thrown for main.ts to report.
+// Returns the exit code; output goes through `out` (stdout); errors are thrown for cli.ts to report.
 import { MydockerError } from '../../errors.js';
 import type { RuncCommandLine } from './args.js';
 import type { CreateOptions, OciDeps } from '../../oci/create.js';
