@@ -24,9 +24,18 @@ export function commandKey(argv: readonly string[], valueFlags: readonly string[
     const arg = argv[i]!;
     if (valueFlags.includes(arg)) i++;
     else if (arg === '--') return 'other';
-    else if (!arg.startsWith('-')) return /^[a-z][a-z0-9-]{0,23}$/.test(arg) ? arg : 'other';
+    else if (!arg.startsWith('-')) return !/^[a-z][a-z0-9-]{0,23}$/.test(arg) ? 'other' : asksHelp(argv) ? `${arg}-help` : arg;
   }
   return 'help';
+}
+
+/**
+ * A command's help runs none of the command: were its cache the command's, V8 would accept it
+ * ever after and every real run would compile the command anew (a cache is rewritten only when
+ * refused). A `-h` meant for a container's program (`run busybox ls -h`) only shares the help's.
+ */
+function asksHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
 }
 
 /**

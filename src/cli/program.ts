@@ -27,8 +27,15 @@ interface State {
   exit: Promise<number> | undefined;
 }
 
-/** A cac program with the global flags, `--help` and `--version`, and the commands `define` adds. */
-function program(state: State, define: (cli: CAC, on: Bind) => void): CAC {
+/**
+ * A cac program with the global flags, `--help` and `--version`, and the commands `define` adds;
+ * with `only`, the one command of that name alone. cac builds an Option for every flag of every
+ * command defined (~300) and parses a command line once against each command: a few ms of every
+ * `run` or `exec` for commands it does not run. A command line that names its command needs no
+ * other (its `--help` shows that command's alone); the others are only named, for "not a mydocker
+ * command". Without a command (the help that lists them all) every one is built.
+ */
+function program(state: State, define: (cli: CAC, on: Bind) => void, only?: string): { cli: CAC; names: Set<string> } {
   const cli = cac('mydocker');
   addFlags(cli, GLOBAL_FLAGS);
   const on: Bind = (command, load) => {
@@ -37,18 +44,27 @@ function program(state: State, define: (cli: CAC, on: Bind) => void): CAC {
       state.exit = load().then((m) => m.default(args, options, state.command));
     });
   };
-  define(cli, on);
+  const names = new Set<string>();
+  const command: CAC['command'] = (rawName, description, config) => {
+    const name = rawName.split(' ')[0]!;
+    names.add(name);
+    return only === undefined || name === only ? cli.command(rawName, description, config) : unbuilt;
+  };
+  define(new Proxy(cli, { get: (target, key) => (key === 'command' ? command : Reflect.get(target, key)) }), on);
   cli.help();
   cli.version(VERSION, '--version');
-  return cli;
+  return { cli, names };
 }
+
+/** What a command the program does not build takes its definition into: every call, ignored. */
+const unbuilt: Command = new Proxy({} as Command, { get: () => () => unbuilt });
 
 async function main(given: string[], define: (cli: CAC, on: Bind) => void): Promise<number> {
   const state: State = { command: [], exit: undefined };
-  const cli = program(state, define);
   // `container ls`, `image rm`: Docker's management commands, as the plain ones they stand for.
   const argv = [...resolveManagement(given)];
   const { globals, command, rest } = splitCommand(argv);
+  const { cli, names } = program(state, define, command);
   let tokens = argv;
   if (command === 'cp') {
     // Both paths untouched: "-" (a tar stream) is no flag, and a path may start with "-" after "--".
@@ -62,7 +78,7 @@ async function main(given: string[], define: (cli: CAC, on: Bind) => void): Prom
     state.command = split.command;
     tokens = [...globals, command, ...split.flags, ...(split.image === undefined ? [] : [split.image])];
   }
-  if (command !== undefined && !cli.commands.some((c) => c.name === command)) {
+  if (command !== undefined && !names.has(command)) {
     throw new MydockerError(`'${command}' is not a mydocker command`, { exitCode: 1, hint: "see 'mydocker --help'" });
   }
   refuseEmptyValues(cli, command, tokens);

@@ -12,7 +12,7 @@ export function parseDuration(text: string): number | null {
   if (rest === '') return null;
   let total = 0;
   while (rest !== '') {
-    const match = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
+    const match = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(rest);
     if (!match) return null;
     total += Number(match[1]) * UNITS[match[2]!]!;
     rest = rest.slice(match[0].length);

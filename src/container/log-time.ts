@@ -23,9 +23,9 @@ export function parseLogTime(text: string, flag: string, nowMs = Date.now()): bi
 
 /** Go's time.ParseDuration, positive only; null when the text is not one. */
 function goDuration(text: string): bigint | null {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return null;
+  if (!/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/.test(text)) return null;
   let total = 0;
-  for (const [, value, , unit] of text.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(value) * UNITS[unit!]!;
+  for (const [, value, , unit] of text.matchAll(/(\d+(\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) total += Number(value) * UNITS[unit!]!;
   return BigInt(Math.round(total));
 }
 

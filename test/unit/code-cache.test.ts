@@ -19,6 +19,13 @@ describe('commandKey', () => {
     assert.equal(commandKey(['--log', 'l.json', '--log-format', 'json', 'create', 'id'], ['--log', '--log-format']), 'create');
   });
 
+  it("is the command's own help key when the line asks for help: a help's cache must not pass for the command's", () => {
+    assert.equal(commandKey(['run', '--help'], ['--root']), 'run-help');
+    assert.equal(commandKey(['--help', 'exec'], ['--root']), 'exec-help');
+    assert.equal(commandKey(['run', '-h'], ['--root']), 'run-help');
+    assert.equal(commandKey(['--help'], ['--root']), 'help');
+  });
+
   it('is "help" without a command, and "other" for what could not name a file safely', () => {
     assert.equal(commandKey([], ['--root']), 'help');
     assert.equal(commandKey(['--version'], ['--root']), 'help');
