@@ -51,9 +51,9 @@ function shareNamespaceObjects(file) {
 
 /**
  * V8 holds a source with one character beyond ASCII as two bytes per character: twice the memory
- * to read, copy and scan on every start (a µ in a regular expression did that to the CLI's bundle,
- * ~5 ms of each command here). esbuild escapes strings, not regular expression literals: write
- * those as \u escapes. The build fails rather than ship a slower start unnoticed.
+ * to decode and copy on every start (a µ in a regular expression did that to the CLI's bundle;
+ * within this host's noise, no whole command got measurably faster without it). esbuild escapes
+ * strings, not regular expression literals: write those as \u escapes.
  */
 function requireAscii(file) {
   const bytes = fs.readFileSync(file);
