@@ -59,12 +59,12 @@ function program(state: State, define: (cli: CAC, on: Bind) => void, only?: stri
 /** What a command the program does not build takes its definition into: every call, ignored. */
 const unbuilt: Command = new Proxy({} as Command, { get: () => () => unbuilt });
 
-async function main(given: string[], define: (cli: CAC, on: Bind) => void): Promise<number> {
+async function main(given: string[], define: (cli: CAC, on: Bind) => void, buildAll: boolean): Promise<number> {
   const state: State = { command: [], exit: undefined };
   // `container ls`, `image rm`: Docker's management commands, as the plain ones they stand for.
   const argv = [...resolveManagement(given)];
   const { globals, command, rest } = splitCommand(argv);
-  const { cli, names } = program(state, define, command);
+  const { cli, names } = program(state, define, buildAll ? undefined : command);
   let tokens = argv;
   if (command === 'cp') {
     // Both paths untouched: "-" (a tar stream) is no flag, and a path may start with "-" after "--".
@@ -94,15 +94,16 @@ async function main(given: string[], define: (cli: CAC, on: Bind) => void): Prom
 
 /**
  * Runs the program over process.argv and exits with its code. `define` adds its commands (with
- * `on`, which loads a command's module only when that command runs).
+ * `on`, which loads a command's module only when that command runs). `buildAll`: every command
+ * built whatever the line names (the test that the one-command program answers the same).
  */
-export function runProgram(define: (cli: CAC, on: Bind) => void): void {
+export function runProgram(define: (cli: CAC, on: Bind) => void, { buildAll = false }: { buildAll?: boolean } = {}): void {
   // An error no promise of ours carries (a stream's 'error' nobody listens to) must not reach the
   // user as Node's stack either.
   const fail = (error: unknown): never => process.exit(report(error));
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  main(process.argv.slice(2), define).then((code) => process.exit(code), fail);
+  main(process.argv.slice(2), define, buildAll).then((code) => process.exit(code), fail);
 }
 
 /**
