@@ -13,12 +13,12 @@
 // (launch.ts BundleLaunch.holdGo) until `start` writes the saved message into it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { CLONE, type InitStep, type Kernel } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
 import { processStartTime } from '../container/proc-stat.js';
 import { encodeInitConfig } from '../process/first-process.js';
 import { launch, type LaunchDeps, type Launched } from '../process/launch.js';
+import type { SpawnedProcess } from '../process/spawn-light.js';
 import { hookContext } from '../runtime/contexts.js';
 import type { PluginHost } from '../runtime/plugin-host.js';
 import { CONFIG_FILE, parseConfig, type OciConfig } from './config.js';
@@ -53,7 +53,7 @@ export interface OciDeps {
 export interface Created {
   container: OciContainer;
   /** The first process as this process's child: `run` waits for it; `create` lets it go. */
-  child: ChildProcess;
+  child: SpawnedProcess;
 }
 
 export function readBundleConfig(bundle: string): OciConfig {
@@ -234,7 +234,7 @@ function setOomScoreAdj(pid: number, value: number): void {
   }
 }
 
-function killAndWait(child: ChildProcess): Promise<void> {
+function killAndWait(child: SpawnedProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

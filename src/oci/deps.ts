@@ -48,11 +48,11 @@ export function lazyKernel(load: () => Kernel): Kernel {
 
 /** What create and run need beyond the rest (koffi, the init's memfd, the window's modules), loaded before the window. */
 export async function withLaunch(deps: OciDeps): Promise<OciDeps> {
-  const [{ sealedInit }, { sendDescriptor }, { CONSOLE_NAME }, { spawn }] = await Promise.all([
+  const [{ sealedInit }, { sendDescriptor }, { CONSOLE_NAME }, { spawnLight }] = await Promise.all([
     import('../process/init-binary.js'),
     import('../kernel/unix-socket.js'),
     import('./console-socket.js'),
-    import('node:child_process'),
+    import('../process/spawn-light.js'),
   ]);
   // The window calls the kernel often and must not load anything: the real one, loaded now.
   const kernel = libcKernel();
@@ -62,7 +62,7 @@ export async function withLaunch(deps: OciDeps): Promise<OciDeps> {
     kernel,
     host: deps.host,
     compileSeccomp: deps.compileSeccomp,
-    launchDeps: () => ({ kernel, spawn, initFd, hostDevices: () => [] }),
+    launchDeps: () => ({ kernel, spawn: spawnLight, initFd, hostDevices: () => [] }),
     sendConsole: (socketPath, fd) => sendDescriptor(socketPath, CONSOLE_NAME, fd),
   };
 }

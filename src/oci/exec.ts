@@ -5,9 +5,9 @@
 // command line's arguments, env, cwd and terminal. --detach leaves it with no mydocker parent: it
 // is reparented to the caller (containerd's shim) when this process exits.
 import * as fs from 'node:fs';
-import { spawn } from 'node:child_process';
 import { MydockerError } from '../errors.js';
 import { execInContainer } from '../runtime/exec.js';
+import { spawnLight } from '../process/spawn-light.js';
 import { parseProcessFile, type OciConfig, type OciProcess } from './config.js';
 import type { OciDeps } from './create.js';
 import { readBundleConfig, writePidFile } from './create.js';
@@ -58,7 +58,7 @@ export async function execProcess(deps: OciDeps, options: ExecOptions): Promise<
   const host = await deps.host();
   const record = hookRecord(container);
   const started = await execInContainer(
-    { host, kernel: deps.kernel, stateDir: deps.store.dir(options.id), spawn, initFd: deps.launchDeps().initFd, seccompCache: '' },
+    { host, kernel: deps.kernel, stateDir: deps.store.dir(options.id), spawn: spawnLight, initFd: deps.launchDeps().initFd, seccompCache: '' },
     record,
     { command: proc.args, tty: proc.terminal, stdio: [0, 1, 2], launch: { ...processInit(proc), seccomp, userNamespace: userNamespaceInside(config, container.pid) } },
   );

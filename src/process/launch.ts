@@ -26,7 +26,6 @@
 // If anything fails, the first process is killed and the thread is returned to the host regardless.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { CLONE, CONTAINER_NAMESPACES, MNT, MS, type DeviceMapping, type Kernel } from '../../hooks/index.js';
 import {
   NamespaceReturnError,
@@ -46,6 +45,7 @@ import { confineMounts } from './confine-mounts.js';
 import type { TmpfsMount } from '../security/options.js';
 import type { HealthCheckTimes } from '../container/health.js';
 import { resolveUser, type ResolvedUser } from '../security/user.js';
+import type { SpawnFunction, SpawnLightOptions, SpawnedProcess } from './spawn-light.js';
 
 export type StdioTarget = number | 'inherit' | 'ignore' | 'pipe';
 
@@ -142,7 +142,7 @@ export interface BundleLaunch {
 
 export interface Launched {
   /** The process this one spawned: the first process itself, or (detached) the shim. */
-  child: ChildProcess;
+  child: SpawnedProcess;
   /** Host PID of the container's first process. */
   pid: number;
   /** The pty master, when spec.tty. The caller owns it. */
@@ -159,7 +159,8 @@ export interface Launched {
 
 export interface LaunchDeps {
   kernel: Kernel;
-  spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
+  /** spawnLight (spawn-light.ts) or Node's spawn: the child is cloned by the calling (main) thread. */
+  spawn: SpawnFunction;
   /** The sealed memfd holding mydocker-init (init-binary.ts), passed to the first process as fd 5. */
   initFd: number;
   /**
@@ -189,7 +190,7 @@ export function openHostNamespaces(): HostNamespaces {
 export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
   const { kernel } = deps;
   const host = (deps.openHostNamespaces ?? openHostNamespaces)();
-  let child: ChildProcess | undefined;
+  let child: SpawnedProcess | undefined;
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
   let inside = false;
@@ -231,7 +232,7 @@ export function launch(spec: LaunchSpec, deps: LaunchDeps): Launched {
     const initArgs = [INIT_READY_FLAG, ...(bundle?.holdGo ? [INIT_GO_HELD_FLAG] : []), ...(preserved.length > 0 ? [`${INIT_PRESERVE_FLAG}${preserved.length}`] : [])];
     child = deps.spawn(INIT_PATH, initArgs, {
       argv0: INIT_ARGV0,
-      stdio: stdio as SpawnOptions['stdio'],
+      stdio: stdio as SpawnLightOptions['stdio'],
       env: {}, // the init gets its environment and argv from the launch message: nothing of ours reaches it
       cwd: '/',
       detached: true, // its own session: a terminal of its own, signals only through us

@@ -13,12 +13,12 @@
 // namespace, unlike runc's. What that withholds from the container's root: mounting another proc
 // of it, and reboot(2) ending it.
 import * as fs from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
 import { CLONE } from '../../hooks/index.js';
 import { MydockerError } from '../errors.js';
 import { INIT_ARGV0, INIT_HOLD_FLAG, INIT_HOLD_USERNS_FLAG, INIT_PATH, READY_MESSAGE } from './first-process.js';
 import { readLine } from './inside.js';
 import type { LaunchDeps } from './launch.js';
+import type { SpawnedProcess } from './spawn-light.js';
 
 /** The user namespace of a bundle: made with these maps, or joined by `path` (maps then ""). */
 export interface BundleUserNamespace {
@@ -51,7 +51,7 @@ const HELD: ReadonlyArray<readonly [number, string]> = [
 export function holdNamespaces(deps: Pick<LaunchDeps, 'kernel' | 'spawn' | 'initFd'>, flags: number, userns: BundleUserNamespace): NamespaceHolder {
   const [holdRead, holdWrite] = deps.kernel.pipe();
   const [readyRead, readyWrite] = deps.kernel.pipe();
-  let child: ChildProcess | undefined;
+  let child: SpawnedProcess | undefined;
   let released = false;
   const release = (): void => {
     if (released) return;

@@ -272,14 +272,14 @@ export async function exec(rt: RuntimeInternals, ref: string, spec: ExecSpec): P
   const record = rt.containers.resolve(ref);
   await usePluginsOf(rt, record);
   const host = await rt.host();
-  const [{ execInContainer }, { spawn }, { sealedInit }, { explainingE2big }] = await Promise.all([
+  const [{ execInContainer }, { spawnLight }, { sealedInit }, { explainingE2big }] = await Promise.all([
     import('./exec.js'),
-    import('node:child_process'),
+    import('../process/spawn-light.js'),
     import('../process/init-binary.js'),
     import('../container/env-size.js'),
   ]);
   const kernel = rt.kernel;
-  const deps = { host, kernel, stateDir: rt.containers.dir(record.id), spawn, initFd: sealedInit(kernel), seccompCache: path.join(rt.root.dir, 'cache', 'seccomp') };
+  const deps = { host, kernel, stateDir: rt.containers.dir(record.id), spawn: spawnLight, initFd: sealedInit(kernel), seccompCache: path.join(rt.root.dir, 'cache', 'seccomp') };
   return explainingE2big(execInContainer(deps, record, spec));
 }
 

@@ -7,7 +7,6 @@
 // happened. The init waits for its launch message, sent once the hooks' onSpawn actions (the
 // cgroups) are done: it confines itself as the container's first process did, then execs.
 import * as fs from 'node:fs';
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Kernel } from '../../hooks/index.js';
 import { CommandError, MydockerError } from '../errors.js';
@@ -15,6 +14,7 @@ import type { ContainerRecord } from '../container/record.js';
 import { deriveStatus, isPaused } from '../container/status.js';
 import { overrideEnv } from '../container/env.js';
 import type { StdioTarget } from '../process/launch.js';
+import { loadPipeStreams, type SpawnFunction, type SpawnLightOptions, type SpawnedProcess } from '../process/spawn-light.js';
 import { checkCommand, readContainerFile, writeAll } from '../process/inside.js';
 import { INIT_ARGV0, INIT_PATH, encodeInitConfig, type InitConfig } from '../process/first-process.js';
 import { initRlimits } from '../process/rlimits.js';
@@ -58,7 +58,7 @@ export interface ExecDeps {
   host: PluginHost;
   kernel: Kernel;
   stateDir: string;
-  spawn(file: string, args: string[], options: SpawnOptions): ChildProcess;
+  spawn: SpawnFunction;
   /** The sealed memfd holding mydocker-init. */
   initFd: number;
   seccompCache: string;
@@ -80,9 +80,11 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
 
   const leaves: Array<() => void> = [];
   const spawned: Array<(pid: number) => void> = [];
-  let child: ChildProcess | undefined;
+  let child: SpawnedProcess | undefined;
   let ptyMaster: number | null = null;
   let ptySlave: number | null = null;
+  // What the streams of its pipes need, loaded before the window rather than in it (~9 ms here).
+  if (!spec.tty && spec.stdio?.includes('pipe') === true) loadPipeStreams();
   const go = deps.kernel.pipe();
   try {
     deps.host.hooks.enterNamespace.call(hookContext(record, deps.stateDir, deps.kernel, { pid, onLeave: (fn: () => void) => void leaves.push(fn), onSpawn: (fn: (pid: number) => void) => void spawned.push(fn) }));
@@ -103,7 +105,7 @@ export async function execInContainer(deps: ExecDeps, record: ContainerRecord, s
       argv0: INIT_ARGV0,
       cwd: '/',
       env: {}, // the command's environment comes in the launch message
-      stdio: [...stdio, go[0], 'ignore', deps.initFd] as SpawnOptions['stdio'],
+      stdio: [...stdio, go[0], 'ignore', deps.initFd] as SpawnLightOptions['stdio'],
       detached: true, // a session of its own: the terminal becomes its controlling terminal
     });
     if (child.pid !== undefined) {

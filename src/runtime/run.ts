@@ -5,7 +5,7 @@
 //   process execs the user's command.
 // A failure unwinds the steps already begun, newest first, and removes the record: nothing is left.
 import * as fs from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedProcess } from '../process/spawn-light.js';
 import { constants as osConstants } from 'node:os';
 import type { InitStep, JsonValue } from '../../hooks/index.js';
 import { MydockerError, describe } from '../errors.js';
@@ -280,7 +280,7 @@ export async function startContainer(deps: RunDeps, record: ContainerRecord, ima
   const health = record.healthcheck && deps.detached ? healthSchedule(record, deps.detached) : undefined;
 
   const begun: ReleaseStep[] = [];
-  let child: ChildProcess | undefined;
+  let child: SpawnedProcess | undefined;
   let abandon = (): void => {};
   try {
     begun.push('rootfs');
@@ -477,7 +477,7 @@ function imageCommand(image: ImageRecord, given: string[], entrypointFlag: strin
   return argv;
 }
 
-function exitOf(child: ChildProcess): Promise<number> {
+function exitOf(child: SpawnedProcess): Promise<number> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   if (child.signalCode !== null) return Promise.resolve(128 + (osConstants.signals[child.signalCode] ?? 0));
   return new Promise((resolve) => {
@@ -513,7 +513,7 @@ function detachedHandle(record: ContainerRecord, exitFile: string): RunningConta
   };
 }
 
-function handle(deps: RunDeps, record: ContainerRecord, child: ChildProcess, ptyMaster: number | null, exited: Promise<number>): RunningContainer {
+function handle(deps: RunDeps, record: ContainerRecord, child: SpawnedProcess, ptyMaster: number | null, exited: Promise<number>): RunningContainer {
   let finished: Promise<number> | undefined;
   return {
     id: record.id,

@@ -161,9 +161,12 @@ export class Runtime {
   /** What running, starting, ending and removing a container need. */
   private async runDeps(): Promise<RunDeps> {
     const host = await this.host();
-    const { spawn } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    const [{ sealedInit }, { hostDevices }] = await Promise.all([import('../process/init-binary.js'), import('../process/confine-mounts.js')]);
+    const [{ sealedInit }, { hostDevices }, { spawnLight }] = await Promise.all([
+      import('../process/init-binary.js'),
+      import('../process/confine-mounts.js'),
+      import('../process/spawn-light.js'),
+    ]);
     const kernel = this.kernel;
     return {
       root: this.root,
@@ -171,7 +174,7 @@ export class Runtime {
       kernel,
       containers: this.containers,
       images: this.images,
-      launchDeps: (): LaunchDeps => ({ kernel, spawn, initFd: sealedInit(kernel), hostDevices }),
+      launchDeps: (): LaunchDeps => ({ kernel, spawn: spawnLight, initFd: sealedInit(kernel), hostDevices }),
       seccompCache: path.join(this.root.dir, 'cache', 'seccomp'),
       detached: {
         shim: fileURLToPath(new URL('../../shim/mydocker-shim', import.meta.url)),
