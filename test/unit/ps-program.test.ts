@@ -68,7 +68,9 @@ describe("ps's own program", () => {
       ['--root', path.join(root, 'containers', 'a'.repeat(64), 'container.json'), 'ps'],
     ];
     for (const args of lines) {
-      assert.equal(commandKey(args, ['--root']), 'ps', `the launcher takes ${args.join(' ')} for ps`);
+      // A help has a code cache of its own (ps-help), and the whole CLI prints it.
+      const asksHelp = args.includes('--help') || args.includes('-h');
+      assert.equal(commandKey(args, ['--root']), asksHelp ? 'ps-help' : 'ps', `the launcher takes ${args.join(' ')} for ps`);
       assert.deepEqual(run(launcher, args, root), run(wholeCli, args, root), `mydocker ${args.join(' ')}`);
     }
   });
