@@ -126,13 +126,28 @@ try {
 
 // mydocker-runc, the OCI runtime executable, the same way: its program (runc/cli.js) and all it
 // loads in dist/src/cli/runc.bundle.cjs, two levels under dist/ like the CLI's bundle; the launcher
-// is runc/main.cjs. Its code cache is made by the calls every container makes (state, delete).
+// is runc/main.cjs. The code caches are made by the calls every container makes (state and delete,
+// which the small programs below answer).
 const runcBundle = path.join(cliDir, 'runc.bundle.cjs');
 // Every call reads, hashes and checks the whole text against its code cache: whitespace is a
 // third of it. Names stay (errors and plugins see class names).
 await build({ ...common, entryPoints: [path.join(cliDir, 'runc/cli.js')], outfile: runcBundle, minifyWhitespace: true });
 shareNamespaceObjects(runcBundle);
 requireAscii(runcBundle);
+// The small programs the launcher runs for the commands of every container besides create, built
+// from the same modules: start, state and kill (runc/hot-cli.js; kept under 128 kB, below which V8
+// reads it into an ordinary heap string: a unit test checks), and delete (runc/delete-cli.js).
+for (const [entry, name] of [['runc/hot-cli.js', 'runc-hot'], ['runc/delete-cli.js', 'runc-delete']]) {
+  const file = path.join(cliDir, `${name}.bundle.cjs`);
+  await build({ ...common, entryPoints: [path.join(cliDir, entry)], outfile: file, minifyWhitespace: true });
+  shareNamespaceObjects(file);
+  requireAscii(file);
+}
+// The launchers themselves with bundle-runner.cjs inlined: one file for Node to resolve, read and
+// compile before the bundle, not two (the second require cost ~2 ms of every call here). Without a
+// bundle (tsc alone) the launchers tsc wrote stay. mydocker's (main.cjs) is made so further down,
+// once the build has run it.
+await inlineLauncher(path.join(cliDir, 'runc/main.cjs'));
 fs.rmSync(runcBundle.replace(/\.cjs$/, '.cache'), { force: true }); // the single cache of earlier builds
 const runcRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-runc-build-'));
 try {
@@ -170,6 +185,8 @@ try {
 } finally {
   fs.rmSync(runcRoot, { recursive: true, force: true });
 }
+
+await inlineLauncher(path.join(cliDir, 'main.cjs'));
 
 // The OCI runtime executable is called by path (containerd's shim, `ctr run --runc-binary`), not
 // through npm's bin links: it must be executable in dist/ itself.
@@ -220,4 +237,22 @@ function warmRoot(dir) {
   write('3'.repeat(64), 'exit', '0\n');
   write('1'.repeat(64), 'health.json', JSON.stringify({ Status: 'healthy', FailingStreak: 0, Log: [] }));
   write('4'.repeat(64), 'container.json', '{');
+}
+
+/** A launcher (main.cjs) rewritten with what it requires of ours inlined; the program's modules stay outside. */
+async function inlineLauncher(launcher) {
+  await build({
+    entryPoints: [launcher],
+    outfile: launcher,
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // The whole program from its modules, when there is no bundle (never, once the build has run).
+    external: ['./cli.js'],
+    minifyWhitespace: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
 }

@@ -1,21 +1,16 @@
-// The real dependencies of the OCI commands: the store under --root, libc through koffi, mydocker's
-// plugin host (loaded only by the commands that run hooks), the sealed mydocker-init, the console
-// socket's sender and the seccomp compiler. Tests build their own OciDeps.
+// The real dependencies of the OCI commands: those every command has (base-deps.ts: the store,
+// libc, the plugin host), then the sealed mydocker-init, the console socket's sender and the
+// seccomp compiler, which only create, run and exec use. Tests build their own OciDeps.
 import * as path from 'node:path';
-import type { Kernel } from '../../hooks/index.js';
 import { libcKernel } from '../kernel/libc.js';
-import type { PluginHost } from '../runtime/plugin-host.js';
+import { ociBaseDeps } from './base-deps.js';
 import type { OciDeps } from './create.js';
-import { OciStore } from './store.js';
+
+export { lazyKernel } from './base-deps.js';
 
 export function ociDeps(root: string): OciDeps {
-  let host: Promise<PluginHost> | undefined;
-  const kernel = lazyKernel(libcKernel);
-  const kernelOf = (): Kernel => kernel;
   return {
-    store: new OciStore(root),
-    kernel,
-    host: () => (host ??= import('./engine.js').then(({ ociPluginHost }) => ociPluginHost(root, kernelOf))),
+    ...ociBaseDeps(root),
     launchDeps: () => {
       throw new Error('launchDeps: call withLaunch() first');
     },
@@ -27,23 +22,6 @@ export function ociDeps(root: string): OciDeps {
       return seccompProgram(profile, capabilities, path.join(root, '.cache', 'seccomp'));
     },
   };
-}
-
-/**
- * The Kernel every command is handed, loading koffi (~15-35 ms: its JS is outside the bundle and
- * its code cache) only at the first call: `delete` passes a kernel to the teardown hooks, which
- * mostly make none (cgroupfs is files), and `start`, `kill` and `state` make none.
- */
-export function lazyKernel(load: () => Kernel): Kernel {
-  return new Proxy({} as Kernel, {
-    get: (_target, name) => {
-      // Asked by await (then) and by inspection (symbols): answered without loading anything.
-      if (typeof name === 'symbol' || name === 'then') return undefined;
-      const kernel = load();
-      const value = (kernel as unknown as Record<string, unknown>)[name];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(kernel) : value;
-    },
-  });
 }
 
 /** What create and run need beyond the rest (koffi, the init's memfd, the window's modules), loaded before the window. */

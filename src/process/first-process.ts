@@ -20,7 +20,12 @@
 // The first process (PID 1) has all three; an `exec`'d process has no READY_FD.
 import type { InitStep } from '../../hooks/index.js';
 
-export { INIT_FD, INIT_PATH } from './init-binary.js';
+// Defined here, where nothing is imported, not in init-binary.ts (which re-exports them): `start`
+// needs GO_FD alone, and init-binary.ts's imports (hooks/index.js: every hook module) cost it 6 ms.
+/** The fd number the init has in the processes the runtime spawns (after 0-2 and the two pipes). */
+export const INIT_FD = 5;
+/** What the spawned process execs: its own inherited copy. */
+export const INIT_PATH = `/proc/self/fd/${INIT_FD}`;
 export const GO_FD = 3;
 export const READY_FD = 4;
 export const READY_MESSAGE = 'ready';

@@ -12,10 +12,7 @@ import { MydockerError } from '../errors.js';
 /** Where `npm run build` puts the init. */
 export const INIT_BINARY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shim/mydocker-init');
 
-/** The fd number the init has in the processes the runtime spawns (after 0-2 and the two pipes). */
-export const INIT_FD = 5;
-/** What the spawned process execs: its own inherited copy. */
-export const INIT_PATH = `/proc/self/fd/${INIT_FD}`;
+export { INIT_FD, INIT_PATH } from './first-process.js';
 
 let sealed: number | undefined;
 

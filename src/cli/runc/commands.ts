@@ -1,24 +1,21 @@
 // What each `mydocker-runc` command does with its parsed command line: a thin layer over src/oci/.
-// Returns the exit code; output goes through `out` (stdout); errors are thrown for cli.ts to report.
+// Returns the exit code; output goes through `out` (stdout); errors are thrown for program.ts to
+// report. The commands every container calls besides create are in hot-commands.ts and
+// delete-command.ts, shared with the small programs the launcher runs for them (hot-cli.ts, delete-cli.ts).
 import { MydockerError } from '../../errors.js';
 import type { RuncCommandLine } from './args.js';
-import type { CreateOptions, OciDeps } from '../../oci/create.js';
+import type { CreateOptions } from '../../oci/create.js';
+import { LIGHT_COMMANDS, answerGlobally, rootOf, runLightCommand } from './hot-commands.js';
+import { runDeleteCommand } from './delete-command.js';
 
-export const DEFAULT_ROOT = '/run/mydocker-runc';
-export const VERSION = 'mydocker-runc 0.1.0 (runc command line; OCI runtime-spec 1.2.0)';
+export { DEFAULT_ROOT, VERSION } from './hot-commands.js';
 
 export async function runCommand(line: RuncCommandLine, out: (text: string) => void, warn: (message: string) => void = () => {}): Promise<number> {
-  if (line.global.version === true) {
-    out(`${VERSION}\n`);
-    return 0;
-  }
-  if (line.command === null) {
-    out(`usage: mydocker-runc [--root DIR] [--log FILE] [--log-format json|text] COMMAND ...\ncommands: create, start, state, kill, delete, run, exec, ps, list, pause, resume, update, features, spec\n`);
-    return line.global.help === true ? 0 : 1;
-  }
-  if (line.global['systemd-cgroup'] === true) {
-    throw new MydockerError('--systemd-cgroup is not supported: mydocker-runc drives cgroupfs only (set SystemdCgroup = false in containerd\'s runc options)');
-  }
+  const answered = answerGlobally(line, out);
+  if (answered !== null) return answered;
+  if (line.command === null) throw new MydockerError('no command'); // answered above; for the type checker
+  if (LIGHT_COMMANDS.has(line.command)) return runLightCommand(line, out, warn);
+  if (line.command === 'delete') return runDeleteCommand(line, warn);
   if (line.command === 'features') {
     const { features } = await import('../../oci/features.js');
     out(`${JSON.stringify(features(), null, 2)}\n`);
@@ -36,14 +33,21 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
     }
     return 0;
   }
-  const root = typeof line.global.root === 'string' ? line.global.root : DEFAULT_ROOT;
+  const root = rootOf(line);
   const { ociDeps, withLaunch } = await import('../../oci/deps.js');
   const deps = ociDeps(root);
   const id = line.args[0]!;
   const flag = (name: string): string | null => (typeof line.flags[name] === 'string' ? (line.flags[name] as string) : null);
-  if (line.command === 'create' || line.command === 'start' || line.command === 'kill' || line.command === 'delete') {
+  if (line.command === 'create') {
+    // Under the container's lock (id-lock.ts), as start, kill and delete are.
     const { withIdLock } = await import('../../oci/id-lock.js');
-    return withIdLock(root, id, () => changeContainer(line, deps, id, flag, warn));
+    return withIdLock(root, id, async () => {
+      const { createContainer } = await import('../../oci/create.js');
+      const { child } = await createContainer(await withLaunch(deps), createOptions(id, flag));
+      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
+      child.unref();
+      return 0;
+    });
   }
   switch (line.command) {
     case 'run': {
@@ -120,37 +124,6 @@ function createOptions(id: string, flag: Flag): CreateOptions {
   const preserve = flag('preserve-fds') ?? '0';
   if (!/^\d+$/.test(preserve)) throw new MydockerError(`--preserve-fds "${preserve}" is not a number`);
   return { id, bundle: flag('bundle') ?? process.cwd(), pidFile: flag('pid-file'), consoleSocket: flag('console-socket'), preserveFds: Number(preserve) };
-}
-
-/** The commands that change a container, run under its lock (id-lock.ts). */
-async function changeContainer(line: RuncCommandLine, deps: OciDeps, id: string, flag: Flag, warn: (message: string) => void): Promise<number> {
-  switch (line.command) {
-    case 'create': {
-      const { withLaunch } = await import('../../oci/deps.js');
-      const { createContainer } = await import('../../oci/create.js');
-      const { child } = await createContainer(await withLaunch(deps), createOptions(id, flag));
-      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
-      child.unref();
-      return 0;
-    }
-    case 'start': {
-      const { startContainer } = await import('../../oci/start.js');
-      for (const message of await startContainer(deps.store, id)) warn(message);
-      return 0;
-    }
-    case 'kill': {
-      const { killContainer, parseSignal } = await import('../../oci/signal.js');
-      killContainer(deps.store, id, parseSignal(line.args[1]), line.flags.all === true);
-      return 0;
-    }
-    case 'delete': {
-      const { deleteContainer } = await import('../../oci/delete.js');
-      for (const message of await deleteContainer(deps, id, line.flags.force === true)) warn(message);
-      return 0;
-    }
-    default:
-      throw new MydockerError(`${line.command} is not a command that changes a container`);
-  }
 }
 
 /** A detached process is our child: let it go (it is reparented to our caller once we exit). */
