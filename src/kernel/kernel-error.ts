@@ -17,7 +17,8 @@ export class KernelError extends MydockerError {
   }
 }
 
-function safeErrorName(errno: number): string {
+/** An errno's name (ENOENT), or "errno N" for a number Node does not know. */
+export function safeErrorName(errno: number): string {
   try {
     return getSystemErrorName(-errno);
   } catch {

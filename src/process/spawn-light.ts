@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type * as Net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { safeErrorName } from '../kernel/kernel-error.js';
 import { posixSpawn, type PosixSpawn, type Reaped, type SpawnAction, type SpawnPlan } from '../kernel/posix-spawn.js';
 
 /** What the callers use of a ChildProcess; Node's own ChildProcess fits it. */
@@ -211,7 +212,7 @@ class LightChild extends EventEmitter implements SpawnedProcess {
   static failed(file: string, args: string[], errno: number): LightChild {
     const child = new LightChild(null, undefined, new Map());
     child.stopKeepingAlive();
-    const code = errnoName(errno);
+    const code = safeErrorName(errno);
     const error = Object.assign(new Error(`spawn ${file} ${code}`), { errno: -errno, code, syscall: `spawn ${file}`, path: file, spawnargs: args });
     process.nextTick(() => child.emit('error', error));
     return child;
@@ -292,9 +293,4 @@ const reaper = new (class {
 function signalName(signal: number): NodeJS.Signals | null {
   for (const [name, number] of Object.entries(osConstants.signals)) if (number === signal) return name as NodeJS.Signals;
   return null;
-}
-
-function errnoName(errno: number): string {
-  for (const [name, number] of Object.entries(osConstants.errno)) if (number === errno) return name;
-  return `errno ${errno}`;
 }
