@@ -412,6 +412,26 @@ describe('networking', { skip }, () => {
     assert.deepEqual(comparable(after), comparable(before));
   });
 
+  it('a veth whose namespace something on the host still holds is deleted by the teardown', needsShim, (t) => {
+    // The teardown waits for the kernel to remove the veth with the container's namespace; one
+    // that someone keeps (here: this process, by a descriptor) outlives the container, and its
+    // veth would stay on the bridge were the teardown not to delete it after the wait.
+    const w = worldFor(t, 'net-held', { image: true });
+    const sweep = sweepAfter(t);
+    const id = detached(w, ['--name', 'held', 'busybox', 'sleep', '300']);
+    sweep.links.add(vethName(id));
+    const pid = (JSON.parse(w.run(['inspect', 'held']).stdout) as Array<{ State: { Pid: number } }>)[0]!.State.Pid;
+    const netns = fs.openSync(`/proc/${pid}/ns/net`, 'r');
+    try {
+      assert.ok(fs.existsSync(`/sys/class/net/${vethName(id)}`), 'the veth exists while the container runs');
+      const rm = w.run(['rm', '-f', 'held']);
+      assert.equal(rm.status, 0, rm.stderr);
+      assert.deepEqual(w.networkLeftovers([id]).filter((l) => l.includes(vethName(id))), [], 'its veth is gone with the container');
+    } finally {
+      fs.closeSync(netns);
+    }
+  });
+
   it('--net none, --net host, --ip, and the refusals of bad network options', async (t) => {
     const w = worldFor(t, 'net-modes', { image: true });
 

@@ -126,10 +126,13 @@ export function bridgeDriver(deps: BridgeDeps): NetworkDriver {
 
     async leave(ctx) {
       const veth = (ctx.endpoint.veth as string | undefined) ?? vethName(ctx.container.id);
-      // Usually gone already: a veth goes with the namespace of its other end. Looked up in sysfs
-      // first: a netlink request, even for a link that is gone, waits for the kernel's rtnl lock,
-      // which namespaces being destroyed hold for long (twenty containers removed at once).
-      if (!linkSurelyGone(veth)) {
+      // The veth goes with the container's network namespace, which dies with its last process:
+      // the kernel removes it a few milliseconds after the container ends, on a worker of its own.
+      // Deleting it here instead costs more than waiting: a live veth's unregistration waits for
+      // RCU grace periods (17-23 ms measured here), and a delete sent while the kernel is tearing
+      // the namespace down waits for its rtnl lock. So it is waited for, and deleted only if it
+      // stays: a namespace someone still holds (an open descriptor of it, a bind mount).
+      if (!(await linkGoneWithin(veth, VETH_GONE_WAIT_MS))) {
         const rtnl = openRtnl(ctx.kernel);
         try {
           await rtnl.deleteLink(veth);
@@ -169,13 +172,24 @@ function hasPorts(ctx: LeaveContext): boolean {
   return (Array.isArray(publish) && publish.length > 0) || Array.isArray(ctx.endpoint.ports) || ctx.endpoint.veth === undefined;
 }
 
+/** How long a leave waits for the kernel to remove a veth with its namespace before deleting it. */
+const VETH_GONE_WAIT_MS = 1000;
+
 /**
- * Whether the host surely has no link of that name: sysfs lists the links of the network namespace
- * of whoever mounted it, the host's (join writes the veth's hairpin mode there too). Without sysfs
- * (no /sys/class/net/lo) nothing is sure, and netlink is asked.
+ * Whether the host's link of that name is gone, now or within `ms`, by sysfs: it lists the links of
+ * the network namespace of whoever mounted it, the host's (join writes the veth's hairpin mode
+ * there too). Polled, not asked of netlink: a netlink request, even for a link that is gone, waits
+ * for the rtnl lock, which namespaces being destroyed hold for long (twenty containers removed at
+ * once). Without sysfs (no /sys/class/net/lo) nothing is sure: false at once, and netlink is asked.
  */
-function linkSurelyGone(name: string): boolean {
-  return fs.existsSync('/sys/class/net/lo') && !fs.existsSync(`/sys/class/net/${name}`);
+async function linkGoneWithin(name: string, ms: number): Promise<boolean> {
+  if (!fs.existsSync('/sys/class/net/lo')) return false;
+  const deadline = performance.now() + ms;
+  for (;;) {
+    if (!fs.existsSync(`/sys/class/net/${name}`)) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 async function withRtnl<T>(rtnl: Rtnl, body: (rtnl: Rtnl) => Promise<T>): Promise<T> {
