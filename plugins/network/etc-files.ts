@@ -2,8 +2,8 @@
 // the host's files and writes the results; keeping the decisions here makes them testable without
 // a network namespace.
 
-import { isIP } from 'node:net';
 import { contains, parseAddress, parseSubnet } from '../../hooks/ipv4.js';
+import { isIPv6Address } from '../../hooks/ipv6.js';
 
 export interface HostsEntry {
   address: string;
@@ -68,10 +68,10 @@ const IPV4_LOOPBACK = parseSubnet('127.0.0.0/8')!;
 function isLoopback(address: string): boolean {
   const v4 = parseAddress(address);
   if (v4 !== null) return contains(IPV4_LOOPBACK, v4);
-  if (isIP(address) !== 6) return false;
+  if (!isIPv6Address(address)) return false;
   // The URL parser canonicalises IPv6 (compresses zeros, lower-cases, turns an embedded dotted quad
-  // into hex), which reduces the many spellings of ::1 to one.
-  const host = new URL(`http://[${address}]/`).hostname;
+  // into hex), which reduces the many spellings of ::1 to one. It knows no zone (fe80::1%eth0).
+  const host = new URL(`http://[${address.split('%')[0]}]/`).hostname;
   return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
 }
 
@@ -93,7 +93,7 @@ function parseResolvConf(text: string): ResolvConf {
     if (keyword === 'nameserver') {
       // An address the resolver could not use either is dropped rather than copied.
       const address = args[0];
-      if (address !== undefined && isIP(address) !== 0) conf.nameservers.push(address);
+      if (address !== undefined && (parseAddress(address) !== null || isIPv6Address(address))) conf.nameservers.push(address);
     } else if ((keyword === 'search' || keyword === 'domain' || keyword === 'options') && args.length > 0) {
       conf.kept.push(`${keyword} ${args.join(' ')}`);
     }

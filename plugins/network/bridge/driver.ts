@@ -184,10 +184,10 @@ const VETH_GONE_WAIT_MS = 1000;
  */
 async function linkGoneWithin(name: string, ms: number): Promise<boolean> {
   if (!fs.existsSync('/sys/class/net/lo')) return false;
-  const deadline = performance.now() + ms;
+  const deadline = Date.now() + ms;
   for (;;) {
     if (!fs.existsSync(`/sys/class/net/${name}`)) return true;
-    if (performance.now() >= deadline) return false;
+    if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
