@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { posixSpawn } from '../../src/kernel/posix-spawn.js';
 import { spawnLight, type SpawnedProcess } from '../../src/process/spawn-light.js';
-import { integrationSkipReason, worldFor } from '../support/world.js';
+import { NODE_ARGS, integrationSkipReason, worldFor } from '../support/world.js';
 
 const skip = posixSpawn() === null ? 'no posix_spawn through koffi here' : false;
 const MODULE = fileURLToPath(new URL('../../src/process/spawn-light.js', import.meta.url));
@@ -166,6 +166,48 @@ describe('run and exec without node:child_process', { skip: integrationSkipReaso
     const exec = w.run(['exec', name, 'sh', '-c', 'exit 7'], { env });
     assert.equal(exec.status, 7, exec.stderr);
     assert.match(exec.stderr, /child_process loaded: false/);
+  });
+});
+
+describe('output that goes to /dev/null is not relayed', { skip: integrationSkipReason() ?? skip }, () => {
+  test('run and exec give the process a /dev/null of its own and load no node:net; a pipe is relayed', (t) => {
+    const w = worldFor(t, 'devnull-out', { image: true });
+    // Told by the CLI process as it exits, into a file (its stderr may be /dev/null).
+    const told = path.join(w.root, 'told');
+    const preload = path.join(w.root, 'modules.cjs');
+    fs.writeFileSync(preload, `process.on('exit', () => require('fs').appendFileSync(${JSON.stringify(told)}, 'net loaded: ' + process.moduleLoadList.includes('NativeModule net') + '\\n'));\n`);
+    const env = { PATH: process.env.PATH, MYDOCKER_ROOT: w.root, MYDOCKER_CGROUP_PARENT: w.cgroupParent, NODE_OPTIONS: `--require ${preload}` };
+    const cli = (args: string[], out: 'null' | 'pipe') => {
+      fs.rmSync(told, { force: true });
+      const nul = fs.openSync('/dev/null', 'w');
+      try {
+        const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { env, encoding: 'utf8', timeout: 60_000, stdio: out === 'null' ? ['ignore', nul, nul] : ['ignore', 'pipe', 'pipe'] });
+        return { status: r.status, stdout: r.stdout ?? '', told: fs.readFileSync(told, 'utf8') };
+      } finally {
+        fs.closeSync(nul);
+      }
+    };
+    // What the container's fd 1 and 2 are, told through a file of a volume (its output goes nowhere).
+    const vol = path.join(w.root, 'vol');
+    fs.mkdirSync(vol);
+    // Of PID 1, the shell; the redirection is its forked job's.
+    const show = 'stat -L -c "%F %t:%T" /proc/1/fd/1 /proc/1/fd/2 > /v/fds & wait';
+    const quiet = cli(['run', '--rm', '--net', 'none', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', show], 'null');
+    assert.equal(quiet.status, 0);
+    assert.equal(quiet.told, 'net loaded: false\n');
+    assert.equal(fs.readFileSync(path.join(vol, 'fds'), 'utf8'), 'character special file 1:3\n'.repeat(2), 'the null device');
+
+    const relayed = cli(['run', '--rm', '--net', 'none', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', `${show}; echo out`], 'pipe');
+    assert.equal(relayed.status, 0);
+    assert.equal(relayed.stdout, 'out\n');
+    assert.equal(relayed.told, 'net loaded: true\n');
+    assert.equal(fs.readFileSync(path.join(vol, 'fds'), 'utf8'), 'socket 0:0\n'.repeat(2), 'a socket of the relay');
+
+    const name = `dn-${process.pid}`;
+    assert.equal(cli(['run', '-d', '--name', name, '--net', 'none', 'busybox', 'sleep', '600'], 'pipe').status, 0);
+    const exec = cli(['exec', name, 'sh', '-c', 'echo lost; exit 3'], 'null');
+    assert.equal(exec.status, 3);
+    assert.equal(exec.told, 'net loaded: false\n');
   });
 });
 
