@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +65,18 @@ function requireAscii(file) {
   }
 }
 
+/**
+ * The last touches of every bundle: shared namespace objects, ASCII only, then the wrapper the
+ * runner compiles as is (BUNDLE_HEAD and BUNDLE_TAIL of src/cli/bundle-runner.cts, built by tsc
+ * before this script runs).
+ */
+function finishBundle(file) {
+  shareNamespaceObjects(file);
+  requireAscii(file);
+  const { BUNDLE_HEAD, BUNDLE_TAIL } = createRequire(import.meta.url)(path.join(root, 'dist/src/cli/bundle-runner.cjs'));
+  fs.writeFileSync(file, BUNDLE_HEAD + fs.readFileSync(file, 'utf8') + BUNDLE_TAIL);
+}
+
 const cliDir = path.join(root, 'dist/src/cli');
 const outfile = path.join(cliDir, 'cli.bundle.cjs');
 
@@ -85,15 +98,13 @@ const common = {
 };
 
 await build({ ...common, entryPoints: [path.join(cliDir, 'cli.js')], outfile, minifyWhitespace: true });
-shareNamespaceObjects(outfile);
-requireAscii(outfile);
+finishBundle(outfile);
 
 // The small program of `ps` (src/cli/ps-cli.ts), which the launcher runs for `ps` instead of the
 // whole CLI: every `ps` reads its text and deserialises its code cache.
 const psBundle = path.join(cliDir, 'ps.bundle.cjs');
 await build({ ...common, entryPoints: [path.join(cliDir, 'ps-cli.js')], outfile: psBundle, minifyWhitespace: true });
-shareNamespaceObjects(psBundle);
-requireAscii(psBundle);
+finishBundle(psBundle);
 
 // The code caches (src/cli/bundle-runner.cts: one per command, in dist/src/cli/code-cache/) hold
 // what a command compiled. The build makes those of the commands every user runs first (help,
@@ -132,16 +143,14 @@ const runcBundle = path.join(cliDir, 'runc.bundle.cjs');
 // Every call reads, hashes and checks the whole text against its code cache: whitespace is a
 // third of it. Names stay (errors and plugins see class names).
 await build({ ...common, entryPoints: [path.join(cliDir, 'runc/cli.js')], outfile: runcBundle, minifyWhitespace: true });
-shareNamespaceObjects(runcBundle);
-requireAscii(runcBundle);
+finishBundle(runcBundle);
 // The small programs the launcher runs for the commands of every container besides create, built
 // from the same modules: start, state and kill (runc/hot-cli.js; kept under 128 kB, below which V8
 // reads it into an ordinary heap string: a unit test checks), and delete (runc/delete-cli.js).
 for (const [entry, name] of [['runc/hot-cli.js', 'runc-hot'], ['runc/delete-cli.js', 'runc-delete']]) {
   const file = path.join(cliDir, `${name}.bundle.cjs`);
   await build({ ...common, entryPoints: [path.join(cliDir, entry)], outfile: file, minifyWhitespace: true });
-  shareNamespaceObjects(file);
-  requireAscii(file);
+  finishBundle(file);
 }
 // The launchers themselves with bundle-runner.cjs inlined: one file for Node to resolve, read and
 // compile before the bundle, not two (the second require cost ~2 ms of every call here). Without a

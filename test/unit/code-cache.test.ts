@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandKey } from '../../src/cli/bundle-runner.cjs';
+import { BUNDLE_HEAD, BUNDLE_TAIL, commandKey } from '../../src/cli/bundle-runner.cjs';
 
 const runner = fileURLToPath(new URL('../../src/cli/bundle-runner.cjs', import.meta.url));
 
@@ -37,14 +37,25 @@ describe('commandKey', () => {
 
 describe('runBundle', () => {
   /** Runs a one-line bundle through runBundle with the key `cmd`; the bundle exits with `code`. */
-  function runOnce(dir: string, code: number, env: Record<string, string> = {}): number | null {
+  function runOnce(dir: string, code: number, env: Record<string, string> = {}, wrapped = true): number | null {
     const bundle = path.join(dir, 'x.bundle.cjs');
-    fs.writeFileSync(bundle, 'process.exitCode = Number(process.env.CODE);\n');
-    const script = `import { runBundle } from ${JSON.stringify(runner)}; await runBundle(${JSON.stringify(bundle)}, (s) => import(s), 'cmd');`;
+    const body = 'process.exitCode = Number(process.env.CODE);\n';
+    fs.writeFileSync(bundle, wrapped ? BUNDLE_HEAD + body + BUNDLE_TAIL : body);
+    const script = `import { runBundle } from ${JSON.stringify(runner)}; if (!runBundle(${JSON.stringify(bundle)}, (s) => import(s), 'cmd')) process.exitCode = 99;`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, CODE: String(code), ...env }, encoding: 'utf8' });
     assert.equal(r.stderr, '');
     return r.status;
   }
+
+  it('runs a bundle the build wrapped, and refuses (false) one it did not: an older build', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-code-cache-'));
+    try {
+      assert.equal(runOnce(dir, 5), 5);
+      assert.equal(runOnce(dir, 5, {}, false), 99, 'not run: the launcher falls back to the modules');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("writes the command's cache when it exits 0, and none when it fails", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-code-cache-'));

@@ -98,7 +98,10 @@ describe("mydocker-runc's small programs", () => {
   it('hand a line whose command is not theirs over to the whole program, before doing anything', () => {
     // Not reachable through today's flags (the launcher's commandKey and the parser agree); made by hand here.
     const hot = path.join(cliDir, 'runc-hot.bundle.cjs');
-    const script = `globalThis[Symbol.for('mydocker.runc.wholeProgram')] = () => process.stdout.write('whole\\n'); process.argv = [process.argv[0], 'x', 'list']; require(${JSON.stringify(hot)});`;
+    // A bundle is Node's CommonJS wrapper around its code (bundle-runner.cts's BUNDLE_HEAD): called as Node would call it.
+    const script =
+      `globalThis[Symbol.for('mydocker.runc.wholeProgram')] = () => process.stdout.write('whole\\n'); process.argv = [process.argv[0], 'x', 'list'];` +
+      `const m = { exports: {} }; require('vm').runInThisContext(require('fs').readFileSync(${JSON.stringify(hot)}, 'utf8'))(m.exports, require, m, ${JSON.stringify(hot)}, ${JSON.stringify(cliDir)});`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     assert.equal(r.stdout, 'whole\n');
     assert.equal(r.status, 0);
