@@ -4,7 +4,7 @@
 // create, run and exec add the launch's dependencies (deps.ts).
 import type { Kernel } from '../../hooks/index.js';
 import { libcKernel } from '../kernel/libc.js';
-import type { PluginHost } from '../runtime/plugin-host.js';
+import type { NetworksFactory, PluginHost } from '../runtime/plugin-host.js';
 import { OciStore } from './store.js';
 
 export interface OciBaseDeps {
@@ -13,14 +13,15 @@ export interface OciBaseDeps {
   host(): Promise<PluginHost>;
 }
 
-export function ociBaseDeps(root: string): OciBaseDeps {
+/** `networks`: the plugin host's network registry (see ociPluginHost). */
+export function ociBaseDeps(root: string, networks?: NetworksFactory): OciBaseDeps {
   let host: Promise<PluginHost> | undefined;
   const kernel = lazyKernel(libcKernel);
   const kernelOf = (): Kernel => kernel;
   return {
     store: new OciStore(root),
     kernel,
-    host: () => (host ??= import('./engine.js').then(({ ociPluginHost }) => ociPluginHost(root, kernelOf))),
+    host: () => (host ??= import('./engine.js').then(({ ociPluginHost }) => ociPluginHost(root, kernelOf, networks))),
   };
 }
 

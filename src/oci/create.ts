@@ -112,10 +112,14 @@ export async function createContainer(deps: OciDeps, options: CreateOptions): Pr
   let launched: Launched | undefined;
   let pidFileWritten = false;
   try {
-    deps.store.save(container);
+    // Saved after every step, for a `delete` to undo what the step began; a step that changed
+    // nothing (most taps save no state: a rename is ~1 ms here) leaves the file as it is.
+    let saved = deps.store.save(container);
     stopPoint('oci:state-written');
     const record = hookRecord(container);
-    const saveState = (): void => deps.store.save(container);
+    const saveState = (): void => {
+      saved = deps.store.save(container, saved);
+    };
     begun.add('rootfs');
     await host.hooks.prepareRootfs.promise(hookContext(record, stateDir, deps.kernel, { rootfs: config.root.path, layers: [] }));
     saveState();

@@ -3,6 +3,7 @@
 // seccomp compiler, which only create, run and exec use. Tests build their own OciDeps.
 import * as path from 'node:path';
 import { libcKernel } from '../kernel/libc.js';
+import { stateRootNetworks } from '../runtime/host-networks.js';
 import { ociBaseDeps } from './base-deps.js';
 import type { OciDeps } from './create.js';
 
@@ -10,7 +11,7 @@ export { lazyKernel } from './base-deps.js';
 
 export function ociDeps(root: string): OciDeps {
   return {
-    ...ociBaseDeps(root),
+    ...ociBaseDeps(root, stateRootNetworks),
     launchDeps: () => {
       throw new Error('launchDeps: call withLaunch() first');
     },

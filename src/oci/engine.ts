@@ -9,20 +9,25 @@ import type { Kernel } from '../../hooks/index.js';
 import type { ContainerRecord } from '../container/record.js';
 import { DEFAULT_SECURITY } from '../security/settings.js';
 import { resolveRoot } from '../state-root.js';
-import type { PluginHost } from '../runtime/plugin-host.js';
+import type { NetworksFactory, PluginHost } from '../runtime/plugin-host.js';
 import type { OciContainer } from './store.js';
 
 /** The storage driver name hooks see for an OCI container: its root is the bundle's, mounted by the caller. */
 export const BUNDLE_STORAGE = 'oci-bundle';
 
-export async function ociPluginHost(root: string, kernel: () => Kernel, env: NodeJS.ProcessEnv = process.env): Promise<PluginHost> {
+/**
+ * `networks`: the state root's registry for the plugins (host-networks.ts), which the built-ins
+ * here never use: `delete`'s small program gives none, and hands a root whose config lists a
+ * plugin to the whole program (delete-cli.ts).
+ */
+export async function ociPluginHost(root: string, kernel: () => Kernel, networks?: NetworksFactory, env: NodeJS.ProcessEnv = process.env): Promise<PluginHost> {
   const [{ PluginHost }, { default: cgroups }, { default: exec }, { readConfigFile }] = await Promise.all([
     import('../runtime/plugin-host.js'),
     import('../../plugins/cgroups/index.js'),
     import('../../plugins/exec/index.js'),
     import('../runtime/config-file.js'),
   ]);
-  const host = new PluginHost(root, kernel);
+  const host = new PluginHost(root, kernel, { networks });
   await host.use(exec);
   await host.use(cgroups);
   const files = readConfigFile(path.join(resolveRoot(undefined, env), 'config.json')).plugins;

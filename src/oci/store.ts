@@ -86,8 +86,14 @@ export class OciStore {
     return fs.existsSync(this.dir(id));
   }
 
-  save(container: OciContainer): void {
-    writeFileAtomic(path.join(this.dir(container.id), STATE_FILE), JSON.stringify(container), { mode: 0o600 });
+  /**
+   * Writes the state file, unless its text would be `unchanged`: what this process wrote last, for
+   * a container it is creating (nothing else writes one before `create` ends). Returns the text.
+   */
+  save(container: OciContainer, unchanged?: string): string {
+    const text = JSON.stringify(container);
+    if (text !== unchanged) writeFileAtomic(path.join(this.dir(container.id), STATE_FILE), text, { mode: 0o600 });
+    return text;
   }
 
   saveLaunch(id: string, message: Buffer): void {

@@ -10,7 +10,6 @@
 // (hook-trace.ts); without one, no tracing code is installed.
 import { createRequire } from 'node:module';
 import type * as Tapable from 'tapable';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOOKS, HOOK_NAMES, type HookKind, type HookName, type HookRole } from '../../hooks/index.js';
 import type {
@@ -31,8 +30,7 @@ import type {
   VolumeUser,
 } from '../../hooks/index.js';
 import { MydockerError, PluginError } from '../errors.js';
-import { NetworkManager } from '../network/networks.js';
-import { attachedContainers } from '../network/attached.js';
+import type { NetworkManager } from '../network/networks.js';
 import { traceHook, traced, tracedDriver, type TraceSink } from './hook-trace.js';
 
 /** The tapable class of each kind of hook in the table (hooks/lifecycle.ts). */
@@ -57,7 +55,16 @@ export interface PluginHostOptions {
   trace?: TraceSink | undefined;
   /** Where mydocker's native programs are (default: dist/shim, beside this build). */
   shimDir?: string;
+  /**
+   * The state root's network registry (host-networks.ts: stateRootNetworks). Given by every host
+   * but mydocker-runc's `delete` without a user's plugin, whose built-ins use none: its small
+   * program then holds none of the network modules. Without it, a use of `networks` throws.
+   */
+  networks?: NetworksFactory;
 }
+
+/** Makes a host's network registry: `kernel` as the host was given it; drivers and containers found through `host`. */
+export type NetworksFactory = (host: PluginHost, kernel: () => Kernel) => NetworkManager;
 
 /** dist/shim, from dist/src/runtime/ (or from the bundle in dist/src/cli/: the same depth). */
 const SHIM_DIR = fileURLToPath(new URL('../../shim/', import.meta.url));
@@ -71,7 +78,7 @@ export class PluginHost {
   private readonly statsProviders: Array<{ plugin: string; provider: StatsProvider }> = [];
   private readonly inspectSections: Array<{ plugin: string; section: string; fields: InspectFields }> = [];
   private readonly plugins: Plugin[] = [];
-  /** The state root's networks, served by the registered network drivers. */
+  /** The state root's networks, served by the registered network drivers (see PluginHostOptions.networks). */
   readonly networks: NetworkManager;
   /** The registered volume drivers and their volumes. */
   readonly volumes: Volumes = {
@@ -102,11 +109,7 @@ export class PluginHost {
   ) {
     this.trace = options.trace;
     this.shimDir = options.shimDir ?? SHIM_DIR;
-    this.networks = new NetworkManager(path.join(root, 'networks'), {
-      kernel,
-      driver: (name) => this.networkDriver(name),
-      attached: (network) => attachedContainers(root, (ref) => this.networks.find(ref))(network),
-    });
+    this.networks = options.networks ? options.networks(this, kernel) : noNetworks();
     const hooks = {} as Record<HookName, AnyHook>;
     for (const name of HOOK_NAMES) {
       const { kind, role } = HOOKS[name];
@@ -233,6 +236,17 @@ function registered<D>(drivers: ReadonlyMap<string, D>, kind: string, name: stri
     throw new MydockerError(`unknown ${kind} driver "${name}"`, { hint: `available: ${[...drivers.keys()].join(', ') || 'none'}${hint}` });
   }
   return driver;
+}
+
+/** The registry of a host made without one: any use is a bug of its maker, named as such. */
+function noNetworks(): NetworkManager {
+  return new Proxy({} as NetworkManager, {
+    get: (_target, name) => {
+      // Asked by await (then) and by inspection (symbols): no registry to answer with.
+      if (typeof name === 'symbol' || name === 'then') return undefined;
+      throw new MydockerError(`this plugin host was made without a network registry (networks.${name})`);
+    },
+  });
 }
 
 function noKernel(): Kernel {

@@ -121,12 +121,13 @@ export class Runtime {
   /** The plugin host, with the built-ins, the config file's and the caller's plugins applied. */
   private host(): Promise<PluginHost> {
     this.hostLoading ??= (async () => {
-      const [{ PluginHost }, { builtinPlugins }, { readConfigFile }] = await Promise.all([
+      const [{ PluginHost }, { stateRootNetworks }, { builtinPlugins }, { readConfigFile }] = await Promise.all([
         import('./plugin-host.js'),
+        import('./host-networks.js'),
         import('../../plugins/index.js'),
         import('./config-file.js'),
       ]);
-      const host = new PluginHost(this.root.dir, () => this.kernel, { trace: this.options.trace });
+      const host = new PluginHost(this.root.dir, () => this.kernel, { trace: this.options.trace, networks: stateRootNetworks });
       this.hostInstance = host;
       for (const plugin of builtinPlugins) await host.use(plugin);
       const fromConfig = this.options.configFile === false ? [] : readConfigFile(this.root.configFile).plugins;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type * as Tapable from 'tapable';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
+import { stateRootNetworks } from '../../src/runtime/host-networks.js';
 import { hookContext } from '../../src/runtime/contexts.js';
 import { PluginError } from '../../src/errors.js';
 import type { StorageContext, StorageDriver } from '../../hooks/index.js';
@@ -22,6 +23,7 @@ interface Line {
 function tracedHost(): { host: PluginHost; lines: Line[] } {
   const lines: Line[] = [];
   const host = new PluginHost('/root', undefined, {
+    networks: stateRootNetworks,
     trace: (line) => {
       assert.doesNotMatch(line, /\n/, 'one line each');
       const match = /^(\S+)\s{2,}(.+?)\s{2,}(\d+\.\d) ms {2}(.+)$/.exec(line);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonValue, NetworkDriver } from '../../hooks/index.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
+import { stateRootNetworks } from '../../src/runtime/host-networks.js';
 import { hookContext } from '../../src/runtime/contexts.js';
 import { PluginError } from '../../src/errors.js';
 import networkPlugin from '../../plugins/network/index.js';
@@ -18,7 +19,7 @@ async function world(t: { after(fn: () => void): void }) {
   const root = tempDir(t);
   const kernel = new FakeKernel();
   const log: string[] = [];
-  const host = new PluginHost(root, () => kernel);
+  const host = new PluginHost(root, () => kernel, { networks: stateRootNetworks });
   const driver: NetworkDriver = {
     name: 'fake',
     createNetwork: async (ctx) => void log.push(`create ${ctx.network.name}`),

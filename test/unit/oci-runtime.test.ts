@@ -82,6 +82,26 @@ describe('the OCI store', () => {
     assert.throws(() => store.dir('../x'), /invalid container ID/);
   });
 
+  it("create's saves write the state file only when its text changed since the last (a rename each)", (t) => {
+    const store = new OciStore(path.join(tempDir(t, 'mydocker-oci-'), 'root'));
+    store.reserve('web');
+    const file = path.join(store.dir('web'), 'state.json');
+    const c = container('web');
+    let saved = store.save(c);
+    const first = fs.statSync(file).ino;
+    saved = store.save(c, saved);
+    assert.equal(fs.statSync(file).ino, first, 'the same text: the file stays');
+    c.pid = 42;
+    saved = store.save(c, saved);
+    assert.notEqual(fs.statSync(file).ino, first, 'another text: written (a new file renamed in)');
+    assert.equal(store.get('web').pid, 42);
+    assert.equal(saved, JSON.stringify(c));
+    // Without the last text (every other command): always written.
+    const second = fs.statSync(file).ino;
+    store.save(c);
+    assert.notEqual(fs.statSync(file).ino, second);
+  });
+
   it('a container whose first process is gone is stopped, whatever was saved', () => {
     assert.equal(statusNow(container('web')), 'stopped');
     assert.equal(statusNow({ ...container('web'), pid: process.pid, pidStartTime: Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[19]) }), 'created');

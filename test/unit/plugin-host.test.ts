@@ -288,3 +288,18 @@ describe('PluginHost plugins and storage drivers', () => {
     assert.equal(Object.isFrozen(host.hooks), true);
   });
 });
+
+describe('PluginHost network registry', () => {
+  it('is the one its maker gives; a host made without one names that at any use, and at none before', async () => {
+    const host = new PluginHost('/root');
+    // A plugin that never touches the networks applies as before (the built-ins of mydocker-runc's delete).
+    await host.use({ name: 'quiet', apply: (api) => void api.hooks.releaseCgroups.tapPromise('quiet', async () => {}) });
+    assert.throws(() => host.networks.all(), (e: unknown) => e instanceof MydockerError && /made without a network registry \(networks\.all\)/.test(e.message));
+    await assert.rejects(
+      host.use({ name: 'reader', apply: (api) => void api.networks.find('bridge') }),
+      (e: unknown) => e instanceof PluginError && /without a network registry/.test(e.message),
+    );
+    const made = new PluginHost('/root', undefined, { networks: (h) => ({ find: () => null, root: h.root }) as never });
+    assert.equal(made.networks.find('bridge'), null);
+  });
+});

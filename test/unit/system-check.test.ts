@@ -11,6 +11,7 @@ import { systemCheck } from '../../src/runtime/system-check.js';
 import { hasRemains, removeRemains } from '../../src/runtime/remains.js';
 import type { ReleaseDeps } from '../../src/runtime/release.js';
 import { PluginHost } from '../../src/runtime/plugin-host.js';
+import { stateRootNetworks } from '../../src/runtime/host-networks.js';
 import { ContainerStore } from '../../src/container/store.js';
 import { ImageStore } from '../../src/image/store.js';
 import { StateRoot } from '../../src/state-root.js';
@@ -38,7 +39,7 @@ async function setup(t: { after(fn: () => void): void }): Promise<Setup> {
   const busy = new Set<string>();
   const isBusy = (fd: number): boolean => [...busy].some((file) => fs.statSync(file, { throwIfNoEntry: false })?.ino === fs.fstatSync(fd).ino);
   const kernel = new FakeKernel({ failOn: { call: 'flock', errno: EAGAIN, when: ([fd, op]) => ((op as number) & LOCK_NB) !== 0 && isBusy(fd as number) } });
-  const host = new PluginHost(root.dir, () => kernel);
+  const host = new PluginHost(root.dir, () => kernel, { networks: stateRootNetworks });
   const log: string[] = [];
   const failTeardown = { cgroups: false };
   const driver: StorageDriver = {

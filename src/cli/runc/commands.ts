@@ -1,12 +1,14 @@
 // What each `mydocker-runc` command does with its parsed command line: a thin layer over src/oci/.
 // Returns the exit code; output goes through `out` (stdout); errors are thrown for program.ts to
-// report. The commands every container calls besides create are in hot-commands.ts and
-// delete-command.ts, shared with the small programs the launcher runs for them (hot-cli.ts, delete-cli.ts).
+// report. The commands every container calls are in hot-commands.ts, delete-command.ts and
+// create-command.ts, shared with the small programs the launcher runs for them (hot-cli.ts,
+// delete-cli.ts, create-cli.ts).
 import { MydockerError } from '../../errors.js';
 import type { RuncCommandLine } from './args.js';
-import type { CreateOptions } from '../../oci/create.js';
 import { LIGHT_COMMANDS, answerGlobally, rootOf, runLightCommand } from './hot-commands.js';
 import { runDeleteCommand } from './delete-command.js';
+import { createOptions, runCreateCommand } from './create-command.js';
+import { stateRootNetworks } from '../../runtime/host-networks.js';
 
 export { DEFAULT_ROOT, VERSION } from './hot-commands.js';
 
@@ -15,7 +17,7 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
   if (answered !== null) return answered;
   if (line.command === null) throw new MydockerError('no command'); // answered above; for the type checker
   if (LIGHT_COMMANDS.has(line.command)) return runLightCommand(line, out, warn);
-  if (line.command === 'delete') return runDeleteCommand(line, warn);
+  if (line.command === 'delete') return runDeleteCommand(line, warn, stateRootNetworks);
   if (line.command === 'features') {
     const { features } = await import('../../oci/features.js');
     out(`${JSON.stringify(features(), null, 2)}\n`);
@@ -33,27 +35,17 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
     }
     return 0;
   }
+  if (line.command === 'create') return runCreateCommand(line);
   const root = rootOf(line);
   const { ociDeps, withLaunch } = await import('../../oci/deps.js');
   const deps = ociDeps(root);
   const id = line.args[0]!;
   const flag = (name: string): string | null => (typeof line.flags[name] === 'string' ? (line.flags[name] as string) : null);
-  if (line.command === 'create') {
-    // Under the container's lock (id-lock.ts), as start, kill and delete are.
-    const { withIdLock } = await import('../../oci/id-lock.js');
-    return withIdLock(root, id, async () => {
-      const { createContainer } = await import('../../oci/create.js');
-      const { child } = await createContainer(await withLaunch(deps), createOptions(id, flag));
-      // The first process outlives us: reparented to our caller (a subreaper) once we exit.
-      child.unref();
-      return 0;
-    });
-  }
   switch (line.command) {
     case 'run': {
       if (line.flags.detach === true) throw new MydockerError('run --detach is not supported by mydocker-runc (use create and start)');
       const { runContainer } = await import('../../oci/run.js');
-      return runContainer(await withLaunch(deps), createOptions(id, flag), warn);
+      return runContainer(await withLaunch(deps), createOptions(line), warn);
     }
     case 'state': {
       const { stateOf } = await import('../../oci/list.js');
@@ -116,14 +108,6 @@ export async function runCommand(line: RuncCommandLine, out: (text: string) => v
     default:
       throw new MydockerError(`${line.command} is not supported by mydocker-runc yet`);
   }
-}
-
-type Flag = (name: string) => string | null;
-
-function createOptions(id: string, flag: Flag): CreateOptions {
-  const preserve = flag('preserve-fds') ?? '0';
-  if (!/^\d+$/.test(preserve)) throw new MydockerError(`--preserve-fds "${preserve}" is not a number`);
-  return { id, bundle: flag('bundle') ?? process.cwd(), pidFile: flag('pid-file'), consoleSocket: flag('console-socket'), preserveFds: Number(preserve) };
 }
 
 /** A detached process is our child: let it go (it is reparented to our caller once we exit). */

@@ -36,7 +36,7 @@ export async function runcMain(argv: string[], run: RunCommand): Promise<void> {
 export const WHOLE_PROGRAM = Symbol.for('mydocker.runc.wholeProgram');
 
 /**
- * A small program (hot-cli.ts, delete-cli.ts): runs `run` for `commands` (after answerGlobally())
+ * A small program (hot-cli.ts, delete-cli.ts, create-cli.ts): runs `run` for `commands` (after answerGlobally())
  * and reports as the whole program does. The launcher picks it from the command's word alone
  * (commandKey()); should the parser see another command in the line, the whole program gets the
  * line before anything is done. A line the parser refuses is reported here, as the whole program would.
