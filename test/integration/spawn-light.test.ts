@@ -25,14 +25,35 @@ function sleeper(t: { after(fn: () => void): void }, stdio: Array<'ignore' | num
   return child;
 }
 
-/** The child's own descriptors once it runs sleep (before its exec, it shares ours). */
+/**
+ * The child's own descriptors once sleep sleeps. Before its exec it shares ours; right after it,
+ * the dynamic loader still opens and closes libraries (an fd 5 that was gone by its readlink made
+ * this test flaky). So: sleep's image, asleep (state S), and the same list twice, 10 ms apart.
+ */
 async function descriptorsOf(pid: number): Promise<Map<number, string>> {
+  let last: string | null = null;
   for (let i = 0; ; i++) {
-    if (fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/sleep')) break;
-    if (i === 3000) assert.fail(`the child ${pid} never ran sleep`);
+    if (i === 3000) assert.fail(`the child ${pid} never slept in sleep`);
+    const asleep = fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/sleep') && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('S ');
+    const fds = asleep ? openDescriptors(pid) : null;
+    const seen = fds && JSON.stringify([...fds]);
+    if (fds && seen === last) return fds;
+    last = seen;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return new Map(fs.readdirSync(`/proc/${pid}/fd`).map((fd) => [Number(fd), fs.readlinkSync(`/proc/${pid}/fd/${fd}`)]));
+}
+
+/** A process's descriptors and what they name, leaving out one closed while they are read. */
+function openDescriptors(pid: number): Map<number, string> {
+  const fds = new Map<number, string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      fds.set(Number(fd), fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return fds;
 }
 
 /** Our descriptors without close-on-exec (the test runner's, inherited from whoever started it): a child gets them from any spawn. */
