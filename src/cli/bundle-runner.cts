@@ -39,7 +39,7 @@ function asksHelp(argv: readonly string[]): boolean {
 
 /**
  * What a bundle file holds around its code: the wrapper Node gives a CommonJS file, written by the
- * build (scripts/bundle.mjs, wrapBundle), so that the text read is the very string compiled.
+ * build (scripts/bundle.mjs, finishBundle), so that the text read is the very string compiled.
  * Wrapped here instead, the 700 kB text became a second string that V8 flattened, copying it
  * whole: ~6 ms of every command on this host.
  */
